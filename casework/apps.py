@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseworkConfig(AppConfig):
+    name = "casework"
+    verbose_name = _("Casework")
+
+    def ready(self) -> None:
+        from . import audit  # noqa: F401  (registers models with auditlog)

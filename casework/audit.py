@@ -1,0 +1,17 @@
+"""Registers casework models with django-auditlog and records reads of a person's record."""
+
+from auditlog.registry import auditlog
+from auditlog.signals import accessed
+
+from .models import Consent, Person, PersonCenter
+
+auditlog.register(
+    Person, exclude_fields=["document_key", "given_name_keys", "surname_keys", "updated_at"]
+)
+auditlog.register(Consent)
+auditlog.register(PersonCenter)
+
+
+def person_viewed(person: Person) -> None:
+    """Write an access entry (who and when come from the request via AuditlogMiddleware)."""
+    accessed.send(sender=Person, instance=person)

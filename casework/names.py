@@ -1,0 +1,70 @@
+"""Spanish-aware keys for names and document numbers, used by matching and search.
+
+Two spellings that a caseworker would hear as the same name get the same key: accents
+and case are ignored, and b/v, s/z/c(e,i), ll/y, silent h, qu/k/c, g(e,i)/j and doubled
+letters are folded. Particles (de, del, la, los, y) are dropped, so "De León" and "León"
+agree.
+"""
+
+import re
+import unicodedata
+
+PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "e", "da", "di", "van", "von", "san"})
+
+# Applied in order to an accent-free, lower-case word.
+_RULES: tuple[tuple[str, str], ...] = (
+    (r"ch", "\x01"),  # protect "ch" before dropping silent h
+    (r"(?<![sc])h", ""),  # silent h: Hernández/Ernández, Johana/Joana
+    (r"\x01", "ch"),
+    (r"sh", "s"),
+    (r"ph", "f"),
+    (r"qu(?=[ei])", "k"),  # Quiroa / Kiroa
+    (r"q", "k"),
+    (r"c(?=[ei])", "s"),  # Cecilia / Sesilia
+    (r"z", "s"),  # Zúñiga / Súñiga
+    (r"c(?!h)", "k"),  # Carlos / Karlos
+    (r"x(?=[ei])", "j"),
+    (r"g(?=[ei])", "j"),  # Gerardo / Jerardo
+    (r"gu(?=[ei])", "g"),  # Guillermo / Gillermo
+    (r"ll", "y"),  # Yanira / Llanira, Castillo / Castiyo
+    (r"v", "b"),  # Velásquez / Belásquez
+    (r"w", "u"),
+    (r"y(?=[^aeiou]|$)", "i"),  # Maybel / Maibel; final y as a vowel
+    (r"(.)\1+", r"\1"),  # doubled letters: Mattos / Matos, Jennifer / Jenifer
+)
+_COMPILED = tuple((re.compile(pattern), repl) for pattern, repl in _RULES)
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def word_key(word: str) -> str:
+    key = strip_accents(word).lower()
+    key = re.sub(r"[^a-z]", "", key)
+    for pattern, repl in _COMPILED:
+        key = pattern.sub(repl, key)
+    return key
+
+
+def name_keys(text: str) -> list[str]:
+    """Phonetic keys of the meaningful words of a name, in order, without repeats."""
+    keys: list[str] = []
+    for word in re.split(r"[\s\-']+", text or ""):
+        plain = strip_accents(word).lower()
+        if not plain or plain in PARTICLES:
+            continue
+        key = word_key(word)
+        if len(key) >= 2 and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def document_normalise(number: str) -> str:
+    """Upper-case letters and digits only: '2345 67890 0101' and '2345-67890-0101' agree."""
+    return re.sub(r"[^0-9A-Z]", "", strip_accents(number or "").upper())
+
+
+def search_words(text: str) -> list[str]:
+    return name_keys(text)

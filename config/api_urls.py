@@ -1,0 +1,7 @@
+"""The /api/v1/ routes of every app."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("intake.api.urls")),
+]

@@ -1,0 +1,44 @@
+"""Standing test actors: a caseworker at centre A, a colleague at A, an outsider at centre B."""
+
+import pytest
+
+
+@pytest.fixture
+def center_a(db):
+    from casework.tests.factories import ReceptionCenterFactory
+
+    return ReceptionCenterFactory(code="CA", name_es="Centro A", name_en="Centre A")
+
+
+@pytest.fixture
+def center_b(db):
+    from casework.tests.factories import ReceptionCenterFactory
+
+    return ReceptionCenterFactory(code="CB", name_es="Centro B", name_en="Centre B")
+
+
+@pytest.fixture
+def caseworker(center_a):
+    from casework.tests.factories import UserFactory
+
+    return UserFactory(username="caseworker_a", centers=[center_a])
+
+
+@pytest.fixture
+def colleague(center_a):
+    from casework.tests.factories import UserFactory
+
+    return UserFactory(username="colleague_a", centers=[center_a])
+
+
+@pytest.fixture
+def outsider(center_b):
+    from casework.tests.factories import UserFactory
+
+    return UserFactory(username="caseworker_b", centers=[center_b])
+
+
+@pytest.fixture
+def client_a(client, caseworker):
+    client.force_login(caseworker)
+    return client

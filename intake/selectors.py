@@ -1,0 +1,90 @@
+"""Reads of arrivals, already scoped to the user and joined for display."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from casework.models import Person, ReceptionCenter
+from casework.names import document_normalise, name_keys
+from casework.permissions import User
+
+from .models import Arrival
+from .permissions import arrivals_for
+
+
+def arrival_list(*, user: User) -> QuerySet[Arrival]:
+    return (
+        arrivals_for(user)
+        .select_related(
+            "person", "person__document_type", "center", "center__country", "returned_from",
+            "registered_by",
+        )
+        .prefetch_related("reasons")
+    )
+
+
+def arrival_get(*, user: User, arrival_id) -> Arrival:
+    try:
+        return arrival_list(user=user).get(pk=arrival_id)
+    except (Arrival.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def arrivals_search(queryset: QuerySet[Arrival], text: str) -> QuerySet[Arrival]:
+    """Filter arrivals by the person's name (Spanish-aware keys) or document number."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    condition = Q()
+    doc_key = document_normalise(text)
+    if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
+        condition |= Q(person__document_key__contains=doc_key)
+    keys = name_keys(text)
+    if keys:
+        name_condition = Q()
+        for key in keys:
+            name_condition &= Q(person__given_name_keys__contains=key) | Q(
+                person__surname_keys__contains=key
+            )
+        condition |= name_condition
+    if not condition:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def arrivals_on_local_day(
+    queryset: QuerySet[Arrival], *, center: ReceptionCenter, day
+) -> QuerySet[Arrival]:
+    """Arrivals whose time falls on `day` in the centre's own time zone."""
+    start = datetime.combine(day, time.min, tzinfo=center.tzinfo)
+    return queryset.filter(center=center, arrived_at__gte=start, arrived_at__lt=start + timedelta(days=1))
+
+
+def person_returns_summary(person: Person) -> dict:
+    """How many times a person has been received (all centres), and the last one: recognition facts."""
+    last = Arrival.objects.filter(person=person).order_by("-arrived_at")
+    return {
+        "count": Arrival.objects.filter(person=person).count(),
+        "last": last.select_related("center").only("arrived_at", "center__name").first(),
+    }
+
+
+def annotate_returns(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    """Add arrivals_count, last_arrival_at and last_center_id from all arrivals of each person."""
+    last = Arrival.objects.filter(person=OuterRef("pk")).order_by("-arrived_at")
+    counts = (
+        Arrival.objects.filter(person=OuterRef("pk"))
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        arrivals_count=Subquery(counts),
+        last_arrival_at=Subquery(last.values("arrived_at")[:1]),
+        last_center_id=Subquery(last.values("center_id")[:1]),
+    )
