@@ -14,9 +14,21 @@ from django.utils.translation import gettext as _
 from .models import Consent, Person, PersonCenter, ReceptionCenter
 
 PERSON_FIELDS = (
-    "given_names", "first_surname", "second_surname", "sex", "gender_identity", "birth_date",
-    "birth_date_estimated", "nationality", "document_type", "document_number",
-    "origin_department", "origin_municipality", "indigenous_people", "language", "phone",
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "sex",
+    "gender_identity",
+    "birth_date",
+    "birth_date_estimated",
+    "nationality",
+    "document_type",
+    "document_number",
+    "origin_department",
+    "origin_municipality",
+    "indigenous_people",
+    "language",
+    "phone",
 )
 
 
@@ -26,7 +38,9 @@ def birth_date_from_age(*, age_years: int, today: date) -> date:
         raise ValidationError({"age_years": _("Enter an age between 0 and 110 years.")})
     candidate = date(today.year - age_years, 7, 1)
     # Someone who is N today was born between today-(N+1) years and today-N years.
-    latest = date(today.year - age_years, today.month, min(today.day, 28 if today.month == 2 else today.day))
+    latest = date(
+        today.year - age_years, today.month, min(today.day, 28 if today.month == 2 else today.day)
+    )
     if candidate > latest:
         candidate = date(today.year - age_years - 1, 7, 1)
     return candidate
@@ -72,9 +86,9 @@ def consents_record(
 def _consents_current(person: Person) -> dict[str, bool]:
     current: dict[str, bool] = {}
     for kind, granted in (
-        Consent.objects.filter(person=person).order_by("kind", "-recorded_at").values_list(
-            "kind", "granted"
-        )
+        Consent.objects.filter(person=person)
+        .order_by("kind", "-recorded_at")
+        .values_list("kind", "granted")
     ):
         current.setdefault(kind, granted)
     return current
@@ -87,7 +101,9 @@ def person_update(
     """Change a person's details; refused when someone else saved since `expected_version`."""
     if person.version != expected_version:
         raise ValidationError(
-            _("Someone else changed this record while you were editing it. Review their changes and try again.")
+            _(
+                "Someone else changed this record while you were editing it. Review their changes and try again."
+            )
         )
     for field, value in data.items():
         if field not in PERSON_FIELDS:
@@ -99,7 +115,9 @@ def person_update(
     )
     if not updated:
         raise ValidationError(
-            _("Someone else changed this record while you were editing it. Review their changes and try again.")
+            _(
+                "Someone else changed this record while you were editing it. Review their changes and try again."
+            )
         )
     person.version = expected_version + 1
     person.save(update_fields=[*data.keys(), "version"])

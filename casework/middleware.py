@@ -24,9 +24,8 @@ class SessionLifetimeMiddleware:
             last_seen = request.session.get(_LAST_SEEN)
             if started is None:
                 request.session[_STARTED] = now
-            elif (
-                now - started > settings.SESSION_ABSOLUTE_LIFETIME
-                or (last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT)
+            elif now - started > settings.SESSION_ABSOLUTE_LIFETIME or (
+                last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
             ):
                 logout(request)
             if request.user.is_authenticated:

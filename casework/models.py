@@ -63,7 +63,9 @@ class SvMunicipality2024(models.Model):
     """One of the 44 municipios of El Salvador's 2024 reform (Decreto 762), grouping districts."""
 
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="sv_municipalities_2024",
+        Department,
+        on_delete=models.PROTECT,
+        related_name="sv_municipalities_2024",
         verbose_name=_("department"),
     )
     code = models.CharField(_("Hacienda CAT-013 code"), max_length=2)
@@ -75,7 +77,9 @@ class SvMunicipality2024(models.Model):
         verbose_name_plural = _("municipalities (El Salvador, 2024)")
         ordering = ["department__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["department", "code"], name="sv_municipio_code_per_dept")
+            models.UniqueConstraint(
+                fields=["department", "code"], name="sv_municipio_code_per_dept"
+            )
         ]
 
     def __str__(self) -> str:
@@ -86,15 +90,21 @@ class Municipality(models.Model):
     """Second-level division: a municipio (GT, HN) or a distrito, the former municipio (SV)."""
 
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="municipalities",
+        Department,
+        on_delete=models.PROTECT,
+        related_name="municipalities",
         verbose_name=_("department"),
     )
     pcode = models.CharField(_("P-code"), max_length=10, unique=True)
     national_code = models.CharField(_("national code"), max_length=4)
     name = models.CharField(_("name"), max_length=100)
     sv_municipality_2024 = models.ForeignKey(
-        SvMunicipality2024, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="districts", verbose_name=_("municipality of the 2024 reform"),
+        SvMunicipality2024,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="districts",
+        verbose_name=_("municipality of the 2024 reform"),
     )
 
     class Meta:
@@ -112,11 +122,17 @@ class DocumentType(models.Model):
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
     country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("country"),
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("country"),
         help_text=_("Empty for documents of any country (passport, other, none)."),
     )
     number_pattern = models.CharField(
-        _("number format (regular expression)"), max_length=200, blank=True,
+        _("number format (regular expression)"),
+        max_length=200,
+        blank=True,
         help_text=_("Checked after removing spaces and dashes. Empty: any format."),
     )
     number_example = models.CharField(_("example number"), max_length=40, blank=True)
@@ -155,8 +171,12 @@ class ReceptionCenter(models.Model):
         CHILDREN_FAMILIES = "children_families", _("Children and families")
 
     code = models.CharField(
-        _("code"), max_length=10, unique=True,
-        validators=[RegexValidator(r"^[A-Z0-9]{2,10}$", _("Use 2 to 10 capital letters or digits."))],
+        _("code"),
+        max_length=10,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Z0-9]{2,10}$", _("Use 2 to 10 capital letters or digits."))
+        ],
         help_text=_("Short code used in case numbers, e.g. SPS."),
     )
     name = models.CharField(_("display name"), max_length=150)
@@ -171,7 +191,10 @@ class ReceptionCenter(models.Model):
         verbose_name = _("reception centre")
         verbose_name_plural = _("reception centres")
         ordering = ["country__sort_order", "name"]
-        permissions = [("work_at_center", _("Can work at this reception centre"))]
+        permissions = [
+            ("work_at_center", _("Can work at this reception centre")),
+            ("view_center_records", _("Can read the records of this reception centre")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -220,7 +243,8 @@ class Person(models.Model):
     gender_identity = models.CharField(_("gender identity"), max_length=100, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     birth_date_estimated = models.BooleanField(
-        _("date of birth is estimated"), default=False,
+        _("date of birth is estimated"),
+        default=False,
         help_text=_("Set when only the age in years or an approximate date is known."),
     )
     nationality = models.ForeignKey(
@@ -231,18 +255,33 @@ class Person(models.Model):
     )
     document_number = models.CharField(_("document number"), max_length=40, blank=True)
     origin_department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("department of origin"),
     )
     origin_municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("municipality of origin"),
     )
     indigenous_people = models.CharField(_("indigenous people"), max_length=100, blank=True)
     language = models.CharField(_("language spoken"), max_length=100, blank=True)
     phone = models.CharField(
-        _("phone"), max_length=30, blank=True,
-        validators=[RegexValidator(r"^\+?[0-9 ()-]{6,30}$", _("Enter a phone number: digits, spaces, dashes and an optional leading +."))],
+        _("phone"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9 ()-]{6,30}$",
+                _("Enter a phone number: digits, spaces, dashes and an optional leading +."),
+            )
+        ],
     )
     # Derived for matching; kept in step by save().
     document_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
@@ -252,8 +291,12 @@ class Person(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -266,6 +309,21 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.document_key = document_normalise(self.document_number)
+        self.given_name_keys = " ".join(name_keys(self.given_names))
+        self.surname_keys = " ".join(name_keys(f"{self.first_surname} {self.second_surname}"))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "document_key",
+                "given_name_keys",
+                "surname_keys",
+                "updated_at",
+            }
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -292,17 +350,18 @@ class Person(models.Model):
                     _("The date of birth cannot be in the future.")
                 )
             elif self.age_on(today) > 110:
-                errors.setdefault("birth_date", []).append(
-                    _("The age cannot be over 110 years.")
-                )
+                errors.setdefault("birth_date", []).append(_("The age cannot be over 110 years."))
         for field in ("given_names", "first_surname"):
             if not (getattr(self, field) or "").strip():
                 errors.setdefault(field, []).append(_("This field is required."))
-        if self.origin_municipality_id and self.origin_department_id:
-            if self.origin_municipality.department_id != self.origin_department_id:
-                errors.setdefault("origin_municipality", []).append(
-                    _("The municipality is not in the chosen department.")
-                )
+        if (
+            self.origin_municipality_id
+            and self.origin_department_id
+            and self.origin_municipality.department_id != self.origin_department_id
+        ):
+            errors.setdefault("origin_municipality", []).append(
+                _("The municipality is not in the chosen department.")
+            )
         if self.document_type_id:
             errors_doc = self.document_type_errors()
             if errors_doc:
@@ -316,9 +375,7 @@ class Person(models.Model):
         doc_type = self.document_type
         number = document_normalise(self.document_number)
         if not doc_type.requires_number:
-            return (
-                [_("Leave the number empty for this document type.")] if number else []
-            )
+            return [_("Leave the number empty for this document type.")] if number else []
         if not number:
             return [_("Enter the document number.")]
         if doc_type.number_pattern and not re.fullmatch(doc_type.number_pattern, number):
@@ -327,17 +384,6 @@ class Person(models.Model):
                 % {"document": doc_type.name, "example": doc_type.number_example}
             ]
         return []
-
-    def save(self, *args, **kwargs) -> None:
-        self.document_key = document_normalise(self.document_number)
-        self.given_name_keys = " ".join(name_keys(self.given_names))
-        self.surname_keys = " ".join(name_keys(f"{self.first_surname} {self.second_surname}"))
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields, "document_key", "given_name_keys", "surname_keys", "updated_at"
-            }
-        super().save(*args, **kwargs)
 
 
 class PersonCenter(models.Model):
@@ -355,6 +401,9 @@ class PersonCenter(models.Model):
         ]
         indexes = [models.Index(fields=["center", "person"], name="person_center_by_center")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.center_id}"
+
 
 class Consent(models.Model):
     """Append-only record of a consent given or withdrawn; the latest row per kind is in force."""
@@ -370,7 +419,9 @@ class Consent(models.Model):
     granted = models.BooleanField(_("granted"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("recorded by"),
     )
 

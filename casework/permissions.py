@@ -17,34 +17,48 @@ from .models import (
     ReceptionCenterUserObjectPermission,
 )
 
+# Staff who work at a centre read and write its records; a programme manager reads the
+# records of the centres of their programme (a group holding VIEW_CENTER_RECORDS on them).
 WORK_AT_CENTER = "work_at_center"
+VIEW_CENTER_RECORDS = "view_center_records"
 _CACHE_ATTR = "_retorno_center_ids"
 
 User = AbstractBaseUser | AnonymousUser
 
 
-def user_center_ids(user: User) -> frozenset[int]:
-    """Ids of the active centres the user works in; cached on the user object for the request."""
+def _center_permissions(user: User) -> dict[str, frozenset[int]]:
+    """{codename: centre ids} for the user's centre permissions; one query, cached on the user."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return frozenset()
+        return {WORK_AT_CENTER: frozenset(), VIEW_CENTER_RECORDS: frozenset()}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    codenames = (WORK_AT_CENTER, VIEW_CENTER_RECORDS)
     direct = ReceptionCenterUserObjectPermission.objects.filter(
-        user=user, permission__codename=WORK_AT_CENTER
-    ).values_list("content_object_id", flat=True)
+        user=user, permission__codename__in=codenames
+    ).values_list("content_object_id", "permission__codename")
     via_groups = ReceptionCenterGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename=WORK_AT_CENTER
-    ).values_list("content_object_id", flat=True)
-    ids = frozenset(
-        ReceptionCenter.objects.filter(active=True)
-        .filter(Exists(direct.filter(content_object_id=OuterRef("pk"))) | Exists(
-            via_groups.filter(content_object_id=OuterRef("pk"))
-        ))
-        .values_list("pk", flat=True)
+        group__user=user, permission__codename__in=codenames
+    ).values_list("content_object_id", "permission__codename")
+    active = ReceptionCenter.objects.filter(active=True).values("pk")
+    rows = direct.filter(content_object_id__in=active).union(
+        via_groups.filter(content_object_id__in=active)
     )
-    setattr(user, _CACHE_ATTR, ids)
-    return ids
+    found: dict[str, set[int]] = {WORK_AT_CENTER: set(), VIEW_CENTER_RECORDS: set()}
+    for center_id, codename in rows:
+        found[codename].add(center_id)
+    result = {
+        WORK_AT_CENTER: frozenset(found[WORK_AT_CENTER]),
+        # whoever works at a centre also reads its records
+        VIEW_CENTER_RECORDS: frozenset(found[WORK_AT_CENTER] | found[VIEW_CENTER_RECORDS]),
+    }
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def user_center_ids(user: User, *, for_write: bool = False) -> frozenset[int]:
+    """Ids of the active centres whose records the user may read (or, for_write, work in)."""
+    return _center_permissions(user)[WORK_AT_CENTER if for_write else VIEW_CENTER_RECORDS]
 
 
 def forget_center_ids(user: User) -> None:
@@ -53,6 +67,14 @@ def forget_center_ids(user: User) -> None:
 
 
 def centers_for(user: User) -> QuerySet[ReceptionCenter]:
+    """The centres the user works in (where they may register and record)."""
+    return ReceptionCenter.objects.filter(
+        pk__in=user_center_ids(user, for_write=True)
+    ).select_related("country")
+
+
+def readable_centers_for(user: User) -> QuerySet[ReceptionCenter]:
+    """The centres whose records the user may read (their own, or their programme's)."""
     return ReceptionCenter.objects.filter(pk__in=user_center_ids(user)).select_related("country")
 
 
@@ -71,19 +93,18 @@ def person_matching_scope_for(user: User) -> QuerySet[Person]:
 
     Only the recognition fields may be shown from this queryset (see intake.matching).
     """
-    ids = user_center_ids(user)
+    ids = user_center_ids(user, for_write=True)
     if not ids:
         return Person.objects.none()
     country_ids = ReceptionCenter.objects.filter(pk__in=ids).values("country_id")
     return Person.objects.filter(
         Exists(
-            PersonCenter.objects.filter(
-                person=OuterRef("pk"), center__country_id__in=country_ids
-            )
+            PersonCenter.objects.filter(person=OuterRef("pk"), center__country_id__in=country_ids)
         )
     )
 
 
 def can_work_at(user: User, center: ReceptionCenter | int) -> bool:
+    """May the user record things (arrivals, cases, deliveries) at this centre?"""
     center_id = center if isinstance(center, int) else center.pk
-    return center_id in user_center_ids(user)
+    return center_id in user_center_ids(user, for_write=True)

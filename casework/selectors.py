@@ -19,9 +19,13 @@ def person_list(*, user: User) -> QuerySet[Person]:
 def person_get(*, user: User, person_id) -> Person:
     """The person if the user may see them; Http404 otherwise (missing and not-yours alike)."""
     try:
-        return person_list(user=user).prefetch_related(
-            Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
-        ).get(pk=person_id)
+        return (
+            person_list(user=user)
+            .prefetch_related(
+                Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
+            )
+            .get(pk=person_id)
+        )
     except (Person.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         # A malformed id is answered like a missing one.
         raise Http404 from exc

@@ -21,8 +21,15 @@ from .matching import matchable_person
 from .models import Arrival
 
 ARRIVAL_FIELDS = (
-    "arrived_at", "mode", "returned_from", "transport_reference", "travel_group", "family_group",
-    "intends_to_migrate_again", "needs", "protection_concerns",
+    "arrived_at",
+    "mode",
+    "returned_from",
+    "transport_reference",
+    "travel_group",
+    "family_group",
+    "intends_to_migrate_again",
+    "needs",
+    "protection_concerns",
 )
 
 
@@ -82,10 +89,17 @@ def arrival_register(
     try:
         with transaction.atomic():
             return _arrival_register(
-                actor=actor, center=center, client_uuid=client_uuid, arrival_data=arrival_data,
-                reasons=reasons or [], person=person, person_id=person_id,
-                new_person_data=new_person_data, new_person_id=new_person_id,
-                consents=consents or {}, request_fingerprint=request_fingerprint,
+                actor=actor,
+                center=center,
+                client_uuid=client_uuid,
+                arrival_data=arrival_data,
+                reasons=reasons or [],
+                person=person,
+                person_id=person_id,
+                new_person_data=new_person_data,
+                new_person_id=new_person_id,
+                consents=consents or {},
+                request_fingerprint=request_fingerprint,
             )
     except IntegrityError:
         # A concurrent retry won the race on the unique client UUID.
@@ -116,7 +130,9 @@ def _arrival_register(
     if person is None and person_id is not None:
         person = matchable_person(user=actor, person_id=person_id)
         if person is None:
-            errors["person"] = [_("This person was not found. Search again or register a new person.")]
+            errors["person"] = [
+                _("This person was not found. Search again or register a new person.")
+            ]
     if person is None and new_person_data is None and not errors:
         errors["person"] = [_("Choose a person who returned before or register a new person.")]
 
@@ -127,11 +143,16 @@ def _arrival_register(
         except ValidationError as exc:
             errors.update(exc.message_dict)
         if new_person_id and Person.objects.filter(pk=new_person_id).exists():
-            errors.setdefault("person", []).append(_("A person with this identifier already exists."))
+            errors.setdefault("person", []).append(
+                _("A person with this identifier already exists.")
+            )
 
     arrival = Arrival(
-        client_uuid=client_uuid, center=center, registered_by=actor,
-        request_fingerprint=request_fingerprint, **arrival_data,
+        client_uuid=client_uuid,
+        center=center,
+        registered_by=actor,
+        request_fingerprint=request_fingerprint,
+        **arrival_data,
     )
     try:
         arrival.full_clean(exclude=["person", "client_uuid"])

@@ -103,7 +103,8 @@ def duplicate_candidates(
         if window:
             dates = Q(
                 birth_date__range=(
-                    date(birth_date.year - window, 1, 1), date(birth_date.year + window, 12, 31)
+                    date(birth_date.year - window, 1, 1),
+                    date(birth_date.year + window, 12, 31),
                 )
             )
         condition |= dates & surname_q
@@ -111,10 +112,17 @@ def duplicate_candidates(
         return []
 
     rows = list(
-        annotate_returns(person_matching_scope_for(user).filter(condition))
-        .only(
-            "id", "given_names", "first_surname", "second_surname", "sex", "birth_date",
-            "birth_date_estimated", "document_key", "given_name_keys", "surname_keys",
+        annotate_returns(person_matching_scope_for(user).filter(condition)).only(
+            "id",
+            "given_names",
+            "first_surname",
+            "second_surname",
+            "sex",
+            "birth_date",
+            "birth_date_estimated",
+            "document_key",
+            "given_name_keys",
+            "surname_keys",
         )[: limit * 5]
     )
     center_names = dict(

@@ -20,7 +20,11 @@ def arrival_list(*, user: User) -> QuerySet[Arrival]:
     return (
         arrivals_for(user)
         .select_related(
-            "person", "person__document_type", "center", "center__country", "returned_from",
+            "person",
+            "person__document_type",
+            "center",
+            "center__country",
+            "returned_from",
             "registered_by",
         )
         .prefetch_related("reasons")
@@ -61,7 +65,9 @@ def arrivals_on_local_day(
 ) -> QuerySet[Arrival]:
     """Arrivals whose time falls on `day` in the centre's own time zone."""
     start = datetime.combine(day, time.min, tzinfo=center.tzinfo)
-    return queryset.filter(center=center, arrived_at__gte=start, arrived_at__lt=start + timedelta(days=1))
+    return queryset.filter(
+        center=center, arrived_at__gte=start, arrived_at__lt=start + timedelta(days=1)
+    )
 
 
 def person_returns_summary(person: Person) -> dict:

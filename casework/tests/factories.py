@@ -44,6 +44,7 @@ class ReceptionCenterFactory(factory.django.DjangoModelFactory):
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     given_names = factory.Iterator(["María José", "Juan Carlos", "Ana Lucía", "José Luis"])
     first_surname = factory.Iterator(["López", "Hernández", "García", "Pérez"])

@@ -12,6 +12,7 @@ from intake.models import Arrival
 class ArrivalFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Arrival
+        skip_postgeneration_save = True
 
     client_uuid = factory.LazyFunction(uuid.uuid4)
     person = factory.SubFactory(PersonFactory)

@@ -1,0 +1,32 @@
+"""Create the five role groups with their model permissions."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    # Permissions are normally created after all migrations (post_migrate); make them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    from casework.roles import roles_sync
+
+    roles_sync(apps)
+
+
+def remove_roles(apps, schema_editor):
+    from casework.roles import ROLE_PERMISSIONS
+
+    apps.get_model("auth", "Group").objects.filter(name__in=list(ROLE_PERMISSIONS)).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("casework", "0003_reception_center_read_permission"),
+        ("intake", "0001_initial"),
+        ("auditlog", "__latest__"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

@@ -1,0 +1,69 @@
+"""Roles: Django groups with model permissions (what kind of thing a role may do).
+
+Which centres a member may reach is separate: guardian object permissions on ReceptionCenter.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+CASEWORKER = "caseworker"
+SUPERVISOR = "supervisor"
+PROGRAMME_MANAGER = "programme_manager"
+DONOR_REVIEWER = "donor_reviewer"
+ADMINISTRATOR = "administrator"
+
+ROLE_LABELS = {
+    CASEWORKER: _("Caseworker"),
+    SUPERVISOR: _("Centre supervisor"),
+    PROGRAMME_MANAGER: _("Programme manager"),
+    DONOR_REVIEWER: _("Donor reviewer"),
+    ADMINISTRATOR: _("System administrator"),
+}
+
+_CASEWORK = [
+    "casework.view_person", "casework.add_person", "casework.change_person",
+    "casework.view_consent", "casework.add_consent",
+    "intake.view_arrival", "intake.add_arrival",
+]
+_REFERENCE = [
+    f"casework.{action}_{model}"
+    for model in (
+        "country", "department", "municipality", "svmunicipality2024", "documenttype",
+        "migrationreason", "receptioncenter",
+    )
+    for action in ("view", "add", "change")
+]
+
+# Permission codenames per role, as "app_label.codename".
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CASEWORKER: _CASEWORK,
+    SUPERVISOR: [*_CASEWORK, "intake.change_arrival", "auditlog.view_logentry"],
+    PROGRAMME_MANAGER: ["casework.view_person", "casework.view_consent", "intake.view_arrival"],
+    DONOR_REVIEWER: [],
+    ADMINISTRATOR: [
+        *_REFERENCE,
+        "auth.view_user", "auth.add_user", "auth.change_user",
+        "auth.view_group",
+        "casework.view_receptioncenteruserobjectpermission",
+        "casework.add_receptioncenteruserobjectpermission",
+        "casework.delete_receptioncenteruserobjectpermission",
+        "casework.view_receptioncentergroupobjectpermission",
+        "casework.add_receptioncentergroupobjectpermission",
+        "casework.delete_receptioncentergroupobjectpermission",
+        "auditlog.view_logentry",
+    ],
+}
+
+
+def roles_sync(apps) -> None:
+    """Create the role groups and set exactly their permissions (used by migrations)."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
