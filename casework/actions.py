@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Consent, Person, PersonCenter, ReceptionCenter
+from .permissions import can_work_at, persons_for
 
 PERSON_FIELDS = (
     "given_names",
@@ -122,3 +127,113 @@ def person_update(
     person.version = expected_version + 1
     person.save(update_fields=[*data.keys(), "version"])
     return person
+
+
+def fingerprint(payload: Any) -> str:
+    """A stable hash of a submission, to tell a replay from a reuse of the same client UUID."""
+    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PersonIdConflict(Exception):
+    """The client-generated person id is already used by a different (or another centre's) person."""
+
+
+@dataclass(frozen=True)
+class PersonRegistration:
+    person: Person
+    created: bool
+
+
+def _person_replay(
+    *,
+    actor: AbstractBaseUser,
+    center: ReceptionCenter,
+    person_id: uuid.UUID,
+    data: dict[str, Any],
+    consents: dict[str, bool],
+) -> PersonRegistration | None:
+    """The stored person if `person_id` is taken and the submission matches it; None if free."""
+    existing = Person.objects.filter(pk=person_id).first()
+    if existing is None:
+        return None
+    # A person outside the user's scope answers like a conflict: nothing about them is shown.
+    if not persons_for(actor).filter(pk=person_id, center_links__center=center).exists():
+        raise PersonIdConflict(str(person_id))
+    submitted = person_build_values(data)
+    for field in PERSON_FIELDS:
+        stored = getattr(existing, f"{field}_id" if _is_relation(field) else field)
+        if submitted[field] != stored:
+            raise PersonIdConflict(str(person_id))
+    if consents:
+        in_force: dict[str, bool] = {}
+        for kind, granted in (
+            Consent.objects.filter(person=existing)
+            .order_by("kind", "-recorded_at")
+            .values_list("kind", "granted")
+        ):
+            in_force.setdefault(kind, granted)
+        if any(in_force.get(kind) is not granted for kind, granted in consents.items()):
+            raise PersonIdConflict(str(person_id))
+    return PersonRegistration(person=existing, created=False)
+
+
+def _is_relation(field: str) -> bool:
+    return Person._meta.get_field(field).is_relation
+
+
+def person_build_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The values person_build would store for `data` (defaults filled, whitespace collapsed)."""
+    values: dict[str, Any] = {}
+    for field in PERSON_FIELDS:
+        model_field = Person._meta.get_field(field)
+        value = data.get(field, model_field.get_default())
+        if model_field.is_relation:
+            value = getattr(value, "pk", value)
+        elif field in ("given_names", "first_surname", "second_surname", "document_number"):
+            value = " ".join((value or "").split())
+        values[field] = value
+    return values
+
+
+def person_register(
+    *,
+    actor: AbstractBaseUser,
+    center: ReceptionCenter,
+    person_id: uuid.UUID,
+    data: dict[str, Any],
+    consents: dict[str, bool] | None = None,
+) -> PersonRegistration:
+    """Register a person at a centre under a client-generated id, idempotently.
+
+    A replay (same id, same details, same centre) returns the stored person with created=False;
+    the same id with different details, or a person the actor may not see, raises
+    PersonIdConflict. Under a concurrent race the primary key decides.
+    """
+    consents = consents or {}
+    replay = _person_replay(
+        actor=actor, center=center, person_id=person_id, data=data, consents=consents
+    )
+    if replay:
+        return replay
+    if not can_work_at(actor, center):
+        raise ValidationError({"center": _("You cannot register persons at this centre.")})
+    try:
+        with transaction.atomic():
+            person = person_build(data=data, person_id=person_id)
+            person.created_by = actor
+            person.save(force_insert=True)
+            person_link_center(person=person, center=center)
+            if consents:
+                consents_record(actor=actor, person=person, consents=consents)
+    except (IntegrityError, ValidationError) as exc:
+        # A concurrent request with the same id won the race (unique primary key).
+        if isinstance(exc, ValidationError) and "id" not in getattr(exc, "error_dict", {}):
+            raise
+        replay = _person_replay(
+            actor=actor, center=center, person_id=person_id, data=data, consents=consents
+        )
+        if replay:
+            return replay
+        raise
+    return PersonRegistration(person=person, created=True)

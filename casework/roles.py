@@ -20,15 +20,24 @@ ROLE_LABELS = {
 }
 
 _CASEWORK = [
-    "casework.view_person", "casework.add_person", "casework.change_person",
-    "casework.view_consent", "casework.add_consent",
-    "intake.view_arrival", "intake.add_arrival",
+    "casework.view_person",
+    "casework.add_person",
+    "casework.change_person",
+    "casework.view_consent",
+    "casework.add_consent",
+    "intake.view_arrival",
+    "intake.add_arrival",
 ]
 _REFERENCE = [
     f"casework.{action}_{model}"
     for model in (
-        "country", "department", "municipality", "svmunicipality2024", "documenttype",
-        "migrationreason", "receptioncenter",
+        "country",
+        "department",
+        "municipality",
+        "svmunicipality2024",
+        "documenttype",
+        "migrationreason",
+        "receptioncenter",
     )
     for action in ("view", "add", "change")
 ]
@@ -41,7 +50,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     DONOR_REVIEWER: [],
     ADMINISTRATOR: [
         *_REFERENCE,
-        "auth.view_user", "auth.add_user", "auth.change_user",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
         "auth.view_group",
         "casework.view_receptioncenteruserobjectpermission",
         "casework.add_receptioncenteruserobjectpermission",

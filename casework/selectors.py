@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from .models import Consent, Department, Municipality, Person
+from .names import document_normalise, name_keys
 from .permissions import User, persons_for
 
 
@@ -47,3 +48,25 @@ def departments_for_country(country_id: int) -> QuerySet[Department]:
 
 def municipalities_for_department(department_id: int) -> QuerySet[Municipality]:
     return Municipality.objects.filter(department_id=department_id).order_by("name")
+
+
+def person_search_condition(text: str, *, prefix: str = "") -> Q | None:
+    """Match a person by name (Spanish-aware keys, every word) or by document number.
+
+    `prefix` reaches the person from another model, e.g. "person__" from an arrival. None means
+    the text has nothing searchable in it.
+    """
+    text = (text or "").strip()
+    condition = Q()
+    doc_key = document_normalise(text)
+    if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
+        condition |= Q(**{f"{prefix}document_key__contains": doc_key})
+    keys = name_keys(text)
+    if keys:
+        name_condition = Q()
+        for key in keys:
+            name_condition &= Q(**{f"{prefix}given_name_keys__contains": key}) | Q(
+                **{f"{prefix}surname_keys__contains": key}
+            )
+        condition |= name_condition
+    return condition or None

@@ -3,5 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("casework.api.urls")),
     path("", include("intake.api.urls")),
 ]

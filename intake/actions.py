@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from casework.actions import consents_record, person_build, person_link_center
+from casework.actions import consents_record, fingerprint, person_build, person_link_center
 from casework.models import MigrationReason, Person, ReceptionCenter
 from casework.permissions import can_work_at
 
 from .matching import matchable_person
 from .models import Arrival
+
+__all__ = ["IdempotencyConflict", "Registration", "arrival_register", "fingerprint"]
 
 ARRIVAL_FIELDS = (
     "arrived_at",
@@ -45,12 +45,6 @@ class IdempotencyConflict(Exception):
 class Registration:
     arrival: Arrival
     created: bool
-
-
-def fingerprint(payload: Any) -> str:
-    """A stable hash of a submission, to tell a replay from a reuse of the same client UUID."""
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _replay(client_uuid: uuid.UUID, request_fingerprint: str) -> Registration | None:
@@ -101,12 +95,15 @@ def arrival_register(
                 consents=consents or {},
                 request_fingerprint=request_fingerprint,
             )
-    except IntegrityError:
-        # A concurrent retry won the race on the unique client UUID.
+    except IntegrityError as exc:
+        # A concurrent retry won the race on the unique client UUID ...
         replay = _replay(client_uuid, request_fingerprint)
         if replay:
             return replay
-        raise
+        # ... or another submission took the new person's identifier first.
+        raise ValidationError(
+            {"person": _("A person with this identifier already exists.")}
+        ) from exc
 
 
 def _arrival_register(

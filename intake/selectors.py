@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from casework.models import Person, ReceptionCenter
-from casework.names import document_normalise, name_keys
 from casework.permissions import User
+from casework.selectors import person_search_condition
 
 from .models import Arrival
 from .permissions import arrivals_for
@@ -40,24 +40,10 @@ def arrival_get(*, user: User, arrival_id) -> Arrival:
 
 def arrivals_search(queryset: QuerySet[Arrival], text: str) -> QuerySet[Arrival]:
     """Filter arrivals by the person's name (Spanish-aware keys) or document number."""
-    text = (text or "").strip()
-    if not text:
+    if not (text or "").strip():
         return queryset
-    condition = Q()
-    doc_key = document_normalise(text)
-    if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
-        condition |= Q(person__document_key__contains=doc_key)
-    keys = name_keys(text)
-    if keys:
-        name_condition = Q()
-        for key in keys:
-            name_condition &= Q(person__given_name_keys__contains=key) | Q(
-                person__surname_keys__contains=key
-            )
-        condition |= name_condition
-    if not condition:
-        return queryset.none()
-    return queryset.filter(condition)
+    condition = person_search_condition(text, prefix="person__")
+    return queryset.filter(condition) if condition is not None else queryset.none()
 
 
 def arrivals_on_local_day(

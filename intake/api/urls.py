@@ -1,1 +1,15 @@
-urlpatterns: list = []
+"""Routes of the intake API, under /api/v1/."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("arrivals/", views.ArrivalListCreateApi.as_view(), name="api-arrival-list"),
+    path("arrivals/<str:arrival_id>/", views.ArrivalDetailApi.as_view(), name="api-arrival-detail"),
+    path(
+        "duplicate-candidates/",
+        views.DuplicateCandidatesApi.as_view(),
+        name="api-duplicate-candidates",
+    ),
+]

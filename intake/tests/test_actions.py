@@ -177,3 +177,19 @@ def test_age_in_years_gives_an_estimated_birth_date():
     assert years == 30
     with pytest.raises(ValidationError):
         birth_date_from_age(age_years=111, today=today)
+
+
+def test_a_new_person_id_taken_by_a_concurrent_submission_is_a_field_error(
+    caseworker, center_a, monkeypatch
+):
+    """Two submissions with different client UUIDs race for the same new person id."""
+    taken = uuid.uuid4()
+    register(caseworker, center_a, new_person_id=taken)
+    # Pretend the existence check ran before the other submission committed.
+    from intake import actions
+
+    monkeypatch.setattr(actions.Person.objects, "filter", lambda **kw: Person.objects.none())
+    with pytest.raises(ValidationError) as exc:
+        register(caseworker, center_a, new_person_id=taken)
+    assert "person" in exc.value.message_dict
+    assert Arrival.objects.count() == 1

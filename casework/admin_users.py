@@ -1,0 +1,124 @@
+"""User administration: roles and centres assigned by administrators, never by the user themself."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Permission
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import ReceptionCenterUserObjectPermission
+from .permissions import (
+    VIEW_CENTER_RECORDS,
+    WORK_AT_CENTER,
+    centers_for,
+    persons_for,
+    readable_centers_for,
+)
+from .roles import ROLE_LABELS
+
+User = get_user_model()
+
+# Fields nobody may change on their own account: they would widen their own access.
+SELF_LOCKED_FIELDS = ("groups", "user_permissions", "is_superuser", "is_staff", "is_active")
+
+
+class CenterPermissionForm(forms.ModelForm):
+    class Meta:
+        model = ReceptionCenterUserObjectPermission
+        fields = ("content_object", "permission")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["permission"].queryset = Permission.objects.filter(
+            content_type__app_label="casework",
+            codename__in=(WORK_AT_CENTER, VIEW_CENTER_RECORDS),
+        )
+        self.fields["content_object"].label = _("reception centre")
+
+
+class CenterPermissionInline(admin.TabularInline):
+    model = ReceptionCenterUserObjectPermission
+    form = CenterPermissionForm
+    fk_name = "user"
+    extra = 0
+    verbose_name = _("centre assignment")
+    verbose_name_plural = _("centre assignments")
+
+    def _is_self(self, request, obj) -> bool:
+        return obj is not None and obj.pk == request.user.pk
+
+    def has_add_permission(self, request, obj=None):
+        return not self._is_self(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._is_self(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._is_self(request, obj) and super().has_delete_permission(request, obj)
+
+
+class RetornoUserAdmin(UserAdmin):
+    inlines = [CenterPermissionInline]
+    list_display = ("username", "first_name", "last_name", "is_active", "roles")
+    list_filter = ("is_active", "groups")
+    readonly_fields = ("access_summary", "last_login", "date_joined")
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj) -> str:
+        return ", ".join(str(ROLE_LABELS.get(g.name, g.name)) for g in obj.groups.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append((_("What this user can reach"), {"fields": ("access_summary",)}))
+        if not request.user.is_superuser:
+            # Only a superuser grants superuser status or individual permissions.
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": tuple(
+                            f
+                            for f in options["fields"]
+                            if f not in ("is_superuser", "user_permissions")
+                        ),
+                    },
+                )
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            fields += [f for f in SELF_LOCKED_FIELDS if f not in fields]
+        return fields
+
+    @admin.display(description=_("access"))
+    def access_summary(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        work = centers_for(obj)
+        read = readable_centers_for(obj).exclude(pk__in=work.values("pk"))
+        rows = [
+            (_("Roles"), self.roles(obj) or _("none")),
+            (_("Works at"), ", ".join(c.name for c in work) or _("no centre")),
+            (_("Reads records of"), ", ".join(c.name for c in read) or _("no other centre")),
+            (_("Persons reachable"), persons_for(obj).count()),
+        ]
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((str(k), v) for k, v in rows)),
+        )
+
+
+# Replace django.contrib.auth's registration (auth comes before casework in INSTALLED_APPS).
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, RetornoUserAdmin)

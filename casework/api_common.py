@@ -1,0 +1,127 @@
+"""Shared API helpers: error translation, the 409 answer, idempotent responses, scoped fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from auditlog.context import set_actor
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from .models import Consent, ReceptionCenter
+from .permissions import centers_for
+
+
+class Conflict(APIException):
+    """409: the client identifier was already used for a different submission."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _(
+        "This identifier was already used for a different submission. "
+        "Generate a new identifier for a new record."
+    )
+    default_code = "conflict"
+
+
+class ConflictSerializer(serializers.Serializer):
+    """The body of a 409 answer (for the schema)."""
+
+    detail = serializers.CharField()
+
+
+def validation_error_to_api(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A Django ValidationError as DRF's 400, keeping field names (non-field ones under the DRF key)."""
+    if hasattr(exc, "error_dict"):
+        detail: dict[str, list[str]] = {}
+        for field, messages in exc.message_dict.items():
+            key = api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field
+            detail.setdefault(key, []).extend(messages)
+        return serializers.ValidationError(detail)
+    return serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+
+
+@contextmanager
+def django_errors_as_api() -> Iterator[None]:
+    """Let an action's ValidationError answer 400 with field errors instead of a 500."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise validation_error_to_api(exc) from exc
+
+
+@contextmanager
+def audit_actor(request: Request) -> Iterator[None]:
+    """Name the API user in audit entries.
+
+    AuditlogMiddleware runs before DRF authenticates, so a token-authenticated request would
+    otherwise be logged without an actor.
+    """
+    with set_actor(request.user, remote_addr=request.META.get("REMOTE_ADDR")):
+        yield
+
+
+def created_or_replayed(data: Any, *, created: bool) -> Response:
+    """201 the first time, 200 with the same body on a replay of the same client identifier."""
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UserCenterField(serializers.SlugRelatedField):
+    """A reception centre by code, among the requesting user's centres only.
+
+    An unknown code and another centre's code get the same error: no existence oracle.
+    """
+
+    default_error_messages = {
+        "does_not_exist": _("Choose one of your reception centres."),
+        "invalid": _("Choose one of your reception centres."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return ReceptionCenter.objects.none()
+        return centers_for(user)
+
+
+class ConsentsField(serializers.DictField):
+    """Consents as {kind: granted}, e.g. {"process_data": true}."""
+
+    default_error_messages = {
+        "unknown_kind": _("Unknown consent: %(kind)s."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", serializers.BooleanField())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Consents given (true) or refused (false), by kind: process_data, "
+                "share_with_partners, follow_up_contact, anonymised_statistics."
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, bool]:
+        value = super().to_internal_value(data)
+        for kind in value:
+            if kind not in Consent.Kind.values:
+                raise serializers.ValidationError(
+                    self.error_messages["unknown_kind"] % {"kind": kind[:40]}, code="unknown_kind"
+                )
+        return value

@@ -1,0 +1,353 @@
+"""Forms of the tablet intake flow (one small form per screen) and of the arrivals list.
+
+The person and arrival screens are ModelForms, so the models' own clean() rules (dates,
+document formats, municipality in department) are what the caseworker sees, on the field
+they concern. Errors an action raises under model field names land on the same fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.actions import PERSON_FIELDS, birth_date_from_age
+from casework.models import (
+    Consent,
+    Country,
+    Department,
+    DocumentType,
+    MigrationReason,
+    Municipality,
+    Person,
+    ReceptionCenter,
+)
+
+from .actions import ARRIVAL_FIELDS
+from .models import Arrival
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ModelErrorsMixin:
+    """Puts an error raised under a model field name on the form field that shows it.
+
+    A name the form has no field for becomes an error of the whole form (never a crash). A
+    field the form itself already refused gets no second message from the model (an empty
+    name would otherwise read "required" twice, in two wordings once translated).
+    """
+
+    error_field_map: dict[str, str] = {}
+
+    def error_target(self, name: str) -> str | None:
+        name = self.error_field_map.get(name, name)
+        return name if name in self.fields else None
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        if not isinstance(error, ValidationError):
+            error = ValidationError(error)
+        if field is not None or not hasattr(error, "error_dict"):
+            super().add_error(field, error)
+            return
+        for name, errors in error.error_dict.items():
+            target = None if name == NON_FIELD_ERRORS else self.error_target(name)
+            if target is not None and target in (self._errors or {}):
+                continue
+            shown = (self._errors or {}).get(NON_FIELD_ERRORS, [])
+            messages = [m for m in ValidationError(errors).messages if m not in shown]
+            if messages:
+                super().add_error(target, messages)
+
+
+class CenterForm(forms.Form):
+    center = forms.ModelChoiceField(
+        label=_("Reception centre"),
+        queryset=ReceptionCenter.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+
+    def __init__(self, *args: Any, centers: QuerySet[ReceptionCenter], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["center"].queryset = centers
+
+
+class PersonForm(ModelErrorsMixin, forms.ModelForm):
+    sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices, widget=forms.RadioSelect)
+    age_years = forms.IntegerField(
+        label=_("Age in years"),
+        required=False,
+        min_value=0,
+        max_value=110,
+        help_text=_("Only when the date of birth is not known."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "given_names",
+            "first_surname",
+            "second_surname",
+            "sex",
+            "birth_date",
+            "birth_date_estimated",
+            "nationality",
+            "document_type",
+            "document_number",
+        ]
+        widgets = {"birth_date": _date_widget()}
+        help_texts = {"document_number": _("Spaces and dashes do not matter.")}
+
+    field_order = [
+        "given_names",
+        "first_surname",
+        "second_surname",
+        "sex",
+        "birth_date",
+        "age_years",
+        "birth_date_estimated",
+        "nationality",
+        "document_type",
+        "document_number",
+    ]
+
+    def __init__(self, *args: Any, center: ReceptionCenter, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.center = center
+        self.fields["nationality"].queryset = Country.objects.all()
+        self.fields["document_type"].queryset = DocumentType.objects.filter(active=True)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("birth_date") is None and not self.has_error("birth_date"):
+            age = cleaned.get("age_years")
+            if age is not None:
+                today = self.center.local_now().date()
+                cleaned["birth_date"] = birth_date_from_age(age_years=age, today=today)
+                cleaned["birth_date_estimated"] = True
+            elif not self.has_error("age_years"):
+                self.add_error("birth_date", _("Enter the date of birth or the age in years."))
+        return cleaned
+
+    def error_target(self, name: str) -> str | None:
+        # A date of birth worked out from the age is reported on the age the caseworker typed.
+        typed = self.data.get(self.add_prefix("birth_date"))
+        if name == "birth_date" and not typed and self.data.get(self.add_prefix("age_years")):
+            name = "age_years"
+        return super().error_target(name)
+
+    def match_query(self) -> dict[str, Any]:
+        """The arguments of intake.matching.duplicate_candidates for a valid form."""
+        return {
+            "given_names": self.instance.given_names,
+            "first_surname": self.instance.first_surname,
+            "second_surname": self.instance.second_surname,
+            "birth_date": self.instance.birth_date,
+            "birth_date_estimated": self.instance.birth_date_estimated,
+            "document_number": self.instance.document_number,
+        }
+
+
+class OriginForm(ModelErrorsMixin, forms.ModelForm):
+    """Origin and contact of a new person; bound to the unsaved person of the first screen."""
+
+    class Meta:
+        model = Person
+        fields = [
+            "origin_department",
+            "origin_municipality",
+            "indigenous_people",
+            "language",
+            "phone",
+            "gender_identity",
+        ]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = self.instance.nationality if self.instance.nationality_id else None
+        if country is None or not country.is_programme_country:
+            del self.fields["origin_department"]
+            del self.fields["origin_municipality"]
+            return
+        self.fields["origin_department"].queryset = Department.objects.filter(
+            country=country
+        ).order_by("name")
+        municipality = self.fields["origin_municipality"]
+        # Any municipality of the country is accepted here so that one from another
+        # department gets the model's own message; only the chosen department's are offered.
+        municipality.queryset = Municipality.objects.filter(department__country=country)
+        department_id = self.chosen_department_id()
+        offered = Municipality.objects.filter(department_id=department_id).order_by("name")
+        empty = _("Choose a department first") if department_id is None else "---------"
+        municipality.widget.choices = [("", empty), *offered.values_list("pk", "name")]
+
+    def chosen_department_id(self) -> int | None:
+        if self.is_bound:
+            raw = self.data.get(self.add_prefix("origin_department"))
+        else:
+            raw = self.initial.get("origin_department")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return None
+
+    def person_data(self) -> dict[str, Any]:
+        """The new person's fields for intake.actions.arrival_register, from a valid form."""
+        return {name: getattr(self.instance, name) for name in PERSON_FIELDS}
+
+
+class ArrivalForm(ModelErrorsMixin, forms.ModelForm):
+    arrival_date = forms.DateField(label=_("Date of arrival"), widget=_date_widget())
+    arrival_time = forms.TimeField(
+        label=_("Time of arrival"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Local time at the reception centre."),
+    )
+    mode = forms.ChoiceField(
+        label=_("Return mode"), choices=Arrival.Mode.choices, widget=forms.RadioSelect
+    )
+    error_field_map = {"arrived_at": "arrival_date", "family_group": "travel_group"}
+
+    class Meta:
+        model = Arrival
+        fields = [
+            "mode",
+            "returned_from",
+            "transport_reference",
+            "travel_group",
+            "reasons",
+            "intends_to_migrate_again",
+            "needs",
+            "protection_concerns",
+        ]
+        widgets = {
+            "travel_group": forms.RadioSelect,
+            "reasons": forms.CheckboxSelectMultiple,
+            "intends_to_migrate_again": forms.RadioSelect,
+            "needs": forms.Textarea(attrs={"rows": 3}),
+            "protection_concerns": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    field_order = ["arrival_date", "arrival_time", "mode"]
+
+    def __init__(
+        self,
+        *args: Any,
+        center: ReceptionCenter,
+        family_group: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.center = center
+        self.family_group = uuid.UUID(family_group) if family_group else None
+        self.fields["returned_from"].queryset = Country.objects.all()
+        self.fields["reasons"].queryset = MigrationReason.objects.filter(active=True)
+
+    @staticmethod
+    def defaults(center: ReceptionCenter) -> dict[str, Any]:
+        """Initial values for a new arrival: now, in the centre's own time zone."""
+        now = center.local_now()
+        mode = {
+            ReceptionCenter.Kind.AIR: Arrival.Mode.AIR,
+            ReceptionCenter.Kind.LAND: Arrival.Mode.LAND,
+        }
+        returned_from = Country.objects.filter(iso2="US").values_list("pk", flat=True).first()
+        return {
+            "arrival_date": now.date().isoformat(),
+            "arrival_time": now.strftime("%H:%M"),
+            "mode": mode.get(center.kind, ""),
+            "returned_from": returned_from,
+        }
+
+    @staticmethod
+    def same_group(arrival: Arrival) -> dict[str, Any]:
+        """Initial values to register someone who travelled with `arrival`."""
+        local = timezone.localtime(arrival.arrived_at, arrival.center.tzinfo)
+        return {
+            "arrival_date": local.date().isoformat(),
+            "arrival_time": local.strftime("%H:%M"),
+            "mode": arrival.mode,
+            "returned_from": arrival.returned_from_id,
+            "transport_reference": arrival.transport_reference,
+            "travel_group": arrival.travel_group,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        day, at = cleaned.get("arrival_date"), cleaned.get("arrival_time")
+        if day and at:
+            self.instance.arrived_at = timezone.make_aware(
+                datetime.combine(day, at), self.center.tzinfo
+            )
+        if cleaned.get("travel_group") == Arrival.TravelGroup.FAMILY_UNIT:
+            self.instance.family_group = self.family_group or uuid.uuid4()
+        else:
+            self.instance.family_group = None
+        return cleaned
+
+    def arrival_data(self) -> dict[str, Any]:
+        """The arrival's fields for intake.actions.arrival_register, from a valid form."""
+        return {name: getattr(self.instance, name) for name in ARRIVAL_FIELDS}
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class ConsentsForm(ModelErrorsMixin, forms.Form):
+    """One yes/no answer per kind of consent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in Consent.Kind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=YES_NO, widget=forms.RadioSelect
+            )
+
+    def consents(self) -> dict[str, bool]:
+        return {kind: self.cleaned_data[kind] == "yes" for kind in Consent.Kind.values}
+
+
+class MatchForm(forms.Form):
+    """The caseworker's answer on the possible matches: one of them, or a new person."""
+
+    NEW = "new"
+    choice = forms.ChoiceField()
+
+    def __init__(self, *args: Any, candidates: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["choice"].choices = [
+            *((str(c.person_id), c.given_names) for c in candidates),
+            (self.NEW, _("None of these: new person")),
+        ]
+
+
+class ArrivalFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or document"), required=False, max_length=100)
+    day = forms.DateField(label=_("Date"), required=False, widget=_date_widget())
+    center = forms.TypedChoiceField(label=_("Reception centre"), required=False, coerce=int)
+
+    def __init__(self, *args: Any, centers: list[ReceptionCenter], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.centers = centers
+        self.fields["center"].choices = [(c.pk, c.name) for c in centers]
+        if len(centers) == 1:
+            del self.fields["center"]
+
+    def chosen(self) -> tuple[ReceptionCenter, Any, str]:
+        """The centre, day (None: today there) and search text asked for; defaults when invalid."""
+        if self.is_bound:
+            self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        by_id = {c.pk: c for c in self.centers}
+        center = by_id.get(cleaned.get("center"), self.centers[0])
+        return center, cleaned.get("day"), cleaned.get("q", "")

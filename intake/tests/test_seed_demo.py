@@ -1,0 +1,142 @@
+"""seed_demo: real centres, one login per role, sample arrivals; safe to run twice."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count
+from django.urls import reverse
+
+from casework import roles
+from casework.models import Person, PersonCenter, ReceptionCenter
+from casework.permissions import user_center_ids
+from intake.models import Arrival
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+
+@pytest.fixture
+def seeded(capsys):
+    call_command("seed_demo")
+    return capsys.readouterr().out
+
+
+def _counts():
+    return {
+        "centres": ReceptionCenter.objects.count(),
+        "users": User.objects.count(),
+        "persons": Person.objects.count(),
+        "arrivals": Arrival.objects.count(),
+        "links": PersonCenter.objects.count(),
+    }
+
+
+def test_seed_demo_twice_creates_nothing_new(seeded, capsys):
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+    assert first["centres"] == 7
+    assert 35 <= first["arrivals"] <= 50
+    assert "0 new arrivals" in capsys.readouterr().out
+
+
+def test_caseworker_of_sps_works_at_sps_only(seeded):
+    caseworker = User.objects.get(username="caseworker.sps")
+    sps = ReceptionCenter.objects.get(code="SPS")
+    assert user_center_ids(caseworker) == frozenset({sps.pk})
+    assert list(caseworker.groups.values_list("name", flat=True)) == [roles.CASEWORKER]
+    assert caseworker.has_perm("intake.add_arrival")
+
+
+def test_supervisor_is_assigned_to_sps_and_manager_donor_to_no_centre(seeded):
+    sps = ReceptionCenter.objects.get(code="SPS")
+    assert user_center_ids(User.objects.get(username="supervisor.sps")) == frozenset({sps.pk})
+    assert user_center_ids(User.objects.get(username="manager")) == frozenset()
+    assert user_center_ids(User.objects.get(username="donor")) == frozenset()
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    assert not User.objects.get(username="donor").is_staff
+
+
+def test_centres_carry_both_languages_and_local_time_zones(seeded):
+    sps = ReceptionCenter.objects.get(code="SPS")
+    assert sps.name_es == "Centro de Atención al Migrante Retornado (CAMR) San Pedro Sula"
+    assert sps.name_en
+    assert sps.country.iso2 == "HN"
+    assert sps.time_zone == "America/Tegucigalpa"
+    assert ReceptionCenter.objects.get(code="BEL").kind == "children_families"
+    assert ReceptionCenter.objects.get(code="CHA").time_zone == "America/El_Salvador"
+
+
+def test_every_arrival_is_registered_by_a_caseworker_of_its_centre(seeded):
+    for arrival in Arrival.objects.select_related("registered_by", "center"):
+        assert arrival.center_id in user_center_ids(arrival.registered_by)
+        assert PersonCenter.objects.filter(person=arrival.person, center=arrival.center).exists()
+
+
+def test_demo_includes_repeat_returns_and_a_family_unit(seeded):
+    returns = Person.objects.annotate(n=Count("arrivals")).filter(n__gt=1)
+    assert returns.count() >= 2
+    family = Arrival.objects.filter(travel_group="family_unit")
+    assert family.count() >= 3
+    assert family.values("family_group").distinct().count() == 1
+
+
+def test_demo_password_and_login_table(seeded):
+    assert "caseworker.sps" in seeded
+    assert "retorno-demo-2026" in seeded
+    assert User.objects.get(username="caseworker.sps").check_password("retorno-demo-2026")
+
+
+def test_password_can_be_overridden(seeded):
+    call_command("seed_demo", password="otra-clave-larga-2026", no_arrivals=True)
+    assert User.objects.get(username="manager").check_password("otra-clave-larga-2026")
+
+
+ADMIN_MODELS = [
+    "casework.country",
+    "casework.department",
+    "casework.municipality",
+    "casework.svmunicipality2024",
+    "casework.documenttype",
+    "casework.migrationreason",
+    "casework.receptioncenter",
+    "casework.person",
+    "casework.consent",
+    "intake.arrival",
+]
+
+
+def test_demo_admin_can_browse_every_admin_list(seeded, client, django_assert_max_num_queries):
+    client.force_login(User.objects.get(username="admin"))
+    for model in ADMIN_MODELS:
+        app_label, model_name = model.split(".")
+        # About 40 demo rows per list: a query per row would blow this bound.
+        with django_assert_max_num_queries(15):
+            response = client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
+        assert response.status_code == 200, model
+
+
+def test_admin_offers_no_way_to_edit_or_delete_audited_records(seeded, client):
+    client.force_login(User.objects.get(username="admin"))
+    person = Person.objects.first()
+    arrival = Arrival.objects.first()
+    assert client.get(reverse("admin:casework_person_change", args=[person.pk])).status_code == 200
+    assert client.get(reverse("admin:casework_person_delete", args=[person.pk])).status_code == 403
+    assert client.get(reverse("admin:intake_arrival_delete", args=[arrival.pk])).status_code == 403
+    response = client.post(
+        reverse("admin:casework_person_change", args=[person.pk]), {"given_names": "X"}
+    )
+    assert response.status_code == 403
+    person.refresh_from_db()
+    assert person.given_names != "X"
+
+
+def test_admin_sees_centre_assignments_on_the_user_page(seeded, client):
+    client.force_login(User.objects.get(username="admin"))
+    caseworker = User.objects.get(username="caseworker.sps")
+    page = client.get(reverse("admin:auth_user_change", args=[caseworker.pk]))
+    assert page.status_code == 200
+    sps = ReceptionCenter.objects.get(code="SPS")
+    assert sps.name in page.content.decode()
