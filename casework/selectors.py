@@ -70,3 +70,19 @@ def person_search_condition(text: str, *, prefix: str = "") -> Q | None:
             )
         condition |= name_condition
     return condition or None
+
+
+def person_audit_entries(person: Person, *, limit: int = 200):
+    """Audit entries (views and changes) of a person's record and consents, newest first."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    consent_ids = [str(pk) for pk in person.consents.values_list("pk", flat=True)]
+    return (
+        LogEntry.objects.filter(
+            Q(content_type=ContentType.objects.get_for_model(Person), object_pk=str(person.pk))
+            | Q(content_type=ContentType.objects.get_for_model(Consent), object_pk__in=consent_ids)
+        )
+        .select_related("actor", "content_type")
+        .order_by("-timestamp")[:limit]
+    )

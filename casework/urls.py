@@ -8,6 +8,11 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path(
+        "persons/<uuid:person_id>/access-log/",
+        views.person_access_log,
+        name="person_access_log",
+    ),
+    path(
         "login/",
         auth_views.LoginView.as_view(
             template_name="registration/login.html", redirect_authenticated_user=True

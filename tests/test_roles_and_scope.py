@@ -22,13 +22,15 @@ pytestmark = pytest.mark.django_db
 def test_migration_creates_the_five_roles_with_their_permissions():
     for role, names in ROLE_PERMISSIONS.items():
         group = Group.objects.get(name=role)
-        assert {
-            f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()
-        } == set(names)
+        assert {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()} == set(
+            names
+        )
     assert not Group.objects.get(name="donor_reviewer").permissions.exists()
-    assert not Group.objects.get(name="programme_manager").permissions.exclude(
-        codename__startswith="view_"
-    ).exists()
+    assert (
+        not Group.objects.get(name="programme_manager")
+        .permissions.exclude(codename__startswith="view_")
+        .exists()
+    )
 
 
 def test_programme_manager_reads_programme_centres_but_works_in_none(center_a, center_b):
