@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Person, ReceptionCenter
@@ -111,8 +111,22 @@ def duplicate_candidates(
     if not condition:
         return []
 
+    # Rank in the database before the cut, so that a common surname in a wide window of
+    # estimated birth dates cannot push the right person out of the rows scored below.
+    rank = Value(0)
+    if doc_key:
+        rank += Case(When(document_key=doc_key, then=Value(100)), default=Value(0))
+    if birth_date:
+        rank += Case(When(birth_date=birth_date, then=Value(10)), default=Value(0))
+    for key in surname_keys:
+        rank += Case(When(surname_keys__contains=key, then=Value(5)), default=Value(0))
+    for key in given_keys:
+        rank += Case(When(given_name_keys__contains=key, then=Value(3)), default=Value(0))
     rows = list(
-        annotate_returns(person_matching_scope_for(user).filter(condition)).only(
+        annotate_returns(person_matching_scope_for(user).filter(condition))
+        .annotate(match_rank=rank)
+        .order_by("-match_rank", "pk")
+        .only(
             "id",
             "given_names",
             "first_surname",

@@ -290,7 +290,7 @@ def test_errors_follow_accept_language(api_a):
     spanish = api_a.post(LIST_URL, body, format="json")
     english = api_a.post(LIST_URL, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
-    assert spanish.json()["first_surname"] == ["Este campo es requerido."]
+    assert spanish.json()["first_surname"] == ["Este campo es obligatorio."]
     assert english.json()["first_surname"] == ["This field is required."]
 
 

@@ -16,8 +16,9 @@ from intake.tests.factories import ArrivalFactory
 
 # Queries for one person page, whatever the number of arrivals: session and user (2), the user's
 # centres, the person, consents, the access log entry, arrivals, the returns summary (2), and
-# saving the session's last-seen time (savepoint, update, release: 3).
-PERSON_PAGE_QUERIES = 12
+# saving the session's last-seen time (savepoint, update, release: 3), and the
+# permission check for the access-log link (user and group permissions: 2).
+PERSON_PAGE_QUERIES = 14
 
 
 @pytest.fixture(autouse=True)

@@ -185,3 +185,33 @@ def test_lookup_makes_a_fixed_number_of_queries(
         )
     assert len(found) == 6
     assert Person.objects.count() == 6
+
+
+def test_the_right_person_is_found_among_many_with_estimated_birth_dates(caseworker, center_a):
+    """Many people of the same surname with an estimated date of birth do not hide the match."""
+    for n in range(60):
+        PersonFactory(
+            given_names=f"Persona{n}",
+            first_surname="López",
+            second_surname="García",
+            birth_date=date(1990, 7, 1),
+            birth_date_estimated=True,
+            centers=[center_a],
+        )
+    wanted = PersonFactory(
+        given_names="Wendy Yamileth",
+        first_surname="López",
+        second_surname="García",
+        birth_date=date(1990, 7, 1),
+        birth_date_estimated=True,
+        centers=[center_a],
+    )
+    found = duplicate_candidates(
+        user=caseworker,
+        given_names="Wendi Yamilet",
+        first_surname="Lopes",
+        second_surname="Garsia",
+        birth_date=date(1991, 7, 1),
+        birth_date_estimated=True,
+    )
+    assert _ids(found) == [wanted.pk]

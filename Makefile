@@ -1,0 +1,88 @@
+# Retorno: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall only when the dependency list changes.
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+PYTEST_ARGS ?=
+DEMO_ADDR ?= 127.0.0.1:8000
+LOCALE_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=media --ignore=build
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_DB ?= retorno_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+BENCH_ARGS ?=
+
+.PHONY: help install demo test lint format messages compile-messages bench-intake check-deploy clean
+
+help:
+	@echo "make demo          create .venv, install, migrate, load demo data, serve on http://$(DEMO_ADDR)/"
+	@echo "make test          install if needed, run the whole test suite (pytest)"
+	@echo "make lint          ruff check + ruff format --check"
+	@echo "make format        ruff format + ruff check --fix"
+	@echo "make messages      extract translatable strings into locale/{es,en} and compile the .mo files"
+	@echo "make bench-intake  matching and registration benchmark on PostgreSQL ($(BENCH_DB))"
+	@echo "make check-deploy  manage.py check --deploy with production settings and dummy secrets"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "Retorno needs Python 3.11 or newer; run: make PYTHON=python3.11 ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(MANAGE) migrate --noinput
+	@echo
+	@echo "== Demo data and logins =="
+	$(MANAGE) seed_demo
+	@echo
+	@echo "== Serving Retorno on http://$(DEMO_ADDR)/ (Ctrl-C to stop) =="
+	$(MANAGE) runserver $(DEMO_ADDR)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Locations are left out of the catalogues so that moving code does not churn the .po files.
+messages: install
+	$(MANAGE) makemessages -l es -l en --no-location $(LOCALE_IGNORE)
+	$(MANAGE) compilemessages -l es -l en $(LOCALE_IGNORE)
+
+compile-messages: install
+	$(MANAGE) compilemessages -l es -l en $(LOCALE_IGNORE)
+
+bench-intake: install
+	@$(BIN)/python -c 'import sys, psycopg; from psycopg import sql; \
+	conn = psycopg.connect(sys.argv[1], autocommit=True); \
+	found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[2]]).fetchone(); \
+	found or conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[2]))); \
+	print("database", sys.argv[2], "already exists" if found else "created")' "$(PG_ADMIN_URL)" "$(BENCH_DB)"
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) migrate --noinput -v 0
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench_intake $(BENCH_ARGS)
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	DJANGO_ALLOWED_HOSTS=retorno.example.org \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
