@@ -305,6 +305,12 @@ class Person(models.Model):
         ordering = ["first_surname", "second_surname", "given_names"]
         indexes = [
             models.Index(fields=["birth_date"], name="person_birth_date"),
+            # Matching widens to a window of years only for estimated dates of birth.
+            models.Index(
+                fields=["birth_date"],
+                name="person_birth_date_estimated",
+                condition=models.Q(birth_date_estimated=True),
+            ),
         ]
 
     def __str__(self) -> str:
