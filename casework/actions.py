@@ -7,15 +7,32 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from .models import Consent, Person, PersonCenter, ReceptionCenter
+from .models import (
+    Case,
+    CaseCounter,
+    CaseGoal,
+    CaseNote,
+    CaseUserObjectPermission,
+    ClosureReason,
+    Consent,
+    FollowUp,
+    Partner,
+    Person,
+    PersonCenter,
+    ReceptionCenter,
+    Referral,
+    ServiceLine,
+    VulnerabilityCategory,
+)
 from .permissions import can_work_at, persons_for
 
 PERSON_FIELDS = (
@@ -237,3 +254,485 @@ def person_register(
             return replay
         raise
     return PersonRegistration(person=person, created=True)
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+
+class VersionConflict(Exception):
+    """Someone else saved the record since the version the user started from."""
+
+    message = _lazy(
+        "Someone else changed this case while you were editing it. "
+        "Review their changes and try again."
+    )
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(str(self.message))
+        self.current_version = current_version
+
+
+def _refuse(message, field: str | None = None) -> NoReturn:
+    raise ValidationError({field: message} if field else message)
+
+
+def _case_bump(case: Case, expected_version: int | None) -> None:
+    """Claim the next version of the case, or raise VersionConflict (optimistic concurrency)."""
+    if expected_version is None:
+        expected_version = case.version
+    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not updated:
+        current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
+        raise VersionConflict(current or case.version)
+    case.version = expected_version + 1
+
+
+def _case_number(center: ReceptionCenter) -> str:
+    """The next readable number at the centre for the local year, e.g. SPS-2026-00123."""
+    year = center.local_now().year
+    CaseCounter.objects.get_or_create(center=center, year=year)
+    counter = CaseCounter.objects.select_for_update().get(center=center, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{center.code}-{year}-{counter.last:05d}"
+
+
+def _restricted_access_sync(case: Case) -> None:
+    """Open a restricted case to its caseworker and the centre's supervisors, and no one else."""
+    from guardian.shortcuts import assign_perm
+
+    CaseUserObjectPermission.objects.filter(
+        content_object=case, permission__codename="view_restricted_case"
+    ).delete()
+    if not case.restricted:
+        return
+    users = set(centre_supervisors(case.center))
+    if case.assigned_to is not None:
+        users.add(case.assigned_to)
+    for user in users:
+        assign_perm("casework.view_restricted_case", user, case)
+
+
+def centre_supervisors(center: ReceptionCenter):
+    from django.contrib.auth import get_user_model
+
+    from .permissions import WORK_AT_CENTER
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            groups__permissions__codename="manage_center_cases",
+            receptioncenteruserobjectpermission__content_object=center,
+            receptioncenteruserobjectpermission__permission__codename=WORK_AT_CENTER,
+        )
+        .distinct()
+    )
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: AbstractBaseUser,
+    person: Person,
+    center: ReceptionCenter,
+    arrival=None,
+    assigned_to: AbstractBaseUser | None = None,
+    restricted: bool = False,
+    client_uuid: uuid.UUID | None = None,
+) -> Case:
+    """Open a reintegration case for a person at a centre (one open case per person and centre)."""
+    if client_uuid is not None:
+        existing = Case.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return existing
+    if not can_work_at(actor, center):
+        _refuse(_("You cannot open cases at this centre."), "center")
+    if not persons_for(actor).filter(pk=person.pk).exists():
+        _refuse(_("This person was not found."), "person")
+    assignee = assigned_to or actor
+    if not can_work_at(assignee, center):
+        _refuse(_("The caseworker does not work at this centre."), "assigned_to")
+    if arrival is not None and (arrival.person_id != person.pk or arrival.center_id != center.pk):
+        _refuse(_("The arrival is not this person's arrival at this centre."), "arrival")
+    open_case = Case.objects.filter(person=person, center=center, status=Case.Status.OPEN).first()
+    if open_case is not None:
+        _refuse(
+            _("%(name)s already has an open case at this centre: %(number)s.")
+            % {"name": person.full_name, "number": open_case.number},
+            "person",
+        )
+    case = Case(
+        person=person,
+        center=center,
+        opened_from_arrival=arrival,
+        assigned_to=assignee,
+        restricted=restricted,
+        opened_by=actor,
+        client_uuid=client_uuid or uuid.uuid4(),
+    )
+    case.number = _case_number(center)
+    case.full_clean(exclude=["number"])
+    case.save(force_insert=True)
+    person_link_center(person=person, center=center)
+    if restricted:
+        _restricted_access_sync(case)
+    return case
+
+
+@transaction.atomic
+def case_assign(
+    *, actor: AbstractBaseUser, case: Case, assignee: AbstractBaseUser, expected_version: int
+) -> Case:
+    from .permissions import can_assign_case
+
+    if not can_assign_case(actor, case):
+        _refuse(_("Only a supervisor of the centre can assign cases."))
+    if not assignee.is_active or not can_work_at(assignee, case.center_id):
+        _refuse(_("The caseworker does not work at this centre."), "assigned_to")
+    _case_bump(case, expected_version)
+    case.assigned_to = assignee
+    case.save(update_fields=["assigned_to", "version"])
+    _restricted_access_sync(case)
+    return case
+
+
+@transaction.atomic
+def case_close(
+    *,
+    actor: AbstractBaseUser,
+    case: Case,
+    reason: ClosureReason,
+    note: str = "",
+    expected_version: int,
+) -> Case:
+    from .permissions import can_manage_case
+
+    if not can_manage_case(actor, case):
+        _refuse(_("Only the assigned caseworker or a supervisor can close this case."))
+    if case.status == Case.Status.CLOSED:
+        _refuse(_("This case is already closed."))
+    if reason is None or not reason.active:
+        _refuse(_("Choose a closure reason."), "closure_reason")
+    _case_bump(case, expected_version)
+    case.status = Case.Status.CLOSED
+    case.closure_reason = reason
+    case.closure_note = note
+    case.closed_at = timezone.now()
+    case.closed_by = actor
+    case.full_clean()
+    case.save(
+        update_fields=[
+            "status",
+            "closure_reason",
+            "closure_note",
+            "closed_at",
+            "closed_by",
+            "version",
+        ]
+    )
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor: AbstractBaseUser, case: Case, expected_version: int) -> Case:
+    from .permissions import can_manage_case
+
+    if not can_manage_case(actor, case):
+        _refuse(_("Only the assigned caseworker or a supervisor can reopen this case."))
+    if case.status != Case.Status.CLOSED:
+        _refuse(_("This case is already open."))
+    if (
+        Case.objects.filter(person=case.person_id, center=case.center_id, status="open")
+        .exclude(pk=case.pk)
+        .exists()
+    ):
+        _refuse(_("This person already has another open case at this centre."))
+    _case_bump(case, expected_version)
+    case.status = Case.Status.OPEN
+    case.closure_reason = None
+    case.closure_note = ""
+    case.closed_at = None
+    case.closed_by = None
+    case.save(
+        update_fields=[
+            "status",
+            "closure_reason",
+            "closure_note",
+            "closed_at",
+            "closed_by",
+            "version",
+        ]
+    )
+    return case
+
+
+@transaction.atomic
+def case_assess(
+    *,
+    actor: AbstractBaseUser,
+    case: Case,
+    vulnerabilities: list[VulnerabilityCategory],
+    economic_needs: str = "",
+    social_needs: str = "",
+    psychosocial_needs: str = "",
+    expected_version: int,
+) -> Case:
+    """Record the vulnerability assessment and needs by dimension."""
+    from .permissions import can_work_on_case
+
+    if not can_work_on_case(actor, case):
+        _refuse(_("You cannot change cases of this centre."))
+    if case.status == Case.Status.CLOSED:
+        _refuse(_("Reopen the case before changing it."))
+    if any(not v.active for v in vulnerabilities):
+        _refuse(_("Choose vulnerabilities from the current list."), "vulnerabilities")
+    _case_bump(case, expected_version)
+    case.economic_needs = economic_needs
+    case.social_needs = social_needs
+    case.psychosocial_needs = psychosocial_needs
+    case.assessed_at = timezone.now()
+    case.full_clean()
+    case.save(
+        update_fields=[
+            "economic_needs",
+            "social_needs",
+            "psychosocial_needs",
+            "assessed_at",
+            "version",
+        ]
+    )
+    case.vulnerabilities.set(vulnerabilities)
+    return case
+
+
+@transaction.atomic
+def case_set_restricted(
+    *, actor: AbstractBaseUser, case: Case, restricted: bool, expected_version: int
+) -> Case:
+    from .permissions import can_manage_case
+
+    if not can_manage_case(actor, case):
+        _refuse(_("Only the assigned caseworker or a supervisor can restrict this case."))
+    _case_bump(case, expected_version)
+    case.restricted = restricted
+    case.save(update_fields=["restricted", "version"])
+    _restricted_access_sync(case)
+    return case
+
+
+def _require_open_case_work(actor: AbstractBaseUser, case: Case) -> None:
+    from .permissions import can_work_on_case
+
+    if not can_work_on_case(actor, case):
+        _refuse(_("You cannot change cases of this centre."))
+    if case.status == Case.Status.CLOSED:
+        _refuse(_("Reopen the case before changing it."))
+
+
+@transaction.atomic
+def note_add(
+    *,
+    actor: AbstractBaseUser,
+    case: Case,
+    text: str,
+    corrects: CaseNote | None = None,
+    client_uuid: uuid.UUID | None = None,
+) -> CaseNote:
+    """Append a note (closed cases too: what happened after closure is still recorded)."""
+    from .permissions import can_work_on_case
+
+    if client_uuid is not None:
+        existing = CaseNote.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return existing
+    if not can_work_on_case(actor, case):
+        _refuse(_("You cannot write notes on cases of this centre."))
+    if corrects is not None and corrects.case_id != case.pk:
+        _refuse(_("A correction must refer to a note of the same case."), "corrects")
+    note = CaseNote(
+        case=case,
+        text=(text or "").strip(),
+        corrects=corrects,
+        author=actor,
+        client_uuid=client_uuid or uuid.uuid4(),
+    )
+    note.full_clean()
+    note.save(force_insert=True)
+    return note
+
+
+@transaction.atomic
+def goal_add(
+    *,
+    actor: AbstractBaseUser,
+    case: Case,
+    dimension: str,
+    description: str,
+    target_date: date | None = None,
+) -> CaseGoal:
+    _require_open_case_work(actor, case)
+    goal = CaseGoal(
+        case=case,
+        dimension=dimension,
+        description=(description or "").strip(),
+        target_date=target_date,
+        created_by=actor,
+    )
+    goal.full_clean()
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def goal_set_progress(*, actor: AbstractBaseUser, goal: CaseGoal, progress: str) -> CaseGoal:
+    _require_open_case_work(actor, goal.case)
+    goal.progress = progress
+    goal.full_clean()
+    goal.save(update_fields=["progress", "updated_at"])
+    return goal
+
+
+def consent_in_force(person: Person, kind: str) -> bool:
+    latest = (
+        Consent.objects.filter(person=person, kind=kind)
+        .order_by("-recorded_at", "-pk")
+        .values_list("granted", flat=True)
+        .first()
+    )
+    return bool(latest)
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: AbstractBaseUser,
+    case: Case,
+    partner: Partner,
+    service_line: ServiceLine,
+    reason: str = "",
+    client_uuid: uuid.UUID | None = None,
+) -> Referral:
+    """Refer the person to a partner; requires their consent to share data with partners."""
+    if client_uuid is not None:
+        existing = Referral.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return existing
+    _require_open_case_work(actor, case)
+    if not consent_in_force(case.person, Consent.Kind.SHARE_WITH_PARTNERS):
+        _refuse(
+            _(
+                "The person has not consented to share their data with referral partners. "
+                "Record their consent before referring them."
+            ),
+            "partner",
+        )
+    if not partner.active:
+        _refuse(_("This partner is not active."), "partner")
+    if not partner.service_lines.filter(pk=service_line.pk).exists():
+        _refuse(_("This partner does not offer this service."), "service_line")
+    referral = Referral(
+        case=case,
+        partner=partner,
+        service_line=service_line,
+        reason=(reason or "").strip(),
+        referred_by=actor,
+        client_uuid=client_uuid or uuid.uuid4(),
+    )
+    referral.full_clean()
+    referral.save(force_insert=True)
+    return referral
+
+
+@transaction.atomic
+def referral_set_status(
+    *, actor: AbstractBaseUser, referral: Referral, status: str, outcome_note: str = ""
+) -> Referral:
+    from .permissions import can_work_on_case
+
+    if not can_work_on_case(actor, referral.case):
+        _refuse(_("You cannot change cases of this centre."))
+    allowed = Referral.TRANSITIONS.get(referral.status, set())
+    if status not in allowed:
+        _refuse(
+            _("A referral that is %(current)s cannot become %(new)s.")
+            % {
+                "current": Referral.Status(referral.status).label,
+                "new": Referral.Status(status).label
+                if status in Referral.Status.values
+                else status,
+            },
+            "status",
+        )
+    referral.status = status
+    referral.outcome_note = (outcome_note or referral.outcome_note).strip()
+    referral.status_changed_at = timezone.now()
+    referral.full_clean()
+    referral.save(update_fields=["status", "outcome_note", "status_changed_at"])
+    return referral
+
+
+# Follow-ups 1, 3 and 6 months after the return.
+DEFAULT_FOLLOW_UP_MONTHS = (1, 3, 6)
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    import calendar
+
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def follow_up_schedule(
+    *, actor: AbstractBaseUser, case: Case, due_date: date, purpose: str = ""
+) -> FollowUp:
+    _require_open_case_work(actor, case)
+    follow_up = FollowUp(case=case, due_date=due_date, purpose=purpose.strip(), created_by=actor)
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def follow_ups_schedule_default(
+    *, actor: AbstractBaseUser, case: Case, start: date | None = None
+) -> list[FollowUp]:
+    """Follow-ups at 1, 3 and 6 months after `start` (the return, else the case's opening)."""
+    _require_open_case_work(actor, case)
+    if start is None:
+        start = case.opened_at.astimezone(case.center.tzinfo).date()
+    return [
+        follow_up_schedule(
+            actor=actor,
+            case=case,
+            due_date=_add_months(start, months),
+            purpose=_("Follow-up %(months)s months after return") % {"months": months},
+        )
+        for months in DEFAULT_FOLLOW_UP_MONTHS
+    ]
+
+
+@transaction.atomic
+def follow_up_complete(
+    *, actor: AbstractBaseUser, follow_up: FollowUp, outcome: str, outcome_note: str = ""
+) -> FollowUp:
+    from .permissions import can_work_on_case
+
+    if not can_work_on_case(actor, follow_up.case):
+        _refuse(_("You cannot change cases of this centre."))
+    if follow_up.done_at is not None:
+        _refuse(_("This follow-up is already done."))
+    follow_up.done_at = timezone.now()
+    follow_up.done_by = actor
+    follow_up.outcome = outcome
+    follow_up.outcome_note = (outcome_note or "").strip()
+    if not outcome:
+        _refuse(_("Choose the outcome of the follow-up."), "outcome")
+    follow_up.full_clean()
+    follow_up.save(update_fields=["done_at", "done_by", "outcome", "outcome_note"])
+    return follow_up

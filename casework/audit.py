@@ -3,7 +3,7 @@
 from auditlog.registry import auditlog
 from auditlog.signals import accessed
 
-from .models import Consent, Person, PersonCenter
+from .models import Case, CaseGoal, CaseNote, Consent, FollowUp, Person, PersonCenter, Referral
 
 auditlog.register(
     Person, exclude_fields=["document_key", "given_name_keys", "surname_keys", "updated_at"]
@@ -15,3 +15,10 @@ auditlog.register(PersonCenter)
 def person_viewed(person: Person) -> None:
     """Write an access entry (who and when come from the request via AuditlogMiddleware)."""
     accessed.send(sender=Person, instance=person)
+
+
+auditlog.register(Case, m2m_fields={"vulnerabilities"})
+auditlog.register(CaseNote)
+auditlog.register(CaseGoal)
+auditlog.register(Referral)
+auditlog.register(FollowUp)

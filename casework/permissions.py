@@ -7,9 +7,12 @@ resolved once (a few rows) and then used as a plain `center_id IN (...)` filter.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
     Person,
     PersonCenter,
     ReceptionCenter,
@@ -108,3 +111,50 @@ def can_work_at(user: User, center: ReceptionCenter | int) -> bool:
     """May the user record things (arrivals, cases, deliveries) at this centre?"""
     center_id = center if isinstance(center, int) else center.pk
     return center_id in user_center_ids(user, for_write=True)
+
+
+VIEW_RESTRICTED_CASE = "view_restricted_case"
+MANAGE_CENTER_CASES = "casework.manage_center_cases"
+
+
+def cases_for(user: User) -> QuerySet[Case]:
+    """Cases at the user's centres; a restricted case only for those it was opened to.
+
+    Restricted cases are left out of every list for everyone else, not shown as a nameless
+    row: even "this person has a restricted case" says something sensitive about them.
+    """
+    ids = user_center_ids(user)
+    if not ids:
+        return Case.objects.none()
+    return Case.objects.filter(center_id__in=ids).filter(
+        Q(restricted=False)
+        | Exists(
+            CaseUserObjectPermission.objects.filter(
+                user=user, permission__codename=VIEW_RESTRICTED_CASE, content_object=OuterRef("pk")
+            )
+        )
+        | Exists(
+            CaseGroupObjectPermission.objects.filter(
+                group__user=user,
+                permission__codename=VIEW_RESTRICTED_CASE,
+                content_object=OuterRef("pk"),
+            )
+        )
+    )
+
+
+def can_work_on_case(user: User, case: Case) -> bool:
+    """Add notes, goals, referrals and follow-ups: staff of the centre who can see the case."""
+    return can_work_at(user, case.center_id)
+
+
+def can_manage_case(user: User, case: Case) -> bool:
+    """Close, reopen, restrict: the assigned caseworker, or a supervisor of the centre."""
+    if not can_work_at(user, case.center_id):
+        return False
+    return case.assigned_to_id == user.pk or user.has_perm(MANAGE_CENTER_CASES)
+
+
+def can_assign_case(user: User, case: Case) -> bool:
+    """Assign and reassign: supervisors of the case's centre."""
+    return can_work_at(user, case.center_id) and user.has_perm(MANAGE_CENTER_CASES)

@@ -9,7 +9,7 @@ second run changes nothing and rows that persons point to are never replaced.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +344,74 @@ def reference_data_unload(get_model: Callable[[str], ModelClass]) -> None:
         code__in=[code for code, *_ in MIGRATION_REASONS]
     ).delete()
     _queryset(get_model("Country")).filter(iso2__in=[c[0] for c in COUNTRIES]).delete()
+
+
+# --- Casework reference lists (data migration 0007) ------------------------------------------
+
+CLOSURE_REASONS: tuple[tuple[str, str, str, int], ...] = (
+    ("reintegrated", "Reintegración lograda", "Reintegrated", 1),
+    ("moved_away", "Se trasladó a otro lugar", "Moved away", 2),
+    ("re_migrated", "Volvió a migrar", "Migrated again", 3),
+    ("declined", "No desea más apoyo", "Declined further support", 4),
+    ("lost_contact", "Se perdió el contacto", "Lost contact", 5),
+    ("deceased", "Falleció", "Deceased", 6),
+    ("transferred", "Trasladado a otro centro", "Transferred to another centre", 7),
+)
+
+VULNERABILITIES: tuple[tuple[str, str, str, int], ...] = (
+    ("unaccompanied_minor", "Niña, niño o adolescente no acompañado", "Unaccompanied minor", 1),
+    ("pregnant", "Embarazada", "Pregnant", 2),
+    ("disability", "Persona con discapacidad", "Disability", 3),
+    ("chronic_illness", "Enfermedad crónica", "Chronic illness", 4),
+    ("violence_survivor", "Sobreviviente de violencia", "Survivor of violence", 5),
+    ("lgbtiq", "Persona LGBTIQ+", "LGBTIQ+", 6),
+    ("indigenous", "Persona indígena", "Indigenous", 7),
+    ("older_person", "Persona adulta mayor", "Older person", 8),
+    ("protection_need", "Necesidad de protección internacional o nacional", "Protection need", 9),
+    ("single_parent", "Madre o padre solo con hijos", "Single parent", 10),
+    ("mental_health", "Afectación de salud mental", "Mental health condition", 11),
+)
+
+SERVICE_LINES: tuple[tuple[str, str, str, int], ...] = (
+    ("vocational_training", "Formación técnica y vocacional", "Vocational training", 1),
+    ("job_placement", "Inserción laboral", "Job placement", 2),
+    ("skills_certification", "Certificación de competencias", "Skills certification", 3),
+    ("business_startup", "Emprendimiento y capital semilla", "Business start-up", 4),
+    ("psychosocial_support", "Apoyo psicosocial", "Psychosocial support", 5),
+    ("health_care", "Atención en salud", "Health care", 6),
+    ("legal_assistance", "Asistencia legal", "Legal assistance", 7),
+    ("education", "Reinserción escolar", "School reintegration", 8),
+    ("housing", "Apoyo de vivienda", "Housing support", 9),
+    ("protection", "Protección", "Protection", 10),
+    ("documentation", "Documentos de identidad", "Identity documents", 11),
+)
+
+CASE_REFERENCE_MODELS = ("ClosureReason", "VulnerabilityCategory", "ServiceLine")
+
+
+def _coded_rows(spec: Iterable[tuple[str, str, str, int]]) -> Iterator[dict[str, Any]]:
+    for code, name_es, name_en, order in spec:
+        yield {"code": code, **_translated(name_es, name_en), "sort_order": order}
+
+
+def case_reference_load(get_model: Callable[[str], ModelClass]) -> dict[str, int]:
+    """Closure reasons, vulnerability categories and partners' service lines, in es and en."""
+    with translation.override("es"):
+        return {
+            "ClosureReason": _upsert(
+                get_model("ClosureReason"), _coded_rows(CLOSURE_REASONS), key=("code",)
+            ),
+            "VulnerabilityCategory": _upsert(
+                get_model("VulnerabilityCategory"), _coded_rows(VULNERABILITIES), key=("code",)
+            ),
+            "ServiceLine": _upsert(
+                get_model("ServiceLine"), _coded_rows(SERVICE_LINES), key=("code",)
+            ),
+        }
+
+
+def case_reference_unload(get_model: Callable[[str], ModelClass]) -> None:
+    for name, spec in zip(
+        CASE_REFERENCE_MODELS, (CLOSURE_REASONS, VULNERABILITIES, SERVICE_LINES), strict=True
+    ):
+        _queryset(get_model(name)).filter(code__in=[code for code, *_ in spec]).delete()

@@ -27,7 +27,16 @@ _CASEWORK = [
     "casework.add_consent",
     "intake.view_arrival",
     "intake.add_arrival",
+    *(
+        f"casework.{action}_{model}"
+        for model in ("case", "casegoal", "referral", "followup")
+        for action in ("view", "add", "change")
+    ),
+    # notes are append-only: no change permission
+    "casework.view_casenote",
+    "casework.add_casenote",
 ]
+_READ_CASEWORK = [name for name in _CASEWORK if ".view_" in name]
 _REFERENCE = [
     f"casework.{action}_{model}"
     for model in (
@@ -38,6 +47,10 @@ _REFERENCE = [
         "documenttype",
         "migrationreason",
         "receptioncenter",
+        "closurereason",
+        "vulnerabilitycategory",
+        "serviceline",
+        "partner",
     )
     for action in ("view", "add", "change")
 ]
@@ -45,8 +58,13 @@ _REFERENCE = [
 # Permission codenames per role, as "app_label.codename".
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CASEWORKER: _CASEWORK,
-    SUPERVISOR: [*_CASEWORK, "intake.change_arrival", "auditlog.view_logentry"],
-    PROGRAMME_MANAGER: ["casework.view_person", "casework.view_consent", "intake.view_arrival"],
+    SUPERVISOR: [
+        *_CASEWORK,
+        "intake.change_arrival",
+        "auditlog.view_logentry",
+        "casework.manage_center_cases",
+    ],
+    PROGRAMME_MANAGER: _READ_CASEWORK,
     DONOR_REVIEWER: [],
     ADMINISTRATOR: [
         *_REFERENCE,
@@ -66,7 +84,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def roles_sync(apps) -> None:
-    """Create the role groups and set exactly their permissions (used by migrations)."""
+    """Create the role groups and set their permissions (used by migrations).
+
+    An earlier migration runs this before later models exist: their permissions are skipped
+    then, and set by the later migration that syncs the roles again.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations (post_migrate); make them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, names in ROLE_PERMISSIONS.items():
@@ -74,7 +103,7 @@ def roles_sync(apps) -> None:
         wanted = []
         for name in names:
             app_label, codename = name.split(".")
-            wanted.append(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            wanted.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(wanted)

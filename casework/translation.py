@@ -2,7 +2,15 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Country, DocumentType, MigrationReason, ReceptionCenter
+from .models import (
+    ClosureReason,
+    Country,
+    DocumentType,
+    MigrationReason,
+    ReceptionCenter,
+    ServiceLine,
+    VulnerabilityCategory,
+)
 
 
 @register(Country)
@@ -22,4 +30,19 @@ class MigrationReasonTranslation(TranslationOptions):
 
 @register(ReceptionCenter)
 class ReceptionCenterTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(ClosureReason)
+class ClosureReasonTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(VulnerabilityCategory)
+class VulnerabilityCategoryTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(ServiceLine)
+class ServiceLineTranslation(TranslationOptions):
     fields = ("name",)

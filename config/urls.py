@@ -15,4 +15,5 @@ urlpatterns = [
     path("persons/<uuid:person_id>/", person_detail, name="person_detail"),
     path("", include("casework.urls")),
     path("intake/", include("intake.urls")),
+    path("cases/", include("casework.urls_cases")),
 ]

@@ -4,7 +4,12 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from casework.referencedata import REFERENCE_MODELS, reference_data_load
+from casework.referencedata import (
+    CASE_REFERENCE_MODELS,
+    REFERENCE_MODELS,
+    case_reference_load,
+    reference_data_load,
+)
 
 
 class Command(BaseCommand):
@@ -13,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             changed = reference_data_load(lambda name: apps.get_model("casework", name))
-        for name in REFERENCE_MODELS:
+            changed |= case_reference_load(lambda name: apps.get_model("casework", name))
+        for name in (*REFERENCE_MODELS, *CASE_REFERENCE_MODELS):
             model = apps.get_model("casework", name)
             self.stdout.write(
                 f"{model._meta.verbose_name_plural!s:<40} {model._base_manager.count():>5} rows"
