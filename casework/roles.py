@@ -35,6 +35,12 @@ _CASEWORK = [
     # notes are append-only: no change permission
     "casework.view_casenote",
     "casework.add_casenote",
+    # deliveries are voided, never edited: change_servicedelivery is the void permission
+    "services.view_servicedelivery",
+    "services.add_servicedelivery",
+    "services.change_servicedelivery",
+    "services.view_distribution",
+    "services.add_distribution",
 ]
 _READ_CASEWORK = [name for name in _CASEWORK if ".view_" in name]
 _REFERENCE = [
@@ -52,6 +58,10 @@ _REFERENCE = [
         "serviceline",
         "partner",
     )
+    for action in ("view", "add", "change")
+] + [
+    f"services.{action}_{model}"
+    for model in ("servicetype", "provider")
     for action in ("view", "add", "change")
 ]
 

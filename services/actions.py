@@ -1,0 +1,433 @@
+"""Recording service deliveries: one row per thing delivered, once; corrections void and replace."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.models import Case, Person, ReceptionCenter
+from casework.permissions import can_work_at, cases_for, persons_for
+
+from .models import (
+    ALL_OUTCOME_FIELDS,
+    OUTCOME_FIELDS,
+    Distribution,
+    Provider,
+    ServiceDelivery,
+    ServiceType,
+)
+
+CURRENCIES = ("GTQ", "HNL", "USD")
+
+
+class IdempotencyConflict(Exception):
+    """The client UUID was already used for a different submission."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    delivery: ServiceDelivery
+    created: bool
+
+
+@dataclass(frozen=True)
+class BulkRecorded:
+    distribution: Distribution
+    deliveries: int
+    created: bool
+
+
+@dataclass
+class BulkValidationError(Exception):
+    """What is wrong with a bulk submission: per person (by id), per item, or overall."""
+
+    persons: dict[str, list[str]] = field(default_factory=dict)
+    items: dict[int, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.persons or self.items or self.general)
+
+
+def _first_arrival_dates(person_ids: list, center: ReceptionCenter) -> dict:
+    """Local date (at the centre) of each person's first arrival; the reverse relation from intake."""
+    rows = Person.objects.filter(pk__in=person_ids).annotate(first=Min("arrivals__arrived_at"))
+    return {
+        row.pk: row.first.astimezone(center.tzinfo).date() if row.first else None for row in rows
+    }
+
+
+def _delivery_errors(
+    *,
+    actor: AbstractBaseUser,
+    delivery: ServiceDelivery,
+    center: ReceptionCenter,
+    today: date,
+    first_arrival: date | None,
+    outcomes: dict[str, Any],
+) -> dict[str, list[str]]:
+    """Field errors of one delivery (not saved); the rules a caseworker relies on."""
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    service_type: ServiceType = delivery.service_type
+    if not service_type.active:
+        add("service_type", _("This service is no longer offered."))
+    if delivery.delivered_on > today:
+        add("delivered_on", _("The date cannot be after today at the centre."))
+    if first_arrival and delivery.delivered_on < first_arrival:
+        add(
+            "delivered_on",
+            _("The date cannot be before the person's first arrival (%(date)s).")
+            % {"date": first_arrival.strftime("%d/%m/%Y")},
+        )
+    if delivery.quantity is None or delivery.quantity < 1:
+        add("quantity", _("Enter a quantity of at least 1."))
+    elif delivery.quantity > service_type.max_quantity:
+        add(
+            "quantity",
+            _("At most %(max)s per delivery of this service.") % {"max": service_type.max_quantity},
+        )
+    if delivery.case_id is None and service_type.requires_case:
+        add("case", _("This service is given within a case: choose the person's case."))
+    if delivery.case_id is not None:
+        case: Case = delivery.case
+        if case.person_id != delivery.person_id or not cases_for(actor).filter(pk=case.pk).exists():
+            add("case", _("Choose one of this person's cases."))
+        elif case.center_id != center.pk:
+            add("case", _("The case belongs to another centre."))
+    if delivery.provider_id is not None and not delivery.provider.active:
+        add("provider", _("This provider is not active."))
+    allowed = OUTCOME_FIELDS.get(service_type.outcome, ())
+    for name, value in outcomes.items():
+        if name not in ALL_OUTCOME_FIELDS:
+            raise ValueError(f"unknown outcome field: {name}")
+        if value in (None, "") or name in allowed:
+            continue
+        add(name, _("This service does not record this outcome."))
+    if service_type.outcome == ServiceType.Outcome.CASH:
+        if outcomes.get("cash_amount") in (None, ""):
+            add("cash_amount", _("Enter the amount."))
+        if outcomes.get("cash_currency") not in CURRENCIES:
+            add("cash_currency", _("Choose the currency: GTQ, HNL or USD."))
+    try:
+        # Uniqueness (client UUID) is settled by the replay check and the unique index;
+        # checking it here would cost a query per row of a bulk distribution.
+        delivery.full_clean(
+            exclude=["person", "center", "case", "service_type", "provider", "recorded_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    return errors
+
+
+def _new_delivery(
+    *,
+    actor: AbstractBaseUser,
+    person: Person,
+    center: ReceptionCenter,
+    service_type: ServiceType,
+    delivered_on: date,
+    quantity: int,
+    status: str,
+    provider: Provider | None,
+    case: Case | None,
+    funding_award: str,
+    outcomes: dict[str, Any],
+    client_uuid: uuid.UUID,
+    **extra: Any,
+) -> ServiceDelivery:
+    delivery = ServiceDelivery(
+        client_uuid=client_uuid,
+        person=person,
+        center=center,
+        service_type=service_type,
+        delivered_on=delivered_on,
+        quantity=quantity,
+        status=status,
+        provider=provider,
+        case=case,
+        funding_award=(funding_award or "").strip(),
+        recorded_by=actor,
+        **extra,
+    )
+    for name, value in outcomes.items():
+        setattr(delivery, name, value)
+    return delivery
+
+
+def service_delivery_record(
+    *,
+    actor: AbstractBaseUser,
+    person: Person,
+    center: ReceptionCenter,
+    service_type: ServiceType,
+    delivered_on: date,
+    quantity: int = 1,
+    status: str = ServiceDelivery.Status.COMPLETED,
+    provider: Provider | None = None,
+    case: Case | None = None,
+    funding_award: str = "",
+    outcomes: dict[str, Any] | None = None,
+    referral=None,
+    client_uuid: uuid.UUID | None = None,
+    request_fingerprint: str = "",
+    replaces: ServiceDelivery | None = None,
+) -> Recorded:
+    """Record one delivery. Idempotent on client_uuid (replay → created=False; other body → conflict)."""
+    client_uuid = client_uuid or uuid.uuid4()
+    existing = ServiceDelivery.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        if request_fingerprint and existing.request_fingerprint != request_fingerprint:
+            raise IdempotencyConflict(str(client_uuid))
+        return Recorded(delivery=existing, created=False)
+    if not can_work_at(actor, center):
+        raise ValidationError({"center": _("You cannot record services at this centre.")})
+    if not persons_for(actor).filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("This person was not found.")})
+    outcomes = outcomes or {}
+    delivery = _new_delivery(
+        actor=actor,
+        person=person,
+        center=center,
+        service_type=service_type,
+        delivered_on=delivered_on,
+        quantity=quantity,
+        status=status,
+        provider=provider,
+        case=case,
+        funding_award=funding_award,
+        outcomes=outcomes,
+        client_uuid=client_uuid,
+        referral=referral,
+        request_fingerprint=request_fingerprint,
+        replaces=replaces,
+    )
+    errors = _delivery_errors(
+        actor=actor,
+        delivery=delivery,
+        center=center,
+        today=center.local_now().date(),
+        first_arrival=_first_arrival_dates([person.pk], center).get(person.pk),
+        outcomes=outcomes,
+    )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            delivery.save(force_insert=True)
+    except IntegrityError:
+        existing = ServiceDelivery.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return Recorded(delivery=existing, created=False)
+    return Recorded(delivery=delivery, created=True)
+
+
+@transaction.atomic
+def service_delivery_void(
+    *, actor: AbstractBaseUser, delivery: ServiceDelivery, reason: str
+) -> ServiceDelivery:
+    """Void a delivery recorded in error; it stays in history and never counts again."""
+    if not can_work_at(actor, delivery.center_id):
+        raise ValidationError(_("You cannot change services recorded at this centre."))
+    if delivery.voided_at is not None:
+        raise ValidationError(_("This delivery is already voided."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"void_reason": _("Say why the delivery is voided.")})
+    if len(reason) > 300:
+        raise ValidationError({"void_reason": _("Use at most 300 characters.")})
+    delivery.voided_at = timezone.now()
+    delivery.voided_by = actor
+    delivery.void_reason = reason
+    delivery.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    return delivery
+
+
+@transaction.atomic
+def service_delivery_correct(
+    *, actor: AbstractBaseUser, delivery: ServiceDelivery, reason: str, **changes: Any
+) -> ServiceDelivery:
+    """Void `delivery` and record its replacement with `changes` applied."""
+    outcomes = {name: getattr(delivery, name) for name in ALL_OUTCOME_FIELDS}
+    outcomes = {k: v for k, v in outcomes.items() if v not in (None, "")}
+    outcomes.update(changes.pop("outcomes", {}) or {})
+    values = {
+        "person": delivery.person, "center": delivery.center,
+        "service_type": delivery.service_type, "delivered_on": delivery.delivered_on,
+        "quantity": delivery.quantity, "status": delivery.status,
+        "provider": delivery.provider, "case": delivery.case,
+        "funding_award": delivery.funding_award,
+    }  # fmt: skip
+    values.update(changes)
+    service_delivery_void(actor=actor, delivery=delivery, reason=reason)
+    return service_delivery_record(
+        actor=actor, outcomes=outcomes, replaces=delivery, **values
+    ).delivery
+
+
+def distribution_record_bulk(
+    *,
+    actor: AbstractBaseUser,
+    center: ReceptionCenter,
+    delivered_on: date,
+    items: list[dict[str, Any]],
+    person_ids: list,
+    client_uuid: uuid.UUID,
+    group_label: str = "",
+    provider: Provider | None = None,
+    funding_award: str = "",
+    request_fingerprint: str = "",
+) -> BulkRecorded:
+    """Record every item for every person in one go: all rows or none.
+
+    `items` are dicts with service_type (ServiceType) and quantity. Idempotent as a whole on
+    client_uuid. Raises BulkValidationError naming the wrong persons and items.
+    """
+    existing = Distribution.objects.filter(client_uuid=client_uuid).first()
+    if existing is not None:
+        if request_fingerprint and existing.request_fingerprint != request_fingerprint:
+            raise IdempotencyConflict(str(client_uuid))
+        return BulkRecorded(existing, existing.deliveries.count(), created=False)
+    problems = BulkValidationError()
+    if not can_work_at(actor, center):
+        problems.general.append(_("You cannot record services at this centre."))
+        raise problems
+    if not items:
+        problems.general.append(_("Choose at least one item."))
+    if not person_ids:
+        problems.general.append(_("Tick at least one person."))
+    if len({item["service_type"].pk for item in items}) != len(items):
+        problems.general.append(_("Each item can be chosen once."))
+    if problems:
+        raise problems
+    unique_ids = list(dict.fromkeys(person_ids))
+    persons = {
+        p.pk: p for p in persons_for(actor).filter(pk__in=unique_ids).only("pk", "given_names")
+    }
+    for person_id in unique_ids:
+        if person_id not in persons and str(person_id) not in {str(k) for k in persons}:
+            problems.persons[str(person_id)] = [_("This person was not found.")]
+    first_arrivals = _first_arrival_dates(list(persons), center)
+    today = center.local_now().date()
+    now = timezone.now()
+    rows: list[ServiceDelivery] = []
+    for index, item in enumerate(items):
+        service_type = item["service_type"]
+        quantity = item.get("quantity", 1)
+        if service_type.requires_case:
+            problems.items.setdefault(index, []).append(
+                _("%(service)s is given within a case, not in a bulk distribution.")
+                % {"service": service_type.name}
+            )
+            continue
+        if service_type.outcome == ServiceType.Outcome.CASH:
+            problems.items.setdefault(index, []).append(
+                _("%(service)s needs an amount per person: record it one by one.")
+                % {"service": service_type.name}
+            )
+            continue
+        for person in persons.values():
+            delivery = _new_delivery(
+                actor=actor,
+                person=person,
+                center=center,
+                service_type=service_type,
+                delivered_on=delivered_on,
+                quantity=quantity,
+                status=ServiceDelivery.Status.COMPLETED,
+                provider=provider,
+                case=None,
+                funding_award=funding_award,
+                outcomes={},
+                client_uuid=uuid.uuid4(),
+                recorded_at=now,
+            )
+            errors = _delivery_errors(
+                actor=actor,
+                delivery=delivery,
+                center=center,
+                today=today,
+                first_arrival=first_arrivals.get(person.pk),
+                outcomes={},
+            )
+            for name, messages in errors.items():
+                if name in ("quantity", "service_type", "provider"):
+                    problems.items.setdefault(index, []).extend(
+                        m for m in messages if m not in problems.items.get(index, [])
+                    )
+                elif name == "delivered_on" and messages and delivered_on > today:
+                    if messages[0] not in problems.general:
+                        problems.general.append(messages[0])
+                else:
+                    problems.persons.setdefault(str(person.pk), []).extend(
+                        m for m in messages if m not in problems.persons.get(str(person.pk), [])
+                    )
+            rows.append(delivery)
+    if problems:
+        raise problems
+    try:
+        with transaction.atomic():
+            distribution = Distribution.objects.create(
+                client_uuid=client_uuid,
+                center=center,
+                delivered_on=delivered_on,
+                group_label=(group_label or "").strip()[:80],
+                recorded_by=actor,
+                request_fingerprint=request_fingerprint,
+            )
+            for row in rows:
+                row.distribution = distribution
+            created = ServiceDelivery.objects.bulk_create(rows, batch_size=1000)
+            _audit_bulk_create(actor, created)
+    except IntegrityError:
+        existing = Distribution.objects.filter(client_uuid=client_uuid).first()
+        if existing is None:
+            raise
+        return BulkRecorded(existing, existing.deliveries.count(), created=False)
+    return BulkRecorded(distribution, len(created), created=True)
+
+
+def _audit_bulk_create(actor: AbstractBaseUser, deliveries: list[ServiceDelivery]) -> None:
+    """bulk_create sends no signals: write the audit entries ourselves, in bulk."""
+    content_type = ContentType.objects.get_for_model(ServiceDelivery)
+    now = timezone.now()
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=content_type,
+                object_pk=str(d.pk),
+                object_id=d.pk,
+                object_repr=str(d)[:200],
+                action=LogEntry.Action.CREATE,
+                actor=actor,
+                timestamp=now,
+                changes={
+                    "person": ["None", str(d.person_id)],
+                    "service_type": ["None", str(d.service_type_id)],
+                    "quantity": ["None", str(d.quantity)],
+                    "delivered_on": ["None", str(d.delivered_on)],
+                    "distribution": ["None", str(d.distribution_id)],
+                },
+            )
+            for d in deliveries
+        ],
+        batch_size=1000,
+    )
