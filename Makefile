@@ -18,7 +18,8 @@ BENCH_DB ?= retorno_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 BENCH_ARGS ?=
 
-.PHONY: help install demo test lint format messages compile-messages bench-intake check-deploy clean
+.PHONY: help install demo test lint format messages compile-messages bench-intake bench-caselist \
+	bench-services synthetic check-deploy clean
 
 help:
 	@echo "make demo          create .venv, install, migrate, load demo data, serve on http://$(DEMO_ADDR)/"
@@ -27,6 +28,9 @@ help:
 	@echo "make format        ruff format + ruff check --fix"
 	@echo "make messages      extract translatable strings into locale/{es,en} and compile the .mo files"
 	@echo "make bench-intake  matching and registration benchmark on PostgreSQL ($(BENCH_DB))"
+	@echo "make bench-caselist  a caseworker's case list with 200,000 cases on PostgreSQL"
+	@echo "make bench-services  bulk distribution and a person's uptake on PostgreSQL"
+	@echo "make synthetic     national-scale synthetic data in PostgreSQL (retorno_synthetic)"
 	@echo "make check-deploy  manage.py check --deploy with production settings and dummy secrets"
 
 $(BIN)/python:
@@ -69,14 +73,29 @@ messages: install
 compile-messages: install
 	$(MANAGE) compilemessages -l es -l en $(LOCALE_IGNORE)
 
-bench-intake: install
+# Benchmarks and synthetic data run on a PostgreSQL database of their own (created if missing),
+# never inside `make test`. BENCH_ARGS are passed to the command, e.g. BENCH_ARGS="--persons 10000".
+define bench_on_postgres
 	@$(BIN)/python -c 'import sys, psycopg; from psycopg import sql; \
 	conn = psycopg.connect(sys.argv[1], autocommit=True); \
 	found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[2]]).fetchone(); \
 	found or conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[2]))); \
-	print("database", sys.argv[2], "already exists" if found else "created")' "$(PG_ADMIN_URL)" "$(BENCH_DB)"
-	DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) migrate --noinput -v 0
-	DATABASE_URL="$(BENCH_DATABASE_URL)" $(MANAGE) bench_intake $(BENCH_ARGS)
+	print("database", sys.argv[2], "already exists" if found else "created")' "$(PG_ADMIN_URL)" "$(1)"
+	DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(1)" $(MANAGE) migrate --noinput -v 0
+	DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(1)" $(MANAGE) $(2) $(BENCH_ARGS)
+endef
+
+bench-intake: install
+	$(call bench_on_postgres,$(BENCH_DB),bench_intake)
+
+bench-caselist: install
+	$(call bench_on_postgres,retorno_bench_caselist,bench_caselist)
+
+bench-services: install
+	$(call bench_on_postgres,retorno_bench_services,bench_services)
+
+synthetic: install
+	$(call bench_on_postgres,retorno_synthetic,generate_synthetic)
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \

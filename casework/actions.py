@@ -33,7 +33,7 @@ from .models import (
     ServiceLine,
     VulnerabilityCategory,
 )
-from .permissions import can_work_at, persons_for
+from .permissions import can_work_at, cases_for, persons_for
 
 PERSON_FIELDS = (
     "given_names",
@@ -300,36 +300,29 @@ def _case_number(center: ReceptionCenter) -> str:
 
 
 def _restricted_access_sync(case: Case) -> None:
-    """Open a restricted case to its caseworker and the centre's supervisors, and no one else."""
+    """Open a restricted case to its assigned caseworker, and to no other individual.
+
+    The centre's supervisors see restricted cases through their role (permissions.cases_for).
+    """
     from guardian.shortcuts import assign_perm
 
     CaseUserObjectPermission.objects.filter(
         content_object=case, permission__codename="view_restricted_case"
     ).delete()
-    if not case.restricted:
-        return
-    users = set(centre_supervisors(case.center))
-    if case.assigned_to is not None:
-        users.add(case.assigned_to)
-    for user in users:
-        assign_perm("casework.view_restricted_case", user, case)
+    if case.restricted and case.assigned_to is not None:
+        assign_perm("casework.view_restricted_case", case.assigned_to, case)
 
 
-def centre_supervisors(center: ReceptionCenter):
-    from django.contrib.auth import get_user_model
-
-    from .permissions import WORK_AT_CENTER
-
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            groups__permissions__codename="manage_center_cases",
-            receptioncenteruserobjectpermission__content_object=center,
-            receptioncenteruserobjectpermission__permission__codename=WORK_AT_CENTER,
-        )
-        .distinct()
-    )
+def _replayed(model, client_uuid, actor: AbstractBaseUser, visible):
+    """The row already recorded under client_uuid, if the actor may see it; else refuse reuse."""
+    if client_uuid is None:
+        return None
+    existing = model.objects.filter(client_uuid=client_uuid).first()
+    if existing is None:
+        return None
+    if not visible(existing):
+        _refuse(_("This identifier was already used for another record."), "client_uuid")
+    return existing
 
 
 @transaction.atomic
@@ -344,10 +337,14 @@ def case_open(
     client_uuid: uuid.UUID | None = None,
 ) -> Case:
     """Open a reintegration case for a person at a centre (one open case per person and centre)."""
-    if client_uuid is not None:
-        existing = Case.objects.filter(client_uuid=client_uuid).first()
-        if existing is not None:
-            return existing
+    existing = _replayed(
+        Case,
+        client_uuid,
+        actor,
+        lambda row: row.person_id == person.pk and cases_for(actor).filter(pk=row.pk).exists(),
+    )
+    if existing is not None:
+        return existing
     if not can_work_at(actor, center):
         _refuse(_("You cannot open cases at this centre."), "center")
     if not persons_for(actor).filter(pk=person.pk).exists():
@@ -359,11 +356,17 @@ def case_open(
         _refuse(_("The arrival is not this person's arrival at this centre."), "arrival")
     open_case = Case.objects.filter(person=person, center=center, status=Case.Status.OPEN).first()
     if open_case is not None:
-        _refuse(
-            _("%(name)s already has an open case at this centre: %(number)s.")
-            % {"name": person.full_name, "number": open_case.number},
-            "person",
-        )
+        if cases_for(actor).filter(pk=open_case.pk).exists():
+            message = _("%(name)s already has an open case at this centre: %(number)s.") % {
+                "name": person.full_name,
+                "number": open_case.number,
+            }
+        else:
+            # A restricted case: say that one exists, never which.
+            message = _("%(name)s already has an open case at this centre.") % {
+                "name": person.full_name
+            }
+        _refuse(message, "person")
     case = Case(
         person=person,
         center=center,
@@ -544,10 +547,9 @@ def note_add(
     """Append a note (closed cases too: what happened after closure is still recorded)."""
     from .permissions import can_work_on_case
 
-    if client_uuid is not None:
-        existing = CaseNote.objects.filter(client_uuid=client_uuid).first()
-        if existing is not None:
-            return existing
+    existing = _replayed(CaseNote, client_uuid, actor, lambda row: row.case_id == case.pk)
+    if existing is not None:
+        return existing
     if not can_work_on_case(actor, case):
         _refuse(_("You cannot write notes on cases of this centre."))
     if corrects is not None and corrects.case_id != case.pk:
@@ -616,10 +618,9 @@ def referral_create(
     client_uuid: uuid.UUID | None = None,
 ) -> Referral:
     """Refer the person to a partner; requires their consent to share data with partners."""
-    if client_uuid is not None:
-        existing = Referral.objects.filter(client_uuid=client_uuid).first()
-        if existing is not None:
-            return existing
+    existing = _replayed(Referral, client_uuid, actor, lambda row: row.case_id == case.pk)
+    if existing is not None:
+        return existing
     _require_open_case_work(actor, case)
     if not consent_in_force(case.person, Consent.Kind.SHARE_WITH_PARTNERS):
         _refuse(

@@ -1,4 +1,7 @@
-"""Admin for reference data, reception centres (with centre permissions) and, read-only, persons."""
+"""Admin for reference data, reception centres (with centre permissions) and, read-only and
+scoped to the user's centres, persons, consents and cases with their notes, referrals and
+follow-ups. Superusers are scoped too: an admin list never shows records outside one's centres.
+"""
 
 from django.contrib import admin
 from django.db.models import Count
@@ -7,16 +10,25 @@ from modeltranslation.admin import TranslationAdmin
 
 from .audit import person_viewed
 from .models import (
+    Case,
+    CaseNote,
+    ClosureReason,
     Consent,
     Country,
     Department,
     DocumentType,
+    FollowUp,
     MigrationReason,
     Municipality,
+    Partner,
     Person,
     ReceptionCenter,
+    Referral,
+    ServiceLine,
     SvMunicipality2024,
+    VulnerabilityCategory,
 )
+from .permissions import cases_for, persons_for
 
 
 class ReadOnlyAdminMixin:
@@ -157,6 +169,9 @@ class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def document_last4(self, obj: Person) -> str:
         return obj.document_last4
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=persons_for(request.user).values("pk"))
+
     def get_object(self, request, object_id, from_field=None):
         person = super().get_object(request, object_id, from_field)
         if person is not None:
@@ -174,6 +189,110 @@ class ConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["person", "recorded_by"]
     search_fields = ["person__first_surname", "person__given_names"]
     date_hierarchy = "recorded_at"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(person__in=persons_for(request.user).values("pk"))
+        )
+
+
+# --- Casework reference data (both languages side by side) -----------------------------------
+
+
+@admin.register(ClosureReason)
+class ClosureReasonAdmin(TranslationAdmin):
+    list_display = ["code", "name_es", "name_en", "sort_order", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name_es", "name_en"]
+
+
+@admin.register(VulnerabilityCategory)
+class VulnerabilityCategoryAdmin(TranslationAdmin):
+    list_display = ["code", "name_es", "name_en", "sort_order", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name_es", "name_en"]
+
+
+@admin.register(ServiceLine)
+class ServiceLineAdmin(TranslationAdmin):
+    list_display = ["code", "name_es", "name_en", "sort_order", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name_es", "name_en"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "phone", "email", "active"]
+    list_filter = ["country", "kind", "active"]
+    list_select_related = ["country"]
+    search_fields = ["name"]
+    filter_horizontal = ["service_lines"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "country":
+            kwargs["queryset"] = Country.objects.filter(is_programme_country=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --- Cases: read-only, scoped with cases_for (restricted cases only for those opened to) ------
+
+
+class CaseScopedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Rows hanging off a case: only those of cases the user can see in the application."""
+
+    case_path = "case"
+
+    def get_queryset(self, request):
+        visible = cases_for(request.user).values("pk")
+        return super().get_queryset(request).filter(**{f"{self.case_path}__in": visible})
+
+
+@admin.register(Case)
+class CaseAdmin(CaseScopedAdmin):
+    case_path = "pk"
+    list_display = [
+        "number",
+        "person",
+        "center",
+        "assigned_to",
+        "status",
+        "restricted",
+        "opened_at",
+        "closed_at",
+    ]
+    list_filter = ["status", "restricted", ("center", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["person", "center", "assigned_to"]
+    search_fields = ["=number", "person__given_names", "person__first_surname"]
+    date_hierarchy = "opened_at"
+    exclude = ["client_uuid"]
+
+
+@admin.register(CaseNote)
+class CaseNoteAdmin(CaseScopedAdmin):
+    list_display = ["case", "created_at", "author", "corrects"]
+    list_select_related = ["case", "author", "corrects"]
+    search_fields = ["=case__number"]
+    date_hierarchy = "created_at"
+    exclude = ["client_uuid"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(CaseScopedAdmin):
+    list_display = ["case", "partner", "service_line", "status", "referred_at", "referred_by"]
+    list_filter = ["status", "service_line"]
+    list_select_related = ["case", "partner", "service_line", "referred_by"]
+    search_fields = ["=case__number", "partner__name"]
+    date_hierarchy = "referred_at"
+    exclude = ["client_uuid"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(CaseScopedAdmin):
+    list_display = ["case", "due_date", "purpose", "done_at", "outcome"]
+    list_filter = ["outcome"]
+    list_select_related = ["case"]
+    search_fields = ["=case__number"]
+    date_hierarchy = "due_date"
 
 
 # Users, their roles and centres (kept in its own module; imported here so autodiscover sees it).

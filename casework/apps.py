@@ -7,4 +7,4 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (registers models with auditlog)
+        from . import audit, selectors_timeline  # noqa: F401  (auditlog, timeline source)

@@ -634,6 +634,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["center", "status", "-opened_at"], name="case_center_status"),
+            # The case list: newest first across the user's centres, stopping after a page.
+            models.Index(fields=["-opened_at", "center"], name="case_opened_center"),
             models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
         ]
         constraints = [

@@ -6,7 +6,7 @@ resolved once (a few rows) and then used as a plain `center_id IN (...)` filter.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
@@ -120,14 +120,25 @@ MANAGE_CENTER_CASES = "casework.manage_center_cases"
 def cases_for(user: User) -> QuerySet[Case]:
     """Cases at the user's centres; a restricted case only for those it was opened to.
 
-    Restricted cases are left out of every list for everyone else, not shown as a nameless
-    row: even "this person has a restricted case" says something sensitive about them.
+    A restricted case is opened to its assigned caseworker by a guardian permission on the
+    case, and to the supervisors of its centre by their role (so a supervisor who joins the
+    centre later sees it too). Restricted cases are left out of every list for everyone else,
+    not shown as a nameless row: even "this person has a restricted case" says something
+    sensitive about them.
     """
     ids = user_center_ids(user)
     if not ids:
         return Case.objects.none()
+    supervises = Exists(
+        Group.objects.filter(
+            user=user,
+            permissions__codename="manage_center_cases",
+            permissions__content_type__app_label="casework",
+        )
+    )
     return Case.objects.filter(center_id__in=ids).filter(
         Q(restricted=False)
+        | Q(supervises, center_id__in=user_center_ids(user, for_write=True))
         | Exists(
             CaseUserObjectPermission.objects.filter(
                 user=user, permission__codename=VIEW_RESTRICTED_CASE, content_object=OuterRef("pk")

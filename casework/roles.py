@@ -74,8 +74,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auditlog.view_logentry",
         "casework.manage_center_cases",
     ],
-    PROGRAMME_MANAGER: _READ_CASEWORK,
-    DONOR_REVIEWER: [],
+    PROGRAMME_MANAGER: [*_READ_CASEWORK, "reporting.view_aggregates"],
+    DONOR_REVIEWER: ["reporting.view_aggregates"],
     ADMINISTRATOR: [
         *_REFERENCE,
         "auth.view_user",
@@ -89,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "casework.add_receptioncentergroupobjectpermission",
         "casework.delete_receptioncentergroupobjectpermission",
         "auditlog.view_logentry",
+        "reporting.view_aggregates",
     ],
 }
 

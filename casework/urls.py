@@ -7,6 +7,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("persons/<uuid:person_id>/", views.person_detail, name="person_detail"),
     path(
         "persons/<uuid:person_id>/access-log/",
         views.person_access_log,

@@ -1,17 +1,30 @@
-"""HTML pages of casework: the home page (the user's centres and where to start)."""
+"""HTML pages of casework: the home page (my caseload, or the centres' counts) and access log."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from .permissions import centers_for
-from .selectors import person_audit_entries, person_get
+from .audit import person_viewed
+from .models import Consent
+from .permissions import centers_for, readable_centers_for
+from .person_page import person_page_parts, person_timeline
+from .selectors import consents_in_force, person_audit_entries, person_get
+from .selectors_caseload import caseload_get, centers_overview
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Staff of a centre see their caseload; a programme manager sees counts per centre."""
     centers = list(centers_for(request.user))
-    return render(request, "casework/home.html", {"centers": centers})
+    context: dict = {"centers": centers, "caseload": None, "overview": None}
+    if centers:
+        context["caseload"] = caseload_get(user=request.user, centers=centers)
+    else:
+        readable = list(readable_centers_for(request.user))
+        if readable:
+            context["overview"] = centers_overview(user=request.user, centers=readable)
+    return render(request, "casework/home.html", context)
 
 
 @login_required
@@ -24,3 +37,19 @@ def person_access_log(request: HttpRequest, person_id) -> HttpResponse:
     return render(
         request, "casework/person_access_log.html", {"person": person, "entries": entries}
     )
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id) -> HttpResponse:
+    """A person's record, with the parts other apps contribute (arrivals, services, timeline)."""
+    person = person_get(user=request.user, person_id=person_id)
+    person_viewed(person)
+    in_force = consents_in_force(person)
+    context = {
+        "person": person,
+        "age": person.age_on(timezone.localdate()),
+        "consents": [(label, in_force.get(kind)) for kind, label in Consent.Kind.choices],
+        "parts": person_page_parts(request, person),
+        "timeline": person_timeline(user=request.user, person=person),
+    }
+    return render(request, "casework/person_detail.html", context)

@@ -5,4 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("casework.api.urls")),
     path("", include("intake.api.urls")),
+    path("", include("services.api.urls")),
+    path("", include("casework.api.cases_urls")),
+    path("", include("reporting.api.urls")),
 ]

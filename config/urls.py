@@ -4,16 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from intake.person_views import person_detail
-
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
-    path("persons/<uuid:person_id>/", person_detail, name="person_detail"),
     path("", include("casework.urls")),
     path("intake/", include("intake.urls")),
     path("cases/", include("casework.urls_cases")),
+    path("reports/exports/", include("reporting.export_urls")),
+    path("services/", include("services.urls")),
 ]

@@ -1,8 +1,10 @@
-"""Admin for arrivals: read-only, since every arrival is registered through intake.actions."""
+"""Admin for arrivals: read-only, since every arrival is registered through intake.actions,
+and scoped with arrivals_for like every other list of arrivals."""
 
 from django.contrib import admin
 
 from .models import Arrival
+from .permissions import arrivals_for
 
 
 @admin.register(Arrival)
@@ -27,6 +29,9 @@ class ArrivalAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "arrived_at"
     filter_horizontal = ["reasons"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=arrivals_for(request.user).values("pk"))
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -7,4 +7,4 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake")
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (registers models with auditlog)
+        from . import audit, person_page  # noqa: F401  (auditlog, person page parts)

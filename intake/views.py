@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.audit import person_viewed
-from casework.permissions import centers_for, user_center_ids
+from casework.permissions import centers_for, readable_centers_for, user_center_ids
 
 from .actions import arrival_register
 from .forms import (
@@ -51,17 +51,24 @@ SESSION_KEY = "intake_registrations"
 KEEP_DRAFTS = 10
 
 
-def intake_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; a user without a reception centre gets a page saying so."""
+def _centre_required(*, for_write: bool) -> Callable:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not user_center_ids(request.user, for_write=for_write):
+                return render(request, "intake/no_center.html", status=403)
+            return view(request, *args, **kwargs)
 
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_center_ids(request.user):
-            return render(request, "intake/no_center.html", status=403)
-        return view(request, *args, **kwargs)
+        return wrapper
 
-    return wrapper
+    return decorator
+
+
+# Login required; a user without a reception centre gets a page saying so (and nothing else).
+intake_view = _centre_required(for_write=False)
+# Registering needs a centre the user works at (a programme manager only reads).
+intake_write_view = _centre_required(for_write=True)
 
 
 class Draft:
@@ -300,7 +307,7 @@ def _register(request: HttpRequest, draft: Draft) -> HttpResponse:
 
 
 @require_GET
-@intake_view
+@intake_write_view
 def register_start(request: HttpRequest) -> HttpResponse:
     """A new registration; ?after=<client UUID> pre-fills the travel details of a companion."""
     center_id, initial = None, {}
@@ -315,19 +322,19 @@ def register_start(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@intake_view
+@intake_write_view
 def register_center(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
     return _form_step(request, client_uuid, "center")
 
 
 @require_http_methods(["GET", "POST"])
-@intake_view
+@intake_write_view
 def register_person(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
     return _form_step(request, client_uuid, "person")
 
 
 @require_http_methods(["GET", "POST"])
-@intake_view
+@intake_write_view
 def register_matches(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
     draft, center, elsewhere = _open(request, client_uuid, "matches")
     if elsewhere:
@@ -346,19 +353,19 @@ def register_matches(request: HttpRequest, client_uuid: uuid.UUID) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
-@intake_view
+@intake_write_view
 def register_origin(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
     return _form_step(request, client_uuid, "origin")
 
 
 @require_http_methods(["GET", "POST"])
-@intake_view
+@intake_write_view
 def register_arrival(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
     return _form_step(request, client_uuid, "arrival")
 
 
 @require_http_methods(["GET", "POST"])
-@intake_view
+@intake_write_view
 def register_consents(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
     return _form_step(request, client_uuid, "consents")
 
@@ -375,7 +382,7 @@ def register_done(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
 @intake_view
 def arrival_list(request: HttpRequest) -> HttpResponse:
     """The arrivals of one day (today, in the centre's time zone) at one of the user's centres."""
-    centers = list(centers_for(request.user))
+    centers = list(readable_centers_for(request.user))
     form = ArrivalFilterForm(request.GET or None, centers=centers)
     center, day, text = form.chosen()
     with timezone.override(center.tzinfo):

@@ -17,8 +17,10 @@ from intake.tests.factories import ArrivalFactory
 # Queries for one person page, whatever the number of arrivals: session and user (2), the user's
 # centres, the person, consents, the access log entry, arrivals, the returns summary (2), and
 # saving the session's last-seen time (savepoint, update, release: 3), and the
-# permission check for the access-log link (user and group permissions: 2).
-PERSON_PAGE_QUERIES = 14
+# permission check for the access-log link (user and group permissions: 2), and the
+# person's cases for the timeline, and the arrivals again for the timeline (each part of
+# the page scopes its own rows), and services' uptake and timeline deliveries (2).
+PERSON_PAGE_QUERIES = 18
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +131,10 @@ def test_arrivals_elsewhere_are_only_summarised(client_a, person, center_a, cent
     response = client_a.get(url(person.pk), HTTP_ACCEPT_LANGUAGE="en")
     content = response.content.decode()
 
-    assert [a.transport_reference for a in response.context["arrivals"]] == ["OWN-001"]
+    (arrivals_part,) = [
+        p for p in response.context["parts"] if p.template == "intake/partials/person_arrivals.html"
+    ]
+    assert [a.transport_reference for a in arrivals_part.context["arrivals"]] == ["OWN-001"]
     assert "OTHER-002" not in content
     assert "Centro B" not in content
     assert "Returned 2 times in total; last on" in content

@@ -1,4 +1,5 @@
-"""seed_demo: real centres, one login per role, sample arrivals; safe to run twice."""
+"""seed_demo: real centres, one login per role, sample arrivals, partners and cases; safe to run
+twice."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -7,8 +8,18 @@ from django.db.models import Count
 from django.urls import reverse
 
 from casework import roles
-from casework.models import Person, PersonCenter, ReceptionCenter
-from casework.permissions import user_center_ids
+from casework.models import (
+    Case,
+    CaseNote,
+    Consent,
+    FollowUp,
+    Partner,
+    Person,
+    PersonCenter,
+    ReceptionCenter,
+    Referral,
+)
+from casework.permissions import cases_for, user_center_ids
 from intake.models import Arrival
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +40,12 @@ def _counts():
         "persons": Person.objects.count(),
         "arrivals": Arrival.objects.count(),
         "links": PersonCenter.objects.count(),
+        "partners": Partner.objects.count(),
+        "cases": Case.objects.count(),
+        "notes": CaseNote.objects.count(),
+        "referrals": Referral.objects.count(),
+        "follow_ups": FollowUp.objects.count(),
+        "consents": Consent.objects.count(),
     }
 
 
@@ -38,7 +55,9 @@ def test_seed_demo_twice_creates_nothing_new(seeded, capsys):
     assert _counts() == first
     assert first["centres"] == 7
     assert 35 <= first["arrivals"] <= 50
-    assert "0 new arrivals" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 new arrivals" in out
+    assert "0 new cases" in out
 
 
 def test_caseworker_of_sps_works_at_sps_only(seeded):
@@ -52,7 +71,10 @@ def test_caseworker_of_sps_works_at_sps_only(seeded):
 def test_supervisor_is_assigned_to_sps_and_manager_donor_to_no_centre(seeded):
     sps = ReceptionCenter.objects.get(code="SPS")
     assert user_center_ids(User.objects.get(username="supervisor.sps")) == frozenset({sps.pk})
-    assert user_center_ids(User.objects.get(username="manager")) == frozenset()
+    manager = User.objects.get(username="manager")
+    # The programme manager works nowhere but reads the records of every centre.
+    assert user_center_ids(manager, for_write=True) == frozenset()
+    assert user_center_ids(manager) == set(ReceptionCenter.objects.values_list("pk", flat=True))
     assert user_center_ids(User.objects.get(username="donor")) == frozenset()
     admin = User.objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser
@@ -94,6 +116,48 @@ def test_password_can_be_overridden(seeded):
     assert User.objects.get(username="manager").check_password("otra-clave-larga-2026")
 
 
+def test_partners_offer_service_lines_in_each_programme_country(seeded):
+    for iso2 in ("GT", "HN", "SV"):
+        partners = Partner.objects.filter(country__iso2=iso2, active=True)
+        assert partners.count() >= 4, iso2
+        assert not partners.filter(service_lines__isnull=True).exists()
+    assert Partner.objects.filter(name__contains="INTECAP", country__iso2="GT").exists()
+
+
+def test_demo_cases_have_notes_referrals_and_an_overdue_follow_up(seeded):
+    sps = ReceptionCenter.objects.get(code="SPS")
+    caseworker = User.objects.get(username="caseworker.sps")
+    mine = Case.objects.filter(assigned_to=caseworker, status=Case.Status.OPEN)
+    assert mine.count() >= 3
+    assert CaseNote.objects.filter(case__in=mine).exists()
+    today = sps.local_now().date()
+    assert FollowUp.objects.filter(case__in=mine, done_at__isnull=True, due_date__lt=today).exists()
+    assert FollowUp.objects.filter(case__in=mine, done_at__isnull=False).exists()
+    for referral in Referral.objects.select_related("case__person"):
+        consents = referral.case.person.consents.filter(kind="share_with_partners")
+        assert consents.order_by("-recorded_at").first().granted
+    # Every case was opened from one of the centre's arrivals by its caseworkers.
+    for case in Case.objects.select_related("opened_from_arrival"):
+        assert case.opened_from_arrival.center_id == case.center_id
+        assert case.center_id in user_center_ids(case.assigned_to, for_write=True)
+
+
+def test_restricted_demo_case_is_hidden_from_colleagues_of_other_centres_and_roles(seeded):
+    restricted = Case.objects.get(restricted=True)
+    assert cases_for(User.objects.get(username="caseworker.sps")).filter(pk=restricted.pk).exists()
+    assert cases_for(User.objects.get(username="supervisor.sps")).filter(pk=restricted.pk).exists()
+    assert not cases_for(User.objects.get(username="manager")).filter(pk=restricted.pk).exists()
+    assert (
+        not cases_for(User.objects.get(username="caseworker.omo")).filter(pk=restricted.pk).exists()
+    )
+
+
+def test_demo_home_pages_render_for_each_role(seeded, client):
+    for username in ("caseworker.sps", "supervisor.sps", "manager", "donor"):
+        client.force_login(User.objects.get(username=username))
+        assert client.get(reverse("home")).status_code == 200, username
+
+
 ADMIN_MODELS = [
     "casework.country",
     "casework.department",
@@ -104,6 +168,14 @@ ADMIN_MODELS = [
     "casework.receptioncenter",
     "casework.person",
     "casework.consent",
+    "casework.closurereason",
+    "casework.vulnerabilitycategory",
+    "casework.serviceline",
+    "casework.partner",
+    "casework.case",
+    "casework.casenote",
+    "casework.referral",
+    "casework.followup",
     "intake.arrival",
 ]
 
@@ -119,18 +191,35 @@ def test_demo_admin_can_browse_every_admin_list(seeded, client, django_assert_ma
 
 
 def test_admin_offers_no_way_to_edit_or_delete_audited_records(seeded, client):
-    client.force_login(User.objects.get(username="admin"))
-    person = Person.objects.first()
-    arrival = Arrival.objects.first()
+    # A staff supervisor of SPS: the records are in scope, and still read-only.
+    supervisor = User.objects.get(username="supervisor.sps")
+    supervisor.is_staff = True
+    supervisor.save(update_fields=["is_staff"])
+    client.force_login(supervisor)
+    sps = ReceptionCenter.objects.get(code="SPS")
+    arrival = Arrival.objects.filter(center=sps).first()
+    person = arrival.person
+    case = Case.objects.filter(center=sps).first()
     assert client.get(reverse("admin:casework_person_change", args=[person.pk])).status_code == 200
     assert client.get(reverse("admin:casework_person_delete", args=[person.pk])).status_code == 403
     assert client.get(reverse("admin:intake_arrival_delete", args=[arrival.pk])).status_code == 403
+    assert client.get(reverse("admin:casework_case_delete", args=[case.pk])).status_code == 403
     response = client.post(
         reverse("admin:casework_person_change", args=[person.pk]), {"given_names": "X"}
     )
     assert response.status_code == 403
     person.refresh_from_db()
     assert person.given_names != "X"
+
+
+def test_demo_superuser_without_centres_sees_no_person_in_the_admin(seeded, client):
+    client.force_login(User.objects.get(username="admin"))
+    person = Person.objects.first()
+    response = client.get(reverse("admin:casework_person_changelist"))
+    assert response.context["cl"].result_count == 0
+    # Out of scope answers like a missing record: back to the admin index.
+    response = client.get(reverse("admin:casework_person_change", args=[person.pk]))
+    assert response.status_code == 302
 
 
 def test_admin_sees_centre_assignments_on_the_user_page(seeded, client):

@@ -7,11 +7,8 @@ in CI (CI=true), where a missing browser is a failure.
 Database: `live_server` needs a transactional database, and a transactional test flushes
 every table when it ends, including the reference data (countries, departments, document
 types, reasons) that the data migrations load. Browser tests therefore use
-`@pytest.mark.django_db(transaction=True, serialized_rollback=True)`: Django restores the
-migrated reference data from the snapshot taken when the test database was created, so the
-wizard finds its drop-downs filled and later tests still see the reference data. We chose
-this over re-running the loader in a fixture because it restores exactly what migrate
-produced, whichever migrations add reference data. Use the `BROWSER_DB` marker below.
+`@pytest.mark.django_db(transaction=True)` and the `browser_page` fixture re-runs our
+data migrations first (see `reference_data_restore`). Use the `BROWSER_DB` marker below.
 """
 
 from __future__ import annotations
@@ -36,7 +33,37 @@ LOCALE = "es-GT"
 MISSING_REASON = f"chromium not installed at {CHROMIUM}: browser tests skipped"
 
 # Apply to every browser test: @BROWSER_DB (and @pytest.mark.browser).
-BROWSER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+BROWSER_DB = pytest.mark.django_db(transaction=True)
+
+
+def reference_data_restore() -> None:
+    """Re-run the project's data migrations against the live schema.
+
+    A transactional test flushes every table when it ends, reference data included.
+    `serialized_rollback` proved unreliable here (a plain test run before two browser tests
+    left the second without countries), so each browser test puts the reference data back
+    itself: every RunPython operation of our apps' migrations, in migration order. They are
+    written to be idempotent (update_or_create / get_or_create).
+    """
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.operations.special import RunPython
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    with connection.schema_editor() as schema_editor:
+        for migration, _backwards in plan:
+            if migration.app_label not in {"casework", "intake", "services", "reporting"}:
+                continue
+            for operation in migration.operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, schema_editor)
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:
+    reference_data_restore()
 
 
 def _skip_or_fail(reason: str) -> None:
@@ -70,7 +97,7 @@ def chromium_browser() -> Iterator:
 
 
 @pytest.fixture
-def browser_page(chromium_browser, live_server) -> Iterator:
+def browser_page(chromium_browser, live_server, reference_data) -> Iterator:
     """A page in a fresh context (no cookies), Spanish (Guatemala), tablet-sized."""
     context = chromium_browser.new_context(
         viewport=VIEWPORT, locale=LOCALE, base_url=live_server.url

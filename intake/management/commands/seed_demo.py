@@ -1,7 +1,9 @@
-"""Demo data for `make demo`: the real reception centres, one login per role, and sample arrivals.
+"""Demo data for `make demo`: the real reception centres, one login per role, sample arrivals,
+referral partners and a few cases with notes, referrals and follow-ups.
 
-Idempotent: centres and users are matched on code and username, arrivals on a fixed client
-UUID (a second run replays them through intake.actions.arrival_register and creates nothing).
+Idempotent: centres and users are matched on code and username, partners on name and country,
+arrivals, cases, notes and referrals on a fixed client UUID (a second run replays them through
+the actions and creates nothing); follow-ups and assessments are added only where missing.
 """
 
 from __future__ import annotations
@@ -18,14 +20,19 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from casework import actions as casework_actions
 from casework import roles
 from casework.models import (
+    Case,
     Country,
     DocumentType,
     MigrationReason,
     Municipality,
+    Partner,
     Person,
     ReceptionCenter,
+    ServiceLine,
+    VulnerabilityCategory,
 )
 
 DEMO_PASSWORD = "retorno-demo-2026"  # noqa: S105 (public demo password, printed on purpose)
@@ -104,6 +111,8 @@ class Account:
     last_name: str
     centers: tuple[str, ...] = ()
     superuser: bool = False
+    # Reads the records of every centre without working in any (a programme manager).
+    reads_all_centers: bool = False
 
 
 CASEWORKER, SUPERVISOR = roles.CASEWORKER, roles.SUPERVISOR
@@ -117,7 +126,9 @@ ACCOUNTS: tuple[Account, ...] = (
     Account("caseworker.sal", CASEWORKER, "Marta", "Rivas Portillo", ("SAL",)),
     Account("caseworker.cha", CASEWORKER, "Nelson", "Ayala Guevara", ("CHA",)),
     Account("supervisor.sps", SUPERVISOR, "Suyapa", "Banegas Flores", ("SPS",)),
-    Account("manager", roles.PROGRAMME_MANAGER, "Ana María", "Castillo Ruiz"),
+    Account(
+        "manager", roles.PROGRAMME_MANAGER, "Ana María", "Castillo Ruiz", reads_all_centers=True
+    ),
     Account("donor", roles.DONOR_REVIEWER, "Grace", "Miller"),
     Account("admin", roles.ADMINISTRATOR, "Sistema", "Administración", superuser=True),
 )
@@ -240,6 +251,159 @@ NEEDS = [
     "",
     "",
 ]
+
+
+# Referral partners by country: (name, kind, service line codes). Public institutions and
+# well-known organisations that receive referrals of returned migrants in each country.
+GOVERNMENT, NGO = Partner.Kind.GOVERNMENT, Partner.Kind.NGO
+INTERNATIONAL, COMMUNITY = Partner.Kind.INTERNATIONAL, Partner.Kind.COMMUNITY
+PARTNERS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    "GT": (
+        (
+            "Instituto Técnico de Capacitación y Productividad (INTECAP)",
+            GOVERNMENT,
+            ("vocational_training", "skills_certification"),
+        ),
+        ("Ministerio de Trabajo y Previsión Social", GOVERNMENT, ("job_placement",)),
+        ("Registro Nacional de las Personas (RENAP)", GOVERNMENT, ("documentation",)),
+        (
+            "Pastoral de Movilidad Humana",
+            COMMUNITY,
+            ("psychosocial_support", "legal_assistance", "housing"),
+        ),
+        (
+            "Organización Internacional para las Migraciones (OIM) Guatemala",
+            INTERNATIONAL,
+            ("business_startup", "psychosocial_support"),
+        ),
+    ),
+    "HN": (
+        ("Secretaría de Trabajo y Seguridad Social", GOVERNMENT, ("job_placement",)),
+        (
+            "Instituto Nacional de Formación Profesional (INFOP)",
+            GOVERNMENT,
+            ("vocational_training", "skills_certification"),
+        ),
+        ("Registro Nacional de las Personas (RNP)", GOVERNMENT, ("documentation",)),
+        (
+            "Comisionado Nacional de los Derechos Humanos (CONADEH)",
+            GOVERNMENT,
+            ("legal_assistance", "protection"),
+        ),
+        ("Cáritas San Pedro Sula", COMMUNITY, ("psychosocial_support", "housing", "health_care")),
+        (
+            "Organización Internacional para las Migraciones (OIM) Honduras",
+            INTERNATIONAL,
+            ("business_startup", "psychosocial_support"),
+        ),
+    ),
+    "SV": (
+        ("Ministerio de Trabajo y Previsión Social", GOVERNMENT, ("job_placement",)),
+        (
+            "Instituto Salvadoreño de Formación Profesional (INSAFORP)",
+            GOVERNMENT,
+            ("vocational_training", "skills_certification"),
+        ),
+        (
+            "Registro Nacional de las Personas Naturales (RNPN)",
+            GOVERNMENT,
+            ("documentation",),
+        ),
+        ("Cáritas El Salvador", COMMUNITY, ("psychosocial_support", "health_care")),
+        (
+            "Organización Internacional para las Migraciones (OIM) El Salvador",
+            INTERNATIONAL,
+            ("business_startup", "psychosocial_support"),
+        ),
+    ),
+}
+
+
+@dataclass
+class CaseSpec:
+    """A demo case opened from the arrival of plan `arrival`; follow-ups in days from today."""
+
+    arrival: str
+    caseworker: str
+    restricted: bool = False
+    vulnerabilities: tuple[str, ...] = ()
+    needs: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    referral: tuple[str, str, str] | None = None  # (partner name, service line code, reason)
+    follow_ups_due: tuple[int, ...] = ()  # days from today; negative: overdue
+    follow_up_done: int | None = None  # days ago a follow-up was due and done
+
+
+DEMO_CASES: tuple[CaseSpec, ...] = (
+    CaseSpec(
+        arrival="SPS-0",
+        caseworker="caseworker.sps",
+        vulnerabilities=("single_parent",),
+        needs={
+            "economic_needs": "Sin empleo; trabajó en construcción en Houston.",
+            "social_needs": "Vive con su madre y dos hijos en Choloma.",
+        },
+        notes=(
+            "Primera entrevista: busca empleo formal cerca de Choloma.",
+            "Llamada de seguimiento: tiene entrevista en una maquila la próxima semana.",
+        ),
+        referral=(
+            "Secretaría de Trabajo y Seguridad Social",
+            "job_placement",
+            "Bolsa de empleo; experiencia en construcción.",
+        ),
+        follow_ups_due=(-6, 25),
+    ),
+    CaseSpec(
+        arrival="SPS-1",
+        caseworker="caseworker.sps",
+        vulnerabilities=("chronic_illness",),
+        needs={"psychosocial_needs": "Ansiedad tras la detención."},
+        notes=("Atención en salud coordinada; medicamento entregado.",),
+        follow_up_done=10,
+        follow_ups_due=(40,),
+    ),
+    CaseSpec(
+        arrival="SPS-2",
+        caseworker="caseworker.sps",
+        restricted=True,
+        vulnerabilities=("violence_survivor",),
+        needs={"psychosocial_needs": "Necesita acompañamiento psicosocial especializado."},
+        notes=("Caso reservado: solo la trabajadora social asignada y la supervisión.",),
+        follow_ups_due=(7,),
+    ),
+    CaseSpec(arrival="SPS-3", caseworker="supervisor.sps", follow_ups_due=(14,)),
+    CaseSpec(
+        arrival="FAG-0",
+        caseworker="caseworker.fag",
+        needs={"economic_needs": "Quiere certificarse como electricista."},
+        notes=("Interesado en el curso de electricidad del INTECAP.",),
+        referral=(
+            "Instituto Técnico de Capacitación y Productividad (INTECAP)",
+            "vocational_training",
+            "Curso de electricidad residencial.",
+        ),
+        follow_ups_due=(-2, 30),
+    ),
+    CaseSpec(
+        arrival="SAL-0",
+        caseworker="caseworker.sal",
+        notes=("Tiene experiencia en panadería; quiere emprender.",),
+        referral=(
+            "Organización Internacional para las Migraciones (OIM) El Salvador",
+            "business_startup",
+            "Capital semilla para panadería.",
+        ),
+        follow_ups_due=(20,),
+    ),
+    CaseSpec(
+        arrival="BEL-family-0",
+        caseworker="caseworker.bel",
+        vulnerabilities=("single_parent",),
+        notes=("Madre con dos hijos; inscripción escolar pendiente.",),
+        follow_ups_due=(10,),
+    ),
+)
 
 
 @dataclass
@@ -426,11 +590,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             centers = self.centers_create()
             users = self.accounts_create(centers=centers, password=password)
-            created = 0 if no_arrivals else self.arrivals_create(centers=centers, users=users)
+            partners = self.partners_create()
+            created = cases = 0
+            if not no_arrivals:
+                created = self.arrivals_create(centers=centers, users=users)
+                cases = self.cases_create(users=users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(centers)} centres, {len(users)} accounts, "
-                f"{created} new arrivals ({Person.objects.count()} persons in the database)."
+                f"{partners} partners, {created} new arrivals, {cases} new cases "
+                f"({Person.objects.count()} persons in the database)."
             )
         )
         self.accounts_print(password)
@@ -476,6 +645,9 @@ class Command(BaseCommand):
             user.groups.add(groups[account.role])
             for code in account.centers:
                 assign_perm("casework.work_at_center", user, centers[code])
+            if account.reads_all_centers:
+                for center in centers.values():
+                    assign_perm("casework.view_center_records", user, center)
             users[account.username] = user
         return users
 
@@ -545,11 +717,105 @@ class Command(BaseCommand):
             created += registration.created
         return created
 
+    def partners_create(self) -> int:
+        countries = {c.iso2: c for c in Country.objects.filter(iso2__in=PARTNERS)}
+        lines = {line.code: line for line in ServiceLine.objects.all()}
+        count = 0
+        for iso2, partners in PARTNERS.items():
+            for name, kind, codes in partners:
+                partner, _ = Partner.objects.update_or_create(
+                    name=name, country=countries[iso2], defaults={"kind": kind, "active": True}
+                )
+                partner.service_lines.set([lines[code] for code in codes])
+                count += 1
+        return count
+
+    def cases_create(self, *, users: dict) -> int:
+        """Open the demo cases through casework.actions; a second run changes nothing."""
+        from intake.models import Arrival
+
+        act = casework_actions
+        vulnerabilities = {v.code: v for v in VulnerabilityCategory.objects.all()}
+        created = 0
+        for spec in DEMO_CASES:
+            arrival = Arrival.objects.select_related("person", "center").get(
+                client_uuid=uuid.uuid5(DEMO_NAMESPACE, f"arrival-{spec.arrival}")
+            )
+            center, person = arrival.center, arrival.person
+            opener = users[f"caseworker.{center.code.lower()}"]
+            case_uuid = uuid.uuid5(DEMO_NAMESPACE, f"case-{spec.arrival}")
+            created += not Case.objects.filter(client_uuid=case_uuid).exists()
+            case = act.case_open(
+                actor=opener,
+                person=person,
+                center=center,
+                arrival=arrival,
+                assigned_to=users[spec.caseworker],
+                restricted=spec.restricted,
+                client_uuid=case_uuid,
+            )
+            if case.assessed_at is None and (spec.vulnerabilities or spec.needs):
+                case = act.case_assess(
+                    actor=opener,
+                    case=case,
+                    vulnerabilities=[vulnerabilities[code] for code in spec.vulnerabilities],
+                    expected_version=case.version,
+                    **spec.needs,
+                )
+            for n, text in enumerate(spec.notes):
+                act.note_add(
+                    actor=opener,
+                    case=case,
+                    text=text,
+                    client_uuid=uuid.uuid5(DEMO_NAMESPACE, f"note-{spec.arrival}-{n}"),
+                )
+            if spec.referral:
+                partner_name, line_code, reason = spec.referral
+                # Referral needs the person's consent to share data with partners.
+                act.consents_record(
+                    actor=opener, person=person, consents={"share_with_partners": True}
+                )
+                act.referral_create(
+                    actor=opener,
+                    case=case,
+                    partner=Partner.objects.get(name=partner_name, country=center.country),
+                    service_line=ServiceLine.objects.get(code=line_code),
+                    reason=reason,
+                    client_uuid=uuid.uuid5(DEMO_NAMESPACE, f"referral-{spec.arrival}"),
+                )
+            if not case.follow_ups.exists():
+                today = center.local_now().date()
+                if spec.follow_up_done is not None:
+                    done = act.follow_up_schedule(
+                        actor=opener,
+                        case=case,
+                        due_date=today - timedelta(days=spec.follow_up_done),
+                        purpose="Llamada de seguimiento",
+                    )
+                    act.follow_up_complete(
+                        actor=opener,
+                        follow_up=done,
+                        outcome="reached",
+                        outcome_note="Se encuentra bien; sigue el tratamiento.",
+                    )
+                for days in spec.follow_ups_due:
+                    act.follow_up_schedule(
+                        actor=opener,
+                        case=case,
+                        due_date=today + timedelta(days=days),
+                        purpose="Visita domiciliaria" if days > 20 else "Llamada de seguimiento",
+                    )
+        return created
+
     def accounts_print(self, password: str) -> None:
         rows = [("username", "role", "centres", "password")]
         for account in ACCOUNTS:
             centres = ", ".join(account.centers) or (
-                "all (superuser)" if account.superuser else "—"
+                "all (superuser)"
+                if account.superuser
+                else "all (read only)"
+                if account.reads_all_centers
+                else "—"
             )
             rows.append((account.username, str(roles.ROLE_LABELS[account.role]), centres, password))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]

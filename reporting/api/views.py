@@ -1,0 +1,133 @@
+"""Donor aggregate API: the catalogue of combinations offered, and one suppressed table."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from reporting.disaggregations import DISAGGREGATIONS
+from reporting.disclosure import (
+    DONOR_PERIOD_KINDS,
+    default_k,
+    disclosure_apply,
+    donor_combinations,
+)
+from reporting.indicators import INDICATORS, report_compute
+from reporting.models import AggregatePull, Indicator
+
+from .serializers import (
+    AggregateQuerySerializer,
+    AggregateTableSerializer,
+    CatalogueSerializer,
+    table_payload,
+)
+
+VIEW_AGGREGATES = "reporting.view_aggregates"
+PERIOD_FORMATS = {
+    "fiscal_year": "FY2026",
+    "fiscal_quarter": "FY2026-Q1",
+    "month": "2026-03",
+    "calendar_year": "2026",
+}
+
+
+class CanViewAggregates(BasePermission):
+    """The donor's door: the reporting.view_aggregates permission, nothing about centres."""
+
+    message = _("You do not have access to aggregate reports.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm(VIEW_AGGREGATES))
+
+
+class AggregatesThrottle(ScopedRateThrottle):
+    """Scope "aggregates"; the rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] if set."""
+
+    default_rate = "120/hour"
+
+    def get_rate(self) -> str:
+        return self.THROTTLE_RATES.get(self.scope) or self.default_rate
+
+
+def indicators_offered() -> QuerySet[Indicator]:
+    return Indicator.objects.filter(active=True, counting_rule__in=list(INDICATORS))
+
+
+def aggregate_pull_record(*, actor, indicator: str, period: str, dims: tuple[str, ...]) -> None:
+    """Log one table handed out (append-only)."""
+    AggregatePull.objects.create(
+        user=actor, indicator=indicator, period=period, dims=",".join(dims)
+    )
+
+
+class AggregateApiMixin:
+    permission_classes = [CanViewAggregates]
+    throttle_classes = [AggregatesThrottle]
+    throttle_scope = "aggregates"
+
+
+class AggregateCatalogueApi(AggregateApiMixin, APIView):
+    @extend_schema(
+        operation_id="aggregates_list",
+        summary="Aggregate indicators offered, with their periods and disaggregations",
+        responses={200: CatalogueSerializer, 403: OpenApiResponse(description="No access.")},
+    )
+    def get(self, request: Request) -> Response:
+        data = {
+            "k": default_k(),
+            "period_formats": PERIOD_FORMATS,
+            "dimensions": [
+                {"code": code, "label": str(d.label)} for code, d in DISAGGREGATIONS.items()
+            ],
+            "indicators": [
+                {
+                    "indicator": indicator.code,
+                    "name": indicator.name,
+                    "definition": indicator.definition,
+                    "unit": indicator.unit,
+                    "period_kinds": list(DONOR_PERIOD_KINDS),
+                    "disaggregations": [list(c) for c in donor_combinations(indicator.code)],
+                }
+                for indicator in indicators_offered()
+            ],
+        }
+        return Response(CatalogueSerializer(data).data)
+
+
+class AggregateTableApi(AggregateApiMixin, APIView):
+    @extend_schema(
+        operation_id="aggregates_retrieve",
+        summary="One indicator for a whole period, by up to two dimensions, with suppression",
+        parameters=[
+            OpenApiParameter("indicator", OpenApiTypes.STR, OpenApiParameter.PATH),
+            AggregateQuerySerializer,
+        ],
+        responses={
+            200: AggregateTableSerializer,
+            400: OpenApiResponse(description="Not a whole period, or a combination not offered."),
+            403: OpenApiResponse(description="No access."),
+            404: OpenApiResponse(description="No such indicator."),
+            429: OpenApiResponse(description="Too many requests."),
+        },
+    )
+    def get(self, request: Request, indicator: str) -> Response:
+        found = indicators_offered().filter(code=indicator).first()
+        if found is None:
+            raise Http404
+        query = AggregateQuerySerializer(data=request.query_params, context={"indicator": found})
+        query.is_valid(raise_exception=True)
+        period, dims = query.validated_data["period"], query.validated_data["by"]
+        table = disclosure_apply(report_compute(indicator=found.code, period=period, dims=dims))
+        aggregate_pull_record(
+            actor=request.user, indicator=found.code, period=period.label, dims=dims
+        )
+        return Response(AggregateTableSerializer(table_payload(table, found)).data)

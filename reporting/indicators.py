@@ -1,0 +1,319 @@
+"""Indicators: counting rules, computed in the database with GROUP BY and COUNT(DISTINCT).
+
+`report_compute` gives raw counts (no suppression): a table of 0, 1 or 2 dimensions with its
+margins. Unique-person margins and totals are distinct counts over the whole population, never
+the sum of the cells: a person in two cells (two centres, two vulnerabilities, two age bands
+because of a birthday between two arrivals) counts once in the total.
+
+Dates are local to each centre: an arrival counts in the period that contains its date at the
+centre's time zone (the period's local bounds are turned into UTC bounds per time zone, so the
+index on arrived_at is used); a delivery's date is already a local date.
+
+Persons who refused to be counted in statistics are left out first (see reporting.consent).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import TIME_ZONES
+from intake.models import Arrival
+from services.models import ServiceDelivery, ServiceType
+
+from .consent import counted_only
+from .disaggregations import (
+    ARRIVAL,
+    DELIVERY,
+    DISAGGREGATIONS,
+    dimension_expression,
+    dimension_filters,
+    dimension_values,
+    dims_check,
+)
+from .periods import Period
+
+ALL = "all"  # the only row or column of a dimension that is not there
+PERSONS = "persons"
+ARRIVALS = "arrivals"
+DELIVERIES = "deliveries"
+TRAINING_TYPES = ("vocational_training", "skills_certification")
+JOB_PLACEMENT_TYPES = ("job_placement",)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    event: str  # ARRIVAL or DELIVERY: the rows the indicator counts from
+    unit: str  # PERSONS (distinct persons), ARRIVALS or DELIVERIES (rows)
+    label: Any
+    condition: Callable[[], Q] = lambda: Q()
+    quantities: bool = False  # also sum the quantities delivered
+
+
+def _earlier_arrival() -> Q:
+    return Q(
+        Exists(
+            Arrival.objects.filter(person=OuterRef("person")).filter(
+                Q(arrived_at__lt=OuterRef("arrived_at"))
+                | Q(arrived_at=OuterRef("arrived_at"), pk__lt=OuterRef("pk"))
+            )
+        )
+    )
+
+
+def _another_arrival() -> Q:
+    return Q(Exists(Arrival.objects.filter(person=OuterRef("person")).exclude(pk=OuterRef("pk"))))
+
+
+INDICATORS: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule("received", ARRIVAL, PERSONS, _("Returned migrants received")),
+        Rule(
+            "received_aid",
+            DELIVERY,
+            PERSONS,
+            _("Persons who received post-arrival aid"),
+            lambda: Q(service_type__category=ServiceType.Category.POST_ARRIVAL_AID),
+        ),
+        Rule(
+            "received_reintegration",
+            DELIVERY,
+            PERSONS,
+            _("Persons who received reintegration services"),
+            lambda: Q(service_type__category=ServiceType.Category.REINTEGRATION),
+        ),
+        Rule(
+            "services_delivered",
+            DELIVERY,
+            DELIVERIES,
+            _("Services delivered"),
+            quantities=True,
+        ),
+        Rule(
+            "completed_training",
+            DELIVERY,
+            PERSONS,
+            _("Persons who completed training"),
+            lambda: Q(service_type__code__in=TRAINING_TYPES, training_completed=True),
+        ),
+        Rule(
+            "placed_in_jobs",
+            DELIVERY,
+            PERSONS,
+            _("Persons placed in jobs"),
+            lambda: Q(service_type__code__in=JOB_PLACEMENT_TYPES),
+        ),
+        Rule(
+            "psychosocial_support",
+            DELIVERY,
+            PERSONS,
+            _("Persons who received psychosocial support"),
+            lambda: Q(service_type__dimension="psychosocial"),
+        ),
+        Rule(
+            "repeat_returnees",
+            ARRIVAL,
+            PERSONS,
+            _("Repeat returnees"),
+            _another_arrival,
+        ),
+        Rule(
+            "repeat_arrivals",
+            ARRIVAL,
+            ARRIVALS,
+            _("Arrivals of persons returned before"),
+            _earlier_arrival,
+        ),
+    )
+}
+
+
+@dataclass
+class Table:
+    """Counts by up to two dimensions. Rows are the first dimension, columns the second.
+
+    A missing dimension has the single row or column "all". A value of None is suppressed
+    (only after disclosure_apply).
+    """
+
+    indicator: str
+    period: Period
+    dims: tuple[str, ...]
+    rows: list[str]
+    cols: list[str]
+    cells: dict[tuple[str, str], int | None]
+    row_totals: dict[str, int | None]
+    col_totals: dict[str, int | None]
+    total: int | None
+    suppressed: set[tuple[str, str]]
+    data_as_of: datetime
+    # services_delivered: the sum of quantities per cell; None for the other indicators.
+    quantities: dict[tuple[str, str], int | None] | None = None
+    quantity_row_totals: dict[str, int | None] | None = None
+    quantity_col_totals: dict[str, int | None] | None = None
+    quantity_total: int | None = None
+    unit: str = PERSONS
+    k: int | None = None  # the threshold applied, once disclosure control has run
+    suppressed_totals: set[tuple[str, str]] = field(default_factory=set)
+
+
+def rule_for(indicator: str) -> Rule:
+    """The counting rule of an indicator code (a defined one, or a data row naming a rule)."""
+    if indicator in INDICATORS:
+        return INDICATORS[indicator]
+    from .models import Indicator
+
+    rule_code = (
+        Indicator.objects.filter(code=indicator, active=True)
+        .values_list("counting_rule", flat=True)
+        .first()
+    )
+    if rule_code not in INDICATORS:
+        raise ValueError(f"Unknown indicator: {indicator}")
+    return INDICATORS[rule_code]
+
+
+def _local_bounds_utc(period: Period, tz_name: str) -> tuple[datetime, datetime]:
+    """[start 00:00, day after end 00:00) at the zone, as aware datetimes."""
+    zone = zoneinfo.ZoneInfo(tz_name)
+    return (
+        datetime.combine(period.start, time.min, tzinfo=zone),
+        datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _period_condition(rule: Rule, period: Period) -> Q:
+    if rule.event == DELIVERY:
+        return Q(delivered_on__gte=period.start, delivered_on__lte=period.end)
+    condition = Q(pk__in=[])
+    for tz_name, _label in TIME_ZONES:
+        start, end = _local_bounds_utc(period, tz_name)
+        condition |= Q(center__time_zone=tz_name, arrived_at__gte=start, arrived_at__lt=end)
+    return condition
+
+
+def events_counted(
+    *, rule: Rule, period: Period, center_ids: frozenset[int] | None = None
+) -> QuerySet:
+    """The rows the indicator counts: in the period, at the centres, of persons who may be counted."""
+    if rule.event == ARRIVAL:
+        qs = Arrival.objects.all()
+    else:
+        qs = ServiceDelivery.objects.filter(
+            status=ServiceDelivery.Status.COMPLETED, voided_at__isnull=True
+        )
+    qs = qs.filter(_period_condition(rule, period)).filter(rule.condition())
+    if center_ids is not None:
+        qs = qs.filter(center_id__in=center_ids)
+    return counted_only(qs)
+
+
+def _measures(rule: Rule) -> dict[str, Any]:
+    counted = "person" if rule.unit == PERSONS else "pk"
+    measures: dict[str, Any] = {"n": Count(counted, distinct=True)}
+    if rule.quantities:
+        measures["q"] = Sum("quantity")
+    return measures
+
+
+def _grouped(
+    qs: QuerySet, dims: tuple[str, ...], rule: Rule, filters: dict[str, list[tuple[str, Q]]]
+) -> dict[tuple[str, ...], tuple[int, int | None]]:
+    """{(value per dim): (count, quantity)}: one GROUP BY query, or one per value of a multi dim."""
+    measures = _measures(rule)
+    multi = [i for i, code in enumerate(dims) if DISAGGREGATIONS[code].multi]
+    if multi:
+        index = multi[0]
+        rest = dims[:index] + dims[index + 1 :]
+        found: dict[tuple[str, ...], tuple[int, int | None]] = {}
+        for value, condition in filters[dims[index]]:
+            for key, counts in _grouped(qs.filter(condition), rest, rule, filters).items():
+                found[key[:index] + (value,) + key[index:]] = counts
+        return found
+    if not dims:
+        row = qs.aggregate(**measures)
+        return {(): (row["n"] or 0, row.get("q") or 0)}
+    aliases = [f"d{i}" for i in range(len(dims))]
+    grouped = (
+        qs.annotate(
+            **{
+                alias: dimension_expression(code, rule.event)
+                for alias, code in zip(aliases, dims, strict=True)
+            }
+        )
+        .values(*aliases)
+        .annotate(**measures)
+        .order_by()
+    )
+    return {
+        tuple(row[alias] for alias in aliases): (row["n"], row.get("q") or 0) for row in grouped
+    }
+
+
+def report_compute(
+    *,
+    indicator: str,
+    period: Period,
+    dims: tuple[str, ...] = (),
+    center_ids: frozenset[int] | None = None,
+) -> Table:
+    """Raw counts of `indicator` in `period` by `dims`; ValueError for what cannot be computed."""
+    rule = rule_for(indicator)
+    dims = tuple(dims)
+    dims_check(dims, rule.event)
+    data_as_of = timezone.now()
+    qs = events_counted(rule=rule, period=period, center_ids=center_ids)
+    filters = {code: dimension_filters(code) for code in dims if DISAGGREGATIONS[code].multi}
+
+    total_n, total_q = _grouped(qs, (), rule, filters)[()]
+    if not dims:
+        rows, cols = [ALL], [ALL]
+        cells = {(ALL, ALL): (total_n, total_q)}
+        row_totals = {ALL: (total_n, total_q)}
+        col_totals = {ALL: (total_n, total_q)}
+    elif len(dims) == 1:
+        found = _grouped(qs, dims, rule, filters)
+        rows = dimension_values(dims[0], (key[0] for key in found))
+        cols = [ALL]
+        cells = {(r, ALL): found.get((r,), (0, 0)) for r in rows}
+        row_totals = {r: found.get((r,), (0, 0)) for r in rows}
+        col_totals = {ALL: (total_n, total_q)}
+    else:
+        found = _grouped(qs, dims, rule, filters)
+        by_row = _grouped(qs, dims[:1], rule, filters)
+        by_col = _grouped(qs, dims[1:], rule, filters)
+        rows = dimension_values(dims[0], (key[0] for key in by_row))
+        cols = dimension_values(dims[1], (key[0] for key in by_col))
+        cells = {(r, c): found.get((r, c), (0, 0)) for r in rows for c in cols}
+        row_totals = {r: by_row.get((r,), (0, 0)) for r in rows}
+        col_totals = {c: by_col.get((c,), (0, 0)) for c in cols}
+
+    table = Table(
+        indicator=indicator,
+        period=period,
+        dims=dims,
+        rows=rows,
+        cols=cols,
+        cells={key: n for key, (n, _q) in cells.items()},
+        row_totals={key: n for key, (n, _q) in row_totals.items()},
+        col_totals={key: n for key, (n, _q) in col_totals.items()},
+        total=total_n,
+        suppressed=set(),
+        data_as_of=data_as_of,
+        unit=rule.unit,
+    )
+    if rule.quantities:
+        table.quantities = {key: q for key, (_n, q) in cells.items()}
+        table.quantity_row_totals = {key: q for key, (_n, q) in row_totals.items()}
+        table.quantity_col_totals = {key: q for key, (_n, q) in col_totals.items()}
+        table.quantity_total = total_q
+    return table

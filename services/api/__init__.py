@@ -1,0 +1,1 @@
+"""The services REST API: catalogue, providers, deliveries, bulk distribution."""

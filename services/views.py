@@ -1,0 +1,357 @@
+"""HTML views of services: record a person's deliveries, a group's bulk distribution, void, uptake.
+
+A person or delivery outside the user's scope answers 404. A user who may read the record but
+not work at its centre (a programme manager) answers 403 on the write screens.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from casework.audit import person_viewed
+from casework.models import Person
+from casework.permissions import can_work_at, cases_for, centers_for
+from casework.selectors import person_get
+
+from .actions import (
+    BulkValidationError,
+    Recorded,
+    distribution_record_bulk,
+    service_delivery_record,
+    service_delivery_void,
+)
+from .forms import (
+    DeliveryRowForm,
+    DistributionForm,
+    RecordForm,
+    TickRowForm,
+    VoidForm,
+    currency_for,
+    place_delivery_errors,
+)
+from .models import ServiceType
+from .selectors import delivery_get, person_uptake, service_types_active
+from .selectors_groups import (
+    ArrivalGroup,
+    distribution_aid_types,
+    distribution_get,
+    distribution_summary,
+    group_for_arrival,
+    group_for_family,
+    group_for_flight,
+    group_for_person,
+)
+
+
+class _RolledBack(Exception):
+    """Raised inside the transaction when a row was refused: nothing is kept."""
+
+
+# --- A person's uptake ------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def person_uptake_view(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    person = person_get(user=request.user, person_id=person_id)
+    person_viewed(person)
+    context = {
+        "person": person,
+        "uptake": person_uptake(user=request.user, person=person),
+        "may_record": bool(centers_for(request.user)),
+    }
+    if request.headers.get("HX-Request"):
+        # The person page (in intake, which may not import services) loads this part with htmx.
+        context["uptake_void_links"] = context["may_record"]
+        return render(request, "services/partials/uptake.html", context)
+    return render(request, "services/person_uptake.html", context)
+
+
+# --- Recording one person's services ----------------------------------------------------------
+
+
+def _record_forms(
+    request: HttpRequest, person: Person, centers: list
+) -> tuple[RecordForm, list[DeliveryRowForm]]:
+    data = request.POST if request.method == "POST" else None
+    cases = (
+        cases_for(request.user)
+        .filter(person=person, center__in=centers)
+        .order_by("status", "-opened_at")
+    )
+    today = centers[0].local_now().date()
+    form = RecordForm(
+        data,
+        centers=centers,
+        cases=cases,
+        initial={"client_uuid": uuid.uuid4(), "delivered_on": today},
+    )
+    currency = currency_for(centers[0])
+    rows = [
+        DeliveryRowForm(data, service_type=service_type, currency=currency)
+        for service_type in service_types_active()
+    ]
+    return form, rows
+
+
+def _record_rows(request: HttpRequest, person: Person, form: RecordForm, rows: list) -> list:
+    """Record every ticked row, all or none; each row's client UUID is derived from the form's."""
+    shared = form.cleaned_data
+    recorded: list[Recorded] = []
+    try:
+        with transaction.atomic():
+            for row in rows:
+                try:
+                    recorded.append(
+                        service_delivery_record(
+                            actor=request.user,
+                            person=person,
+                            center=form.chosen_center(),
+                            service_type=row.service_type,
+                            delivered_on=shared["delivered_on"],
+                            quantity=row.cleaned_data["quantity"],
+                            status=row.cleaned_data["status"],
+                            provider=shared["provider"],
+                            case=shared["case"],
+                            outcomes=row.outcomes(),
+                            client_uuid=uuid.uuid5(shared["client_uuid"], row.service_type.code),
+                        )
+                    )
+                except ValidationError as exc:
+                    place_delivery_errors(exc, row=row, form=form)
+            if any(row.errors for row in rows) or form.errors:
+                raise _RolledBack
+    except _RolledBack:
+        return []
+    return recorded
+
+
+def _record_summary(form: RecordForm, rows: list[DeliveryRowForm]) -> list[tuple[str, str, str]]:
+    """(anchor, label, message) for the error summary: shared fields first, then each row."""
+    summary = [("", "", str(error)) for error in form.non_field_errors()]
+    for field in form.visible_fields():
+        summary += [(field.auto_id, str(field.label), str(e)) for e in field.errors]
+    summary += [("", "", str(e)) for f in form.hidden_fields() for e in f.errors]
+    for row in rows:
+        for error in row.non_field_errors():
+            summary.append((row["selected"].auto_id, row.service_type.name, str(error)))
+        for field in row.visible_fields():
+            label = f"{row.service_type.name} · {field.label}"
+            summary += [(field.auto_id, label, str(e)) for e in field.errors]
+    return summary
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def record(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    """Record one or several deliveries for a person in one submit."""
+    person = person_get(user=request.user, person_id=person_id)
+    centers = list(centers_for(request.user))
+    if not centers:
+        raise PermissionDenied
+    form, rows = _record_forms(request, person, centers)
+    if form.is_bound:
+        ticked = [row for row in rows if row.is_selected]
+        if not ticked:
+            form.add_error(None, _("Tick at least one service."))
+        elif form.is_valid() and all(row.is_valid() for row in ticked):
+            recorded = _record_rows(request, person, form, ticked)
+            if recorded:
+                _say_recorded(request, recorded)
+                return redirect("services:person_uptake", person_id=person.pk)
+    categories = [
+        (label, [row for row in rows if row.service_type.category == code])
+        for code, label in ServiceType.Category.choices
+    ]
+    context = {
+        "person": person,
+        "form": form,
+        "categories": [(label, group) for label, group in categories if group],
+        "summary": _record_summary(form, rows) if form.is_bound else [],
+    }
+    return render(request, "services/record.html", context)
+
+
+def _say_recorded(request: HttpRequest, recorded: list[Recorded]) -> None:
+    new = sum(1 for r in recorded if r.created)
+    if new:
+        messages.success(
+            request,
+            ngettext("%(count)s service recorded.", "%(count)s services recorded.", new)
+            % {"count": new},
+        )
+    else:
+        messages.info(request, _("These services were already recorded: nothing was added."))
+
+
+# --- Bulk distribution ------------------------------------------------------------------------
+
+
+def _group(request: HttpRequest) -> ArrivalGroup:
+    """The group named in the query string: ?arrival=, ?flight=&day=, ?family= or ?person=."""
+    query = request.GET
+    if query.get("arrival"):
+        return group_for_arrival(user=request.user, arrival_id=query["arrival"])
+    if query.get("flight"):
+        day = None
+        if query.get("day"):
+            try:
+                day = date.fromisoformat(query["day"])
+            except ValueError as exc:
+                raise Http404 from exc
+        return group_for_flight(
+            user=request.user, reference=query["flight"], day=day, center_id=query.get("center")
+        )
+    if query.get("family"):
+        return group_for_family(user=request.user, family=query["family"])
+    if query.get("person"):
+        return group_for_person(user=request.user, person_id=query["person"])
+    raise Http404
+
+
+def _place_bulk_errors(
+    problems: BulkValidationError, form: DistributionForm, items: list[TickRowForm]
+) -> dict[str, list[str]]:
+    """Put the refusal on the items and the form; return the errors per person id."""
+    for message in problems.general:
+        form.add_error(None, message)
+    for index, messages_ in problems.items.items():
+        items[index].add_action_errors(messages_)
+    return problems.persons
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def distribution(request: HttpRequest) -> HttpResponse:
+    """Hand the same items to everyone present of a flight, bus or family, in one submit."""
+    group = _group(request)
+    if not can_work_at(request.user, group.center):
+        raise PermissionDenied
+    persons = list(group.persons)
+    data = request.POST if request.method == "POST" else None
+    initial = {"client_uuid": uuid.uuid4(), "delivered_on": group.center.local_now().date()}
+    form = DistributionForm(data, persons=persons, initial=initial)
+    items = [TickRowForm(data, service_type=t) for t in distribution_aid_types()]
+    person_errors: dict[str, list[str]] = {}
+    if form.is_bound and form.is_valid() and all(i.is_valid() for i in items if i.is_selected):
+        ticked = [item for item in items if item.is_selected]
+        try:
+            result = distribution_record_bulk(
+                actor=request.user,
+                center=group.center,
+                delivered_on=form.cleaned_data["delivered_on"],
+                items=[
+                    {"service_type": i.service_type, "quantity": i.cleaned_data["quantity"]}
+                    for i in ticked
+                ],
+                person_ids=[uuid.UUID(pk) for pk in form.cleaned_data["persons"]],
+                client_uuid=form.cleaned_data["client_uuid"],
+                group_label=group.label,
+                provider=form.cleaned_data["provider"],
+            )
+        except BulkValidationError as problems:
+            person_errors = _place_bulk_errors(problems, form, ticked)
+        else:
+            done = reverse("services:distribution_done", args=[result.distribution.client_uuid])
+            return redirect(f"{done}?{urlencode(group.query())}")
+    return render(
+        request,
+        "services/distribution.html",
+        _distribution_context(group, persons, form, items, person_errors),
+    )
+
+
+def _distribution_context(
+    group: ArrivalGroup,
+    persons: list[Person],
+    form: DistributionForm,
+    items: list[TickRowForm],
+    person_errors: dict[str, list[str]],
+) -> dict[str, Any]:
+    ticked = form.ticked()
+    day = group.day or group.center.local_now().date()
+    rows = [
+        {
+            "person": person,
+            "age": person.age_on(day),
+            "checked": str(person.pk) in ticked,
+            "errors": person_errors.get(str(person.pk), []),
+        }
+        for person in persons
+    ]
+    summary = [("", "", str(error)) for error in form.non_field_errors()]
+    for field in form.visible_fields():
+        summary += [(field.auto_id, str(field.label), str(e)) for e in field.errors]
+    for item in items:
+        summary += [
+            (item["selected"].auto_id, item.service_type.name, str(e))
+            for e in item.errors.get("__all__", [])
+        ]
+        summary += [
+            (item["quantity"].auto_id, item.service_type.name, str(e))
+            for e in item["quantity"].errors
+        ]
+    summary += [
+        (f"person-{row['person'].pk}", row["person"].full_name, str(e))
+        for row in rows
+        for e in row["errors"]
+    ]
+    return {
+        "group": group,
+        "form": form,
+        "items": items,
+        "rows": rows,
+        "summary": summary,
+        "query": urlencode(group.query()),
+    }
+
+
+@require_GET
+@login_required
+def distribution_done(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
+    recorded = distribution_get(user=request.user, client_uuid=client_uuid)
+    context = {
+        "distribution": recorded,
+        "query": request.GET.urlencode(),
+        **distribution_summary(user=request.user, distribution=recorded),
+    }
+    return render(request, "services/distribution_done.html", context)
+
+
+# --- Voiding ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def delivery_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, with a reason, that a delivery was recorded in error."""
+    delivery = delivery_get(user=request.user, delivery_id=pk)
+    if not can_work_at(request.user, delivery.center_id):
+        raise PermissionDenied
+    form = VoidForm(request.POST or None)
+    if form.is_bound and form.is_valid():
+        try:
+            service_delivery_void(
+                actor=request.user, delivery=delivery, reason=form.cleaned_data["void_reason"]
+            )
+        except ValidationError as exc:
+            field = "void_reason" if "void_reason" in getattr(exc, "error_dict", {}) else None
+            form.add_error(field, exc.messages)
+        else:
+            messages.success(request, _("The delivery was voided. It no longer counts."))
+            return redirect("services:person_uptake", person_id=delivery.person_id)
+    return render(request, "services/delivery_void.html", {"delivery": delivery, "form": form})

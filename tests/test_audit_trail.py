@@ -1,0 +1,258 @@
+"""Every create, change and delete of a person's records, and every view of a person, is audited
+with who did it; nobody can edit or delete an audit entry.
+
+Refusals in the admin (superusers included) are in tests/test_self_escalation.py; the person
+page's access entry in casework/tests/test_person_detail.py.
+"""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from auditlog.context import set_actor
+from auditlog.models import LogEntry
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from casework import actions
+from casework.models import (
+    CaseGoal,
+    ClosureReason,
+    Consent,
+    FollowUp,
+    Partner,
+    Person,
+    ServiceLine,
+)
+from casework.tests.factories import PersonFactory, UserFactory, country
+from intake.actions import arrival_register
+from intake.models import Arrival
+from intake.tests.factories import ArrivalFactory
+
+pytestmark = pytest.mark.django_db
+
+CREATE, UPDATE, DELETE, ACCESS = (
+    LogEntry.Action.CREATE,
+    LogEntry.Action.UPDATE,
+    LogEntry.Action.DELETE,
+    LogEntry.Action.ACCESS,
+)
+
+
+@pytest.fixture
+def supervisor(center_a):
+    user = UserFactory(username="supervisor_a", centers=[center_a])
+    user.groups.add(Group.objects.get(name="supervisor"))
+    return user
+
+
+def entries(instance, action):
+    return LogEntry.objects.get_for_object(instance).filter(action=action)
+
+
+def assert_logged(instance, action, actor) -> LogEntry:
+    found = list(entries(instance, action))
+    assert found, f"no {LogEntry.Action(action).label} entry for {instance!r}"
+    assert {entry.actor for entry in found} == {actor}
+    return found[-1]
+
+
+def person_data(**overrides):
+    data = {
+        "given_names": "Rosa Elena",
+        "first_surname": "Tzul",
+        "second_surname": "",
+        "sex": Person.Sex.FEMALE,
+        "nationality": country("GT"),
+        "document_type": _passport(),
+        "document_number": "AUD123456",
+    }
+    data.update(overrides)
+    return data
+
+
+def _passport():
+    from casework.models import DocumentType
+
+    return DocumentType.objects.get(code="passport")
+
+
+def test_person_create_and_change_are_logged_with_the_actor(caseworker, center_a):
+    with set_actor(caseworker):
+        person = actions.person_register(
+            actor=caseworker, center=center_a, person_id=uuid.uuid4(), data=person_data()
+        ).person
+        actions.person_update(
+            actor=caseworker, person=person, data={"phone": "+502 5555 0101"}, expected_version=1
+        )
+
+    assert_logged(person, CREATE, caseworker)
+    change = assert_logged(person, UPDATE, caseworker)
+    assert "phone" in change.changes_dict
+
+
+def test_arrival_create_and_change_are_logged(caseworker, supervisor, center_a):
+    person = PersonFactory(centers=[center_a])
+    with set_actor(caseworker):
+        arrival = arrival_register(
+            actor=caseworker,
+            center=center_a,
+            client_uuid=uuid.uuid4(),
+            person=person,
+            arrival_data={
+                "arrived_at": timezone.now(),
+                "mode": Arrival.Mode.AIR,
+                "returned_from": country("US"),
+                "intends_to_migrate_again": "no",
+            },
+        ).arrival
+    assert_logged(arrival, CREATE, caseworker)
+
+    # No action changes an arrival; the supervisor corrects one in the admin.
+    with set_actor(supervisor):
+        arrival.transport_reference = "GUA-CORR-1"
+        arrival.save(update_fields=["transport_reference"])
+    assert "transport_reference" in assert_logged(arrival, UPDATE, supervisor).changes_dict
+
+
+def test_case_note_referral_and_follow_up_writes_are_logged(caseworker, supervisor, center_a):
+    person = PersonFactory(centers=[center_a])
+    Consent.objects.create(
+        person=person, kind=Consent.Kind.SHARE_WITH_PARTNERS, granted=True, recorded_by=caseworker
+    )
+    line = ServiceLine.objects.filter(active=True).first()
+    partner = Partner.objects.create(
+        name="INTECAP", kind=Partner.Kind.GOVERNMENT, country=country("GT")
+    )
+    partner.service_lines.add(line)
+    with set_actor(caseworker):
+        case = actions.case_open(actor=caseworker, person=person, center=center_a)
+        note = actions.note_add(actor=caseworker, case=case, text="Primera entrevista.")
+        referral = actions.referral_create(
+            actor=caseworker, case=case, partner=partner, service_line=line
+        )
+        actions.referral_set_status(actor=caseworker, referral=referral, status="accepted")
+        follow_up = actions.follow_up_schedule(
+            actor=caseworker, case=case, due_date=timezone.localdate() + timedelta(days=30)
+        )
+        actions.follow_up_complete(actor=caseworker, follow_up=follow_up, outcome="reached")
+        goal = actions.goal_add(
+            actor=caseworker, case=case, dimension="economic", description="Empleo formal"
+        )
+    with set_actor(supervisor):
+        actions.case_close(
+            actor=supervisor,
+            case=case,
+            reason=ClosureReason.objects.filter(active=True).first(),
+            expected_version=case.version,
+        )
+
+    assert_logged(case, CREATE, caseworker)
+    assert "status" in assert_logged(case, UPDATE, supervisor).changes_dict
+    assert_logged(note, CREATE, caseworker)
+    assert not entries(note, UPDATE).exists()  # notes are append-only
+    assert_logged(referral, CREATE, caseworker)
+    assert "status" in assert_logged(referral, UPDATE, caseworker).changes_dict
+    assert_logged(follow_up, CREATE, caseworker)
+    assert "outcome" in assert_logged(follow_up, UPDATE, caseworker).changes_dict
+    assert_logged(goal, CREATE, caseworker)
+
+
+def test_deletes_are_logged(caseworker, center_a):
+    """No action deletes a person's records (they are voided or erased); whatever deletes one
+    (the admin, a future erasure) still leaves an entry."""
+    person = PersonFactory(centers=[])
+    with set_actor(caseworker):
+        case = actions.case_open(
+            actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
+        )
+        follow_up = FollowUp.objects.create(
+            case=case, due_date=timezone.localdate(), created_by=caseworker
+        )
+        goal = CaseGoal.objects.create(
+            case=case, dimension="social", description="Red de apoyo", created_by=caseworker
+        )
+        for instance in (person, follow_up, goal):
+            pk = instance.pk
+            instance.delete()
+            instance.pk = pk
+            assert_logged(instance, DELETE, caseworker)
+
+
+def test_viewing_a_person_through_the_api_and_the_arrival_page_is_logged(caseworker, center_a):
+    person = PersonFactory(centers=[center_a])
+    arrival = ArrivalFactory(person=person, center=center_a)
+    api = APIClient()
+    api.force_authenticate(caseworker)
+    assert api.get(f"/api/v1/persons/{person.pk}/").status_code == 200
+    web = APIClient()
+    web.force_login(caseworker)
+    assert web.get(reverse("intake:arrival_detail", kwargs={"pk": arrival.pk})).status_code == 200
+
+    assert entries(person, ACCESS).count() == 2
+    assert {entry.actor for entry in entries(person, ACCESS)} == {caseworker}
+
+
+def test_an_api_create_names_the_token_user(caseworker, center_a):
+    from rest_framework.authtoken.models import Token
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=caseworker).key}")
+    person_id = str(uuid.uuid4())
+    response = api.post(
+        "/api/v1/persons/",
+        {
+            "id": person_id,
+            "center": center_a.code,
+            "given_names": "Rosa",
+            "first_surname": "Tzul",
+            "sex": "female",
+            "nationality": "GT",
+            "document_type": "passport",
+            "document_number": "AUD654321",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert_logged(Person.objects.get(pk=person_id), CREATE, caseworker)
+
+
+def test_no_api_route_reaches_audit_entries():
+    from tests.access_matrix.test_meta import walk
+
+    for route, _name, callback in walk():
+        if not route.startswith("api/"):
+            continue
+        view_class = getattr(callback, "cls", None)
+        queryset = getattr(view_class, "queryset", None)
+        assert queryset is None or queryset.model is not LogEntry, route
+        assert "audit" not in route and "logentr" not in route.replace("-", ""), route
+
+
+def test_the_access_log_page_changes_nothing_whatever_the_method(client, supervisor, center_a):
+    person = PersonFactory(centers=[center_a])
+    client.force_login(supervisor)
+    url = reverse("person_access_log", kwargs={"person_id": person.pk})
+    client.get(reverse("person_detail", kwargs={"person_id": person.pk}))
+    before = list(LogEntry.objects.order_by("pk").values_list("pk", "action", "changes_text"))
+
+    for method in ("post", "put", "patch", "delete"):
+        getattr(client, method)(url, {"changes": "{}", "action": DELETE})
+
+    assert (
+        list(LogEntry.objects.order_by("pk").values_list("pk", "action", "changes_text")) == before
+    )
+
+
+def test_not_even_a_superuser_can_add_an_audit_entry_in_the_admin(client):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    before = LogEntry.objects.count()
+
+    response = client.post(reverse("admin:auditlog_logentry_add"), {"action": CREATE})
+
+    assert response.status_code == 403
+    assert LogEntry.objects.count() == before

@@ -1,0 +1,287 @@
+"""The donor reviewer's only door is the aggregate API: every other route, walked from the URL
+resolver (HTML, API and admin), refuses them or shows them nothing about anybody.
+
+A donor reviewer is signed in, holds reporting.view_aggregates and no centre. For each route the
+test fills the URL with the ids of real records at a centre (a person, arrival, case, note,
+referral, follow-up, goal, delivery) and checks:
+
+- GET: 403, 404 or 405; a redirect (to a login page, or back to the start of a form); or 200 on
+  a page that holds no record: the home page, the public API schema, the reference catalogue,
+  and lists that are empty for them. No answer may contain anything of the person or the case.
+- POST: nothing is written, whatever the answer.
+
+Routes added later are walked too: a new route that shows the donor a record fails this test.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from casework.models import (
+    Case,
+    CaseGoal,
+    CaseNote,
+    Consent,
+    FollowUp,
+    Partner,
+    Person,
+    Referral,
+    ServiceLine,
+)
+from casework.roles import DONOR_REVIEWER
+from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from intake.models import Arrival
+from intake.tests.factories import ArrivalFactory
+from services.models import ServiceDelivery, ServiceType
+
+AGGREGATE_ROUTES = {"api-aggregate-list", "api-aggregate-detail"}
+# Signing in and out and choosing a language: not records, and they change the session.
+# (Ids are not secrets here: the donor typed them into the URL, and a 404 page may echo it.)
+SESSION_ROUTES = {"login", "logout", "set_language", "admin:logout"}
+# Reference data, not about any person: lists a donor may see in full.
+REFERENCE_LISTS = {"api-service-type-list", "api-provider-list"}
+OK_STATUSES = {403, 404, 405}
+RECORD_KWARGS = {
+    "person_id",
+    "arrival_id",
+    "delivery_id",
+    "case_id",
+    "pk",
+    "referral_id",
+    "follow_up_id",
+    "goal_id",
+    "object_id",
+}
+
+
+def _routes(patterns=None, prefix: str = "", namespace: str | None = None):
+    """(full name, pattern) of every named route, namespaces included."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _routes(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, prefix + str(entry.pattern), entry
+
+
+@pytest.fixture
+def world(db):
+    center = ReceptionCenterFactory(code="CA", name_es="Centro A", name_en="Centre A")
+    staff = UserFactory(username="caseworker_a", centers=[center])
+    person = PersonFactory(
+        given_names="Secretina",
+        first_surname="Confidencial",
+        document_number="SECRETDOC9911",
+        phone="+502 5555 0199",
+        centers=[center],
+    )
+    Consent.objects.create(
+        person=person, kind=Consent.Kind.SHARE_WITH_PARTNERS, granted=True, recorded_by=staff
+    )
+    arrival = ArrivalFactory(
+        person=person,
+        center=center,
+        registered_by=staff,
+        transport_reference="VUELO-SECRETO",
+        needs="needs-secret-text",
+    )
+    case = Case.objects.create(
+        number="CA-2026-99001",
+        person=person,
+        center=center,
+        opened_from_arrival=arrival,
+        opened_by=staff,
+        assigned_to=staff,
+        psychosocial_needs="psychosocial-secret-text",
+    )
+    note = CaseNote.objects.create(case=case, text="note-secret-text", author=staff)
+    line = ServiceLine.objects.filter(active=True).first()
+    partner = Partner.objects.create(name="Socio", kind=Partner.Kind.NGO, country=country("GT"))
+    partner.service_lines.add(line)
+    referral = Referral.objects.create(
+        case=case, partner=partner, service_line=line, reason="referral-secret", referred_by=staff
+    )
+    follow_up = FollowUp.objects.create(
+        case=case,
+        due_date=date.today() + timedelta(days=5),
+        purpose="followup-secret",
+        created_by=staff,
+    )
+    goal = CaseGoal.objects.create(
+        case=case, dimension="economic", description="goal-secret-text", created_by=staff
+    )
+    delivery = ServiceDelivery.objects.create(
+        person=person,
+        center=center,
+        case=case,
+        service_type=ServiceType.objects.get(code="food"),
+        delivered_on=timezone.localdate(),
+        recorded_by=staff,
+    )
+    donor = UserFactory(username="donor_reviewer")
+    donor.groups.add(Group.objects.get(name=DONOR_REVIEWER))
+    donor.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
+    return {
+        "donor": donor,
+        "kwargs": {
+            "person_id": person.pk,
+            "arrival_id": arrival.pk,
+            "delivery_id": delivery.pk,
+            "case_id": case.pk,
+            "referral_id": referral.pk,
+            "follow_up_id": follow_up.pk,
+            "goal_id": goal.pk,
+            "client_uuid": arrival.client_uuid,
+            "indicator": "received",
+            "app_label": "casework",
+            "content_type_id": 1,
+            "object_id": str(person.pk),
+        },
+        "pk": {"cases:": case.pk, "intake:": arrival.pk, "services:": delivery.pk},
+        "secrets": [
+            person.given_names,
+            person.document_number,
+            person.phone,
+            arrival.transport_reference,
+            arrival.needs,
+            case.number,
+            case.psychosocial_needs,
+            note.text,
+            referral.reason,
+            follow_up.purpose,
+            goal.description,
+        ],
+    }
+
+
+def _url(world, name: str, pattern) -> str | None:
+    converters = getattr(pattern.pattern, "converters", {})
+    kwargs = {}
+    for key, converter in converters.items():
+        if key == "pk":
+            kwargs[key] = next(
+                (v for prefix, v in world["pk"].items() if name.startswith(prefix)), 1
+            )
+        elif key in world["kwargs"]:
+            kwargs[key] = world["kwargs"][key]
+        else:
+            kwargs[key] = {"IntConverter": 1, "UUIDConverter": uuid.uuid4()}.get(
+                type(converter).__name__, "x"
+            )
+    if not converters:
+        # a regular expression route (the admin's): its named groups, filled by name
+        for key in pattern.pattern.regex.groupindex:
+            kwargs[key] = world["kwargs"].get(key, "x")
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def _client(world, api: bool):
+    client = APIClient() if api else APIClient(enforce_csrf_checks=False)
+    client.force_login(world["donor"])
+    return client
+
+
+def _snapshot() -> dict[str, int]:
+    models = (Person, Consent, Arrival, Case, CaseNote, Referral, FollowUp, CaseGoal)
+    counts = {m.__name__: m.objects.count() for m in (*models, ServiceDelivery)}
+    counts["voided"] = ServiceDelivery.objects.filter(voided_at__isnull=False).count()
+    counts["closed"] = Case.objects.filter(status="closed").count()
+    counts["versions"] = sum(Case.objects.values_list("version", flat=True))
+    return counts
+
+
+def _walk(world):
+    for name, route, pattern in _routes():
+        url = _url(world, name, pattern)
+        if url is None:
+            assert name.startswith("admin:"), f"cannot build a URL for {name} ({route})"
+            continue
+        yield name, route, pattern, url
+
+
+def test_the_walk_covers_every_kind_of_route(world):
+    names = {name for name, *_ in _walk(world)}
+    for expected in ("person_detail", "api-person-detail", "api-aggregate-detail", "home"):
+        assert expected in names
+    assert any(name.startswith("admin:") for name in names)
+    assert len(names) > 40
+
+
+def test_the_donor_reaches_only_the_aggregates(world):
+    cache.clear()
+    problems = []
+    for name, route, pattern, url in _walk(world):
+        if name in SESSION_ROUTES:
+            continue
+        client = _client(world, api=route.startswith("api/"))
+        query = {"period": "FY2026"} if name == "api-aggregate-detail" else {}
+        response = client.get(url, query, HTTP_ACCEPT_LANGUAGE="en")
+        status = response.status_code
+        body = response.content.decode(errors="replace")
+        if name in AGGREGATE_ROUTES:
+            if status != 200:
+                problems.append(f"{url}: the aggregate API answered {status}")
+            continue
+        for secret in world["secrets"]:
+            if secret in body:
+                problems.append(f"{url}: shows {secret!r}")
+        has_record = bool(RECORD_KWARGS & set(getattr(pattern.pattern, "converters", {})))
+        if status in OK_STATUSES:
+            continue
+        if status == 302:
+            location = response["Location"]
+            if name.startswith("admin:") and "/admin/login/" not in location:
+                problems.append(f"{url}: the admin sent the donor to {location}")
+            continue
+        if status == 200 and has_record:
+            problems.append(f"{url}: a record page answered 200")
+        elif status == 200 and response.get("Content-Type", "").startswith("application/json"):
+            data = json.loads(body)
+            if name not in REFERENCE_LISTS and isinstance(data, dict) and data.get("results"):
+                problems.append(f"{url}: a list with {len(data['results'])} rows")
+        elif status != 200:
+            problems.append(f"{url}: unexpected {status}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_donor_writes_nothing(world):
+    cache.clear()
+    before = _snapshot()
+    problems = []
+    for name, route, _pattern, url in _walk(world):
+        if name in SESSION_ROUTES or name in AGGREGATE_ROUTES or name.startswith("admin:"):
+            continue
+        client = _client(world, api=route.startswith("api/"))
+        if route.startswith("api/"):
+            response = client.post(url, {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+        else:
+            response = client.post(url, {}, HTTP_ACCEPT_LANGUAGE="en")
+        if response.status_code == 201:
+            problems.append(f"POST {url}: {response.status_code}")
+        if _snapshot() != before:
+            problems.append(f"POST {url} changed data")
+            before = _snapshot()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_aggregate_routes_are_the_only_ones_answering_with_counts(world):
+    client = _client(world, api=True)
+    assert client.get(reverse("api-aggregate-list")).status_code == 200
+    other = UserFactory(username="no_permission")
+    client.force_login(other)
+    assert client.get(reverse("api-aggregate-list")).status_code == 403
