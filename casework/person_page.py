@@ -1,4 +1,4 @@
-"""The person page, composed from parts and timeline entries that apps contribute.
+"""The person and case pages, composed from parts and timeline entries that apps contribute.
 
 casework imports no other app, yet the person page shows arrivals (intake) and services
 (services). Those apps register a part and a timeline source here when they start
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 
-from .models import Person
+from .models import Case, Person
 from .permissions import User
 
 
@@ -44,9 +44,11 @@ class PersonPart:
 
 
 PartContributor = Callable[[HttpRequest, Person], PersonPart | None]
+CasePartContributor = Callable[[HttpRequest, Case], PersonPart | None]
 TimelineSource = Callable[[User, Person], Iterable[TimelineEntry]]
 
 _parts: list[PartContributor] = []
+_case_parts: list[CasePartContributor] = []
 _timeline_sources: list[TimelineSource] = []
 
 
@@ -54,6 +56,18 @@ def register_part(contributor: PartContributor) -> PartContributor:
     if contributor not in _parts:
         _parts.append(contributor)
     return contributor
+
+
+def register_case_part(contributor: CasePartContributor) -> CasePartContributor:
+    """A section of the case page contributed by another app (e.g. services within the case)."""
+    if contributor not in _case_parts:
+        _case_parts.append(contributor)
+    return contributor
+
+
+def case_page_parts(request: HttpRequest, case: Case) -> list[PersonPart]:
+    parts = [part for part in (c(request, case) for c in _case_parts) if part is not None]
+    return sorted(parts, key=lambda part: part.order)
 
 
 def register_timeline_source(source: TimelineSource) -> TimelineSource:

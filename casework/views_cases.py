@@ -49,6 +49,7 @@ from .permissions import (
     persons_for,
     user_center_ids,
 )
+from .person_page import case_page_parts
 from .selectors import person_get
 from .selectors_cases import (
     case_get,
@@ -182,6 +183,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict) -> dict[str, 
     correction = bound.get("correction")
     return {
         "case": case,
+        "parts": case_page_parts(request, case),
         "today": today,
         "vulnerabilities": vulnerabilities,
         "returns": returns,

@@ -1,15 +1,16 @@
-"""services' parts of the person page: the person's uptake, and deliveries on the timeline."""
+"""services' parts of the person and case pages (uptake), and deliveries on the timeline."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from casework.models import Person
-from casework.permissions import User, user_center_ids
+from casework.models import Case, Person
+from casework.permissions import User, can_work_at, user_center_ids
 from casework.person_page import (
     PersonPart,
     TimelineEntry,
+    register_case_part,
     register_part,
     register_timeline_source,
     start_of,
@@ -27,6 +28,20 @@ def uptake_part(request: HttpRequest, person: Person) -> PersonPart:
             "uptake": person_uptake(user=request.user, person=person),
             "person_id": person.pk,
             "can_record": bool(user_center_ids(request.user, for_write=True)),
+        },
+    )
+
+
+@register_case_part
+def case_uptake_part(request: HttpRequest, case: Case) -> PersonPart:
+    """What the person received within this case: received, planned, not completed, voided."""
+    return PersonPart(
+        order=20,
+        template="services/partials/person_services.html",
+        context={
+            "uptake": person_uptake(user=request.user, person=case.person, case=case),
+            "person_id": case.person_id,
+            "can_record": can_work_at(request.user, case.center_id),
         },
     )
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 
-from casework.models import Person
+from casework.models import Case, Person
 from casework.permissions import User
 
 from .models import ServiceDelivery, ServiceType
@@ -30,12 +30,17 @@ def delivery_get(*, user: User, delivery_id) -> ServiceDelivery:
         raise Http404 from exc
 
 
-def person_uptake(*, user: User, person: Person) -> dict[str, list[ServiceDelivery]]:
-    """A person's deliveries within scope, grouped: received, planned, not completed, voided."""
+def person_uptake(
+    *, user: User, person: Person, case: Case | None = None
+) -> dict[str, list[ServiceDelivery]]:
+    """A person's deliveries within scope (or within one case), grouped by what happened."""
     groups: dict[str, list[ServiceDelivery]] = {
         "received": [], "planned": [], "not_completed": [], "voided": []
     }  # fmt: skip
-    for delivery in delivery_list(user=user).filter(person=person).order_by("-delivered_on", "-pk"):
+    deliveries = delivery_list(user=user).filter(person=person)
+    if case is not None:
+        deliveries = deliveries.filter(case=case)
+    for delivery in deliveries.order_by("-delivered_on", "-pk"):
         if delivery.voided_at is not None:
             groups["voided"].append(delivery)
         elif delivery.status == ServiceDelivery.Status.COMPLETED:
