@@ -39,7 +39,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def worker(transactional_db, tmp_path, settings):
+def worker(transactional_db, reference_data, tmp_path, settings):
     import redis
 
     try:

@@ -36,36 +36,6 @@ MISSING_REASON = f"chromium not installed at {CHROMIUM}: browser tests skipped"
 BROWSER_DB = pytest.mark.django_db(transaction=True)
 
 
-def reference_data_restore() -> None:
-    """Re-run the project's data migrations against the live schema.
-
-    A transactional test flushes every table when it ends, reference data included.
-    `serialized_rollback` proved unreliable here (a plain test run before two browser tests
-    left the second without countries), so each browser test puts the reference data back
-    itself: every RunPython operation of our apps' migrations, in migration order. They are
-    written to be idempotent (update_or_create / get_or_create).
-    """
-    from django.apps import apps
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-    from django.db.migrations.operations.special import RunPython
-
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
-    with connection.schema_editor() as schema_editor:
-        for migration, _backwards in plan:
-            if migration.app_label not in {"casework", "intake", "services", "reporting"}:
-                continue
-            for operation in migration.operations:
-                if isinstance(operation, RunPython):
-                    operation.code(apps, schema_editor)
-
-
-@pytest.fixture
-def reference_data(transactional_db) -> None:
-    reference_data_restore()
-
-
 def _skip_or_fail(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
