@@ -82,7 +82,7 @@ define bench_on_postgres
 	found or conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(sys.argv[2]))); \
 	print("database", sys.argv[2], "already exists" if found else "created")' "$(PG_ADMIN_URL)" "$(1)"
 	DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(1)" $(MANAGE) migrate --noinput -v 0
-	DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(1)" $(MANAGE) $(2) $(BENCH_ARGS)
+	DJANGO_DEBUG=false DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(1)" $(MANAGE) $(2) $(BENCH_ARGS)
 endef
 
 bench-intake: install
