@@ -149,16 +149,26 @@ class DocumentType(models.Model):
         return self.name
 
 
-class MigrationReason(models.Model):
+class CodedReference(models.Model):
+    """A reference list an administrator maintains in both languages (modeltranslation on name)."""
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        abstract = True
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MigrationReason(CodedReference):
+    class Meta(CodedReference.Meta):
         verbose_name = _("reason for migrating")
         verbose_name_plural = _("reasons for migrating")
-        ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
         return self.name
@@ -444,49 +454,32 @@ class Consent(models.Model):
 # --- Casework: reintegration cases, assessment, plan, notes, referrals, follow-ups -------------
 
 
-class ClosureReason(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
+class ClosureReason(CodedReference):
+    class Meta(CodedReference.Meta):
         verbose_name = _("closure reason")
         verbose_name_plural = _("closure reasons")
-        ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class VulnerabilityCategory(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+class VulnerabilityCategory(CodedReference):
     description = models.TextField(_("description"), blank=True)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
-    active = models.BooleanField(_("active"), default=True)
 
-    class Meta:
+    class Meta(CodedReference.Meta):
         verbose_name = _("vulnerability category")
         verbose_name_plural = _("vulnerability categories")
-        ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class ServiceLine(models.Model):
+class ServiceLine(CodedReference):
     """What a referral partner offers (e.g. vocational training, legal aid): reference data."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
+    class Meta(CodedReference.Meta):
         verbose_name = _("service line")
         verbose_name_plural = _("service lines")
-        ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
         return self.name
