@@ -776,3 +776,21 @@ def test_a_centre_of_another_country_is_not_mixed_in(client, ref):
     client_uuid, location = start(client)
     page = client.get(location).content.decode()
     assert f'<option value="{hn.pk}" selected>' in page
+
+
+def test_list_pages_25_at_a_time_and_the_next_link_keeps_the_search(client_a, center_a):
+    now = timezone.now()
+    for minute in range(26):
+        ArrivalFactory(
+            center=center_a,
+            arrived_at=now - timedelta(minutes=minute),
+            person=PersonFactory(given_names="Marta", first_surname=f"Prueba{minute:02d}"),
+        )
+    first = client_a.get(reverse("intake:arrival_list"), {"q": "Marta"}, HTTP_ACCEPT_LANGUAGE="es")
+    body = first.content.decode()
+    assert len(first.context["page"].object_list) == 25
+    assert "Página 1 de 2" in body
+    next_link = re.search(r'href="([^"]*page=2[^"]*)"', body).group(1).replace("&amp;", "&")
+    assert "q=Marta" in next_link
+    second = client_a.get(reverse("intake:arrival_list") + next_link)
+    assert [a.person.first_surname for a in second.context["page"].object_list] == ["Prueba25"]
