@@ -56,6 +56,8 @@ class Rule:
     label: Any
     condition: Callable[[], Q] = lambda: Q()
     quantities: bool = False  # also sum the quantities delivered
+    # The same condition on the counted events of the summary (reporting.models.EventFact).
+    fact_condition: Callable[[], Q] = lambda: Q()
 
 
 def _earlier_arrival() -> Q:
@@ -83,6 +85,7 @@ INDICATORS: dict[str, Rule] = {
             PERSONS,
             _("Persons who received post-arrival aid"),
             lambda: Q(service_type__category=ServiceType.Category.POST_ARRIVAL_AID),
+            fact_condition=lambda: Q(category=ServiceType.Category.POST_ARRIVAL_AID),
         ),
         Rule(
             "received_reintegration",
@@ -90,6 +93,7 @@ INDICATORS: dict[str, Rule] = {
             PERSONS,
             _("Persons who received reintegration services"),
             lambda: Q(service_type__category=ServiceType.Category.REINTEGRATION),
+            fact_condition=lambda: Q(category=ServiceType.Category.REINTEGRATION),
         ),
         Rule(
             "services_delivered",
@@ -104,6 +108,7 @@ INDICATORS: dict[str, Rule] = {
             PERSONS,
             _("Persons who completed training"),
             lambda: Q(service_type__code__in=TRAINING_TYPES, training_completed=True),
+            fact_condition=lambda: Q(service_type__in=TRAINING_TYPES, training_completed=True),
         ),
         Rule(
             "placed_in_jobs",
@@ -111,6 +116,7 @@ INDICATORS: dict[str, Rule] = {
             PERSONS,
             _("Persons placed in jobs"),
             lambda: Q(service_type__code__in=JOB_PLACEMENT_TYPES),
+            fact_condition=lambda: Q(service_type__in=JOB_PLACEMENT_TYPES),
         ),
         Rule(
             "psychosocial_support",
@@ -118,6 +124,7 @@ INDICATORS: dict[str, Rule] = {
             PERSONS,
             _("Persons who received psychosocial support"),
             lambda: Q(service_type__dimension="psychosocial"),
+            fact_condition=lambda: Q(dimension="psychosocial"),
         ),
         Rule(
             "repeat_returnees",
@@ -125,6 +132,7 @@ INDICATORS: dict[str, Rule] = {
             PERSONS,
             _("Repeat returnees"),
             _another_arrival,
+            fact_condition=lambda: Q(another_arrival=True),
         ),
         Rule(
             "repeat_arrivals",
@@ -132,6 +140,7 @@ INDICATORS: dict[str, Rule] = {
             ARRIVALS,
             _("Arrivals of persons returned before"),
             _earlier_arrival,
+            fact_condition=lambda: Q(earlier_arrival=True),
         ),
     )
 }
@@ -217,26 +226,53 @@ def events_counted(
     return counted_only(qs)
 
 
-def _measures(rule: Rule) -> dict[str, Any]:
-    counted = "person" if rule.unit == PERSONS else "pk"
-    measures: dict[str, Any] = {"n": Count(counted, distinct=True)}
+@dataclass(frozen=True)
+class Counted:
+    """Where a table is counted from: the rows, each dimension's value, and how to count."""
+
+    rows: QuerySet
+    expression: Callable[[str], Any]  # dimension code -> the SQL expression of its value
+    filters: Callable[[str], list[tuple[str, Q]]]  # multi-valued dimension -> (value, condition)
+    rows_are_unique: bool = False  # one row per counted event: no DISTINCT needed for rows
+
+
+def base_counted(
+    *, rule: Rule, period: Period, center_ids: frozenset[int] | None = None
+) -> Counted:
+    """Straight from the base tables: arrivals or deliveries, joined to persons and centres."""
+    return Counted(
+        rows=events_counted(rule=rule, period=period, center_ids=center_ids),
+        expression=lambda code: dimension_expression(code, rule.event),
+        filters=dimension_filters,
+    )
+
+
+def _measures(rule: Rule, counted: Counted) -> dict[str, Any]:
+    if rule.unit == PERSONS:
+        measures: dict[str, Any] = {"n": Count("person", distinct=True)}
+    else:
+        measures = {"n": Count("pk", distinct=not counted.rows_are_unique)}
     if rule.quantities:
         measures["q"] = Sum("quantity")
     return measures
 
 
 def _grouped(
-    qs: QuerySet, dims: tuple[str, ...], rule: Rule, filters: dict[str, list[tuple[str, Q]]]
+    qs: QuerySet,
+    dims: tuple[str, ...],
+    rule: Rule,
+    counted: Counted,
+    filters: dict[str, list[tuple[str, Q]]],
 ) -> dict[tuple[str, ...], tuple[int, int | None]]:
     """{(value per dim): (count, quantity)}: one GROUP BY query, or one per value of a multi dim."""
-    measures = _measures(rule)
+    measures = _measures(rule, counted)
     multi = [i for i, code in enumerate(dims) if DISAGGREGATIONS[code].multi]
     if multi:
         index = multi[0]
         rest = dims[:index] + dims[index + 1 :]
         found: dict[tuple[str, ...], tuple[int, int | None]] = {}
         for value, condition in filters[dims[index]]:
-            for key, counts in _grouped(qs.filter(condition), rest, rule, filters).items():
+            for key, counts in _grouped(qs.filter(condition), rest, rule, counted, filters).items():
                 found[key[:index] + (value,) + key[index:]] = counts
         return found
     if not dims:
@@ -245,10 +281,7 @@ def _grouped(
     aliases = [f"d{i}" for i in range(len(dims))]
     grouped = (
         qs.annotate(
-            **{
-                alias: dimension_expression(code, rule.event)
-                for alias, code in zip(aliases, dims, strict=True)
-            }
+            **{alias: counted.expression(code) for alias, code in zip(aliases, dims, strict=True)}
         )
         .values(*aliases)
         .annotate(**measures)
@@ -259,38 +292,79 @@ def _grouped(
     }
 
 
+BASE, SUMMARY, AUTO = "base", "summary", "auto"
+SOURCES = (BASE, SUMMARY, AUTO)
+
+
 def report_compute(
     *,
     indicator: str,
     period: Period,
     dims: tuple[str, ...] = (),
     center_ids: frozenset[int] | None = None,
+    source: str = AUTO,
 ) -> Table:
-    """Raw counts of `indicator` in `period` by `dims`; ValueError for what cannot be computed."""
+    """Raw counts of `indicator` in `period` by `dims`; ValueError for what cannot be computed.
+
+    `source`: BASE counts the base tables; SUMMARY the summary tables (reporting.summary), which
+    must have been built; AUTO the summary tables once they have been built, else the base ones.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"Unknown source: {source}")
     rule = rule_for(indicator)
     dims = tuple(dims)
     dims_check(dims, rule.event)
-    data_as_of = timezone.now()
-    qs = events_counted(rule=rule, period=period, center_ids=center_ids)
-    filters = {code: dimension_filters(code) for code in dims if DISAGGREGATIONS[code].multi}
+    if source != BASE:
+        from . import summary
 
-    total_n, total_q = _grouped(qs, (), rule, filters)[()]
+        if source == SUMMARY or summary.summary_built():
+            return summary.summary_report(
+                indicator=indicator, rule=rule, period=period, dims=dims, center_ids=center_ids
+            )
+    counted = base_counted(rule=rule, period=period, center_ids=center_ids)
+    return table_count(
+        indicator=indicator,
+        rule=rule,
+        period=period,
+        dims=dims,
+        counted=counted,
+        data_as_of=timezone.now(),
+    )
+
+
+def table_count(
+    *,
+    indicator: str,
+    rule: Rule,
+    period: Period,
+    dims: tuple[str, ...],
+    counted: Counted,
+    data_as_of: datetime,
+) -> Table:
+    """The table of `indicator` by `dims` over the counted rows, with its margins."""
+    qs = counted.rows
+    filters = {code: counted.filters(code) for code in dims if DISAGGREGATIONS[code].multi}
+
+    def grouped(by: tuple[str, ...]) -> dict[tuple[str, ...], tuple[int, int | None]]:
+        return _grouped(qs, by, rule, counted, filters)
+
+    total_n, total_q = grouped(())[()]
     if not dims:
         rows, cols = [ALL], [ALL]
         cells = {(ALL, ALL): (total_n, total_q)}
         row_totals = {ALL: (total_n, total_q)}
         col_totals = {ALL: (total_n, total_q)}
     elif len(dims) == 1:
-        found = _grouped(qs, dims, rule, filters)
+        found = grouped(dims)
         rows = dimension_values(dims[0], (key[0] for key in found))
         cols = [ALL]
         cells = {(r, ALL): found.get((r,), (0, 0)) for r in rows}
         row_totals = {r: found.get((r,), (0, 0)) for r in rows}
         col_totals = {ALL: (total_n, total_q)}
     else:
-        found = _grouped(qs, dims, rule, filters)
-        by_row = _grouped(qs, dims[:1], rule, filters)
-        by_col = _grouped(qs, dims[1:], rule, filters)
+        found = grouped(dims)
+        by_row = grouped(dims[:1])
+        by_col = grouped(dims[1:])
         rows = dimension_values(dims[0], (key[0] for key in by_row))
         cols = dimension_values(dims[1], (key[0] for key in by_col))
         cells = {(r, c): found.get((r, c), (0, 0)) for r in rows for c in cols}

@@ -65,3 +65,139 @@ class AggregatePull(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("The log of aggregate pulls cannot be deleted."))
+
+
+# --- Summary tables: kept current by Celery (reporting.summary), never edited by hand ----------
+
+
+class EventFact(models.Model):
+    """One counted event with every disaggregation value resolved at the event date.
+
+    An arrival, or a completed delivery that is not voided, of a person who may be counted in
+    statistics. Built from the base tables by reporting.summary, a person at a time after each
+    change and in full every night; the indicators count these rows instead of joining five
+    tables and testing consent for every report.
+    """
+
+    class Event(models.TextChoices):
+        ARRIVAL = "arrival", _("Arrival")
+        DELIVERY = "delivery", _("Service delivery")
+
+    event = models.CharField(_("event"), max_length=8, choices=Event.choices)
+    source_id = models.BigIntegerField(_("arrival or delivery"))
+    # No foreign-key constraints: the facts are a derived copy, rebuilt from the base tables.
+    person = models.ForeignKey(
+        "casework.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    center = models.ForeignKey(
+        "casework.ReceptionCenter",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("reception centre"),
+    )
+    local_date = models.DateField(_("date at the centre"))
+    sex = models.CharField(_("sex"), max_length=12, null=True, blank=True)
+    age_band = models.CharField(_("age band"), max_length=12)
+    country = models.CharField(_("nationality"), max_length=2, null=True, blank=True)
+    department = models.CharField(_("department of origin"), max_length=12)
+    center_code = models.CharField(_("reception centre"), max_length=20)
+    mode = models.CharField(_("return mode"), max_length=10, null=True, blank=True)
+    returned_from = models.CharField(_("returned from"), max_length=2, null=True, blank=True)
+    unaccompanied_minor = models.CharField(
+        _("unaccompanied minor"), max_length=3, null=True, blank=True
+    )
+    service_type = models.CharField(_("service type"), max_length=40, null=True, blank=True)
+    category = models.CharField(_("category"), max_length=20, null=True, blank=True)
+    dimension = models.CharField(_("dimension"), max_length=20, null=True, blank=True)
+    training_completed = models.BooleanField(_("training completed"), default=False)
+    quantity = models.PositiveIntegerField(_("quantity"), default=0)
+    earlier_arrival = models.BooleanField(_("returned before this arrival"), default=False)
+    another_arrival = models.BooleanField(_("has another arrival"), default=False)
+
+    class Meta:
+        verbose_name = _("counted event")
+        verbose_name_plural = _("counted events")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "source_id"], name="eventfact_one_per_source")
+        ]
+        indexes = [
+            models.Index(fields=["event", "local_date"], name="eventfact_event_date"),
+            models.Index(fields=["person"], name="eventfact_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.source_id} · {self.local_date}"
+
+
+class PersonVulnerabilityFact(models.Model):
+    """A vulnerability category recorded on any case of a person who may be counted."""
+
+    person = models.ForeignKey(
+        "casework.Person",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    code = models.CharField(_("vulnerability"), max_length=40)
+
+    class Meta:
+        verbose_name = _("counted vulnerability")
+        verbose_name_plural = _("counted vulnerabilities")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "code"], name="vulnerabilityfact_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} · {self.code}"
+
+
+class SummaryTable(models.Model):
+    """The raw counts (before disclosure control) of one indicator × whole period × dimensions.
+
+    Computed from the counted events on first use, re-computed by Celery when an event in its
+    period changes, and in full every night. `scope` is "" for every centre, else the centre ids.
+    """
+
+    indicator = models.CharField(_("indicator"), max_length=40)
+    period = models.CharField(_("period"), max_length=40)
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day"))
+    dims = models.CharField(_("disaggregated by"), max_length=100, blank=True)
+    scope = models.CharField(_("centres"), max_length=200, blank=True)
+    counts = models.JSONField(_("counts"))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("summary table")
+        verbose_name_plural = _("summary tables")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "dims", "scope"], name="summarytable_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["period_start", "period_end"], name="summarytable_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} · {self.period} · {self.dims}"
+
+
+class SummaryState(models.Model):
+    """One row: when the counted events were last rebuilt in full and last brought up to date."""
+
+    rebuilt_at = models.DateTimeField(_("last full rebuild"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("up to date as of"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("summary state")
+        verbose_name_plural = _("summary state")
+
+    def __str__(self) -> str:
+        return f"{self.rebuilt_at} / {self.refreshed_at}"

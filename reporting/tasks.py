@@ -1,8 +1,8 @@
-"""Celery tasks of reporting: each loads a job by id and calls the function that does the work."""
+"""Celery tasks of reporting: each loads what it is given by id and calls the function that works."""
 
 from celery import shared_task
 
-from . import exports
+from . import exports, summary
 
 
 @shared_task(name="reporting.export_build", acks_late=True)
@@ -14,3 +14,22 @@ def export_build(job_id: str) -> str | None:
 @shared_task(name="reporting.exports_purge_expired")
 def exports_purge_expired() -> int:
     return exports.exports_purge_expired()
+
+
+@shared_task(name="reporting.summary_refresh_persons", acks_late=True)
+def summary_refresh_persons(person_ids: list[int]) -> int:
+    """Bring these persons' counted events up to date, then compute the dropped tables again."""
+    keys = summary.summary_refresh_persons(person_ids=person_ids)
+    if keys:
+        summary_tables_compute.delay([list(key) for key in keys])
+    return len(keys)
+
+
+@shared_task(name="reporting.summary_tables_compute", acks_late=True)
+def summary_tables_compute(keys: list[list[str]]) -> int:
+    return summary.summary_tables_compute(keys=[tuple(key) for key in keys])
+
+
+@shared_task(name="reporting.summary_rebuild", acks_late=True)
+def summary_rebuild() -> dict[str, int]:
+    return summary.summary_rebuild()

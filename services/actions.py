@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from casework.models import Case, Person, ReceptionCenter
 from casework.permissions import can_work_at, cases_for, persons_for
+from casework.signals import persons_changed
 
 from .models import (
     ALL_OUTCOME_FIELDS,
@@ -397,6 +398,10 @@ def distribution_record_bulk(
                 row.distribution = distribution
             created = ServiceDelivery.objects.bulk_create(rows, batch_size=1000)
             _audit_bulk_create(actor, created)
+            # bulk_create sends no post_save: say which persons changed.
+            persons_changed.send(
+                sender=ServiceDelivery, person_ids=sorted({row.person_id for row in created})
+            )
     except IntegrityError:
         existing = Distribution.objects.filter(client_uuid=client_uuid).first()
         if existing is None:

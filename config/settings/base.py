@@ -188,6 +188,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.exports_purge_expired",
         "schedule": crontab(hour=3, minute=15),
     },
+    # The summary tables are kept current after each change; the nightly rebuild catches up
+    # anything a lost task missed (and a change of age bands).
+    "reporting-summary-rebuild": {
+        "task": "reporting.summary_rebuild",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Reporting: disclosure control threshold and how long export files are kept.

@@ -1,0 +1,445 @@
+"""Summary tables: the counted events (EventFact), and the computed tables (SummaryTable).
+
+Two layers, so that a national-scale report reads a handful of rows:
+
+1. `EventFact` holds one row per counted event (an arrival, or a completed delivery not voided)
+   of a person who may be counted (reporting.consent), with every disaggregation value already
+   resolved at the event date: the local date at the centre, the age band, the department...
+   It is rebuilt a person at a time after each change (`summary_refresh_persons`, a Celery task
+   enqueued when the change commits) and in full every night (`summary_rebuild`, by beat).
+   `PersonVulnerabilityFact` does the same for the vulnerabilities recorded on a person's cases.
+2. `SummaryTable` keeps the raw counts of one indicator × whole period × dimensions × scope,
+   computed from the counted events on first use. A change deletes the tables whose period
+   contains a date of the person's events (before and after the change), and a Celery task
+   computes them again at once; custom date ranges are never kept.
+
+The counts are the same as the base tables give (tests compare both on random data); the
+summary only moves the work from each report to the moment of the change. Every table carries
+the time its counted events were current as `data_as_of`. Until the first full build the
+reports read the base tables (`summary_built`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from casework.models import Case as CasefileModel
+from casework.models import VulnerabilityCategory
+from intake.models import Arrival
+from services.models import ServiceDelivery
+
+from .consent import counted_only
+from .disaggregations import (
+    ARRIVAL,
+    DELIVERY,
+    NONE,
+    dimension_expression,
+    event_local_date,
+)
+from .indicators import (
+    INDICATORS,
+    Counted,
+    Rule,
+    Table,
+    _another_arrival,
+    _earlier_arrival,
+    table_count,
+)
+from .models import EventFact, PersonVulnerabilityFact, SummaryState, SummaryTable
+from .periods import WHOLE_KINDS, Period, period_parse
+
+logger = logging.getLogger(__name__)
+
+# The column of EventFact that holds each single-valued dimension.
+FACT_COLUMNS = {
+    "sex": "sex",
+    "age_band": "age_band",
+    "country": "country",
+    "department": "department",
+    "center": "center_code",
+    "mode": "mode",
+    "returned_from": "returned_from",
+    "unaccompanied_minor": "unaccompanied_minor",
+    "service_type": "service_type",
+}
+_BLANK = Value(None, output_field=CharField())
+
+
+# --- Layer 1: the counted events -----------------------------------------------------------------
+
+
+def _common_columns(event: str) -> dict[str, object]:
+    return {
+        "person_id": F("person_id"),
+        "center_id": F("center_id"),
+        "source_id": F("pk"),
+        "local_date": event_local_date(event),
+        "sex": dimension_expression("sex", event),
+        "age_band": dimension_expression("age_band", event),
+        "country": dimension_expression("country", event),
+        "department": dimension_expression("department", event),
+        "center_code": dimension_expression("center", event),
+    }
+
+
+def _arrival_rows(person_ids: Iterable[int] | None) -> tuple[QuerySet, dict[str, object]]:
+    qs = Arrival.objects.all()
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    return counted_only(qs), {
+        "event": Value(EventFact.Event.ARRIVAL, output_field=CharField()),
+        **_common_columns(ARRIVAL),
+        "mode": dimension_expression("mode", ARRIVAL),
+        "returned_from": dimension_expression("returned_from", ARRIVAL),
+        "unaccompanied_minor": dimension_expression("unaccompanied_minor", ARRIVAL),
+        "service_type": _BLANK,
+        "category": _BLANK,
+        "dimension": _BLANK,
+        "training_completed": Value(False, output_field=BooleanField()),
+        "quantity": Value(0, output_field=IntegerField()),
+        "earlier_arrival": _earlier_arrival(),
+        "another_arrival": _another_arrival(),
+    }
+
+
+def _delivery_rows(person_ids: Iterable[int] | None) -> tuple[QuerySet, dict[str, object]]:
+    qs = ServiceDelivery.objects.filter(
+        status=ServiceDelivery.Status.COMPLETED, voided_at__isnull=True
+    )
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    return counted_only(qs), {
+        "event": Value(EventFact.Event.DELIVERY, output_field=CharField()),
+        **_common_columns(DELIVERY),
+        "mode": _BLANK,
+        "returned_from": _BLANK,
+        "unaccompanied_minor": _BLANK,
+        "service_type": dimension_expression("service_type", DELIVERY),
+        "category": F("service_type__category"),
+        "dimension": F("service_type__dimension"),
+        "training_completed": Coalesce(
+            F("training_completed"), Value(False), output_field=BooleanField()
+        ),
+        "quantity": F("quantity"),
+        "earlier_arrival": Value(False, output_field=BooleanField()),
+        "another_arrival": Value(False, output_field=BooleanField()),
+    }
+
+
+def _vulnerability_rows(person_ids: Iterable[int] | None) -> tuple[QuerySet, dict[str, object]]:
+    through = CasefileModel.vulnerabilities.through
+    qs = through.objects.all()
+    if person_ids is not None:
+        qs = qs.filter(case__person_id__in=person_ids)
+    qs = counted_only(qs, person_field="case__person")
+    return qs.distinct(), {
+        "person_id": F("case__person_id"),
+        "code": F("vulnerabilitycategory__code"),
+    }
+
+
+def _insert_select(model, rows: QuerySet, columns: dict[str, object]) -> int:
+    """INSERT INTO model (columns) SELECT ... : the rows never travel through Python."""
+    aliases = {f"x_{name}": expression for name, expression in columns.items()}
+    qs = rows.annotate(**aliases).values(*aliases).order_by()
+    compiler = qs.query.get_compiler(using=qs.db)
+    select_sql, params = compiler.as_sql()
+    # The compiler's own order of the selected columns, whatever order values() kept.
+    selected = [alias for _expression, _sql, alias in compiler.select]
+    columns_by_name = {field.attname: field.column for field in model._meta.concrete_fields}
+    names = [columns_by_name[alias.removeprefix("x_")] for alias in selected]
+    sql = "INSERT INTO {table} ({columns}) {select}".format(
+        table=connection.ops.quote_name(model._meta.db_table),
+        columns=", ".join(connection.ops.quote_name(name) for name in names),
+        select=select_sql,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _facts_insert(person_ids: Iterable[int] | None) -> int:
+    inserted = 0
+    for rows, columns in (_arrival_rows(person_ids), _delivery_rows(person_ids)):
+        inserted += _insert_select(EventFact, rows, columns)
+    rows, columns = _vulnerability_rows(person_ids)
+    _insert_select(PersonVulnerabilityFact, rows, columns)
+    return inserted
+
+
+def _state() -> SummaryState:
+    state = SummaryState.objects.order_by("pk").first()
+    return state or SummaryState.objects.create()
+
+
+def summary_built() -> bool:
+    """Whether the counted events have been built in full at least once."""
+    return SummaryState.objects.filter(rebuilt_at__isnull=False).exists()
+
+
+def summary_data_as_of() -> datetime | None:
+    return SummaryState.objects.values_list("refreshed_at", flat=True).order_by("pk").first()
+
+
+@transaction.atomic
+def summary_rebuild() -> dict[str, int]:
+    """Rebuild every counted event, drop every computed table, then compute again those that
+    existed (readers see the old rows until the transaction commits)."""
+    kept = list(SummaryTable.objects.values_list("indicator", "period", "dims", "scope"))
+    SummaryTable.objects.all().delete()
+    EventFact.objects.all().delete()
+    PersonVulnerabilityFact.objects.all().delete()
+    facts = _facts_insert(None)
+    now = timezone.now()
+    state = _state()
+    state.rebuilt_at = state.refreshed_at = now
+    state.save(update_fields=["rebuilt_at", "refreshed_at"])
+    tables = summary_tables_compute(keys=kept)
+    return {"facts": facts, "tables": tables}
+
+
+def _fact_dates(person_ids: list[int]) -> set[date]:
+    return set(
+        EventFact.objects.filter(person_id__in=person_ids)
+        .values_list("local_date", flat=True)
+        .distinct()
+    )
+
+
+@transaction.atomic
+def summary_refresh_persons(*, person_ids: Iterable[int]) -> list[tuple[str, str, str, str]]:
+    """Bring the counted events of these persons up to date and drop the computed tables of
+    every period that contains one of their events (before or after the change).
+
+    Returns the keys of the dropped tables, for `summary_tables_compute` to compute again.
+    Does nothing until the summary has been built once.
+    """
+    person_ids = sorted(set(person_ids))
+    state = SummaryState.objects.select_for_update().filter(rebuilt_at__isnull=False).first()
+    if not person_ids or state is None:
+        return []
+    dates = _fact_dates(person_ids)
+    EventFact.objects.filter(person_id__in=person_ids).delete()
+    PersonVulnerabilityFact.objects.filter(person_id__in=person_ids).delete()
+    _facts_insert(person_ids)
+    dates |= _fact_dates(person_ids)
+    stale = SummaryTable.objects.none()
+    if dates:
+        touched = Q(pk__in=[])
+        for day in sorted(dates):
+            touched |= Q(period_start__lte=day, period_end__gte=day)
+        stale = SummaryTable.objects.filter(touched)
+    keys = list(stale.values_list("indicator", "period", "dims", "scope"))
+    stale.delete()
+    state.refreshed_at = timezone.now()
+    state.save(update_fields=["refreshed_at"])
+    return keys
+
+
+# --- Layer 2: computed tables ---------------------------------------------------------------------
+
+
+def _fact_filters(code: str) -> list[tuple[str, Q]]:
+    if code != "vulnerability":
+        raise ValueError(f"Not a multi-valued dimension: {code}")
+    facts = PersonVulnerabilityFact.objects
+    filters = [
+        (value, Q(Exists(facts.filter(person=OuterRef("person"), code=value))))
+        for value in VulnerabilityCategory.objects.values_list("code", flat=True)
+    ]
+    filters.append((NONE, ~Q(Exists(facts.filter(person=OuterRef("person"))))))
+    return filters
+
+
+def facts_counted(
+    *, rule: Rule, period: Period, center_ids: frozenset[int] | None = None
+) -> Counted:
+    """The counted events of the indicator in the period, from the summary."""
+    event = EventFact.Event.ARRIVAL if rule.event == ARRIVAL else EventFact.Event.DELIVERY
+    rows = EventFact.objects.filter(
+        event=event, local_date__gte=period.start, local_date__lte=period.end
+    ).filter(rule.fact_condition())
+    if center_ids is not None:
+        rows = rows.filter(center_id__in=center_ids)
+    return Counted(
+        rows=rows,
+        expression=lambda code: F(FACT_COLUMNS[code]),
+        filters=_fact_filters,
+        rows_are_unique=True,
+    )
+
+
+def scope_key(center_ids: frozenset[int] | None) -> str:
+    return "" if center_ids is None else ",".join(str(pk) for pk in sorted(center_ids))
+
+
+def _scope_parse(scope: str) -> frozenset[int] | None:
+    return None if scope == "" else frozenset(int(pk) for pk in scope.split(",") if pk)
+
+
+def _pairs(mapping: dict) -> list:
+    return [
+        [*key, value] if isinstance(key, tuple) else [key, value] for key, value in mapping.items()
+    ]
+
+
+def _table_dump(table: Table) -> dict:
+    counts = {
+        "rows": table.rows,
+        "cols": table.cols,
+        "cells": _pairs(table.cells),
+        "row_totals": _pairs(table.row_totals),
+        "col_totals": _pairs(table.col_totals),
+        "total": table.total,
+        "data_as_of": table.data_as_of.isoformat(),
+    }
+    if table.quantities is not None:
+        counts["quantities"] = _pairs(table.quantities)
+        counts["quantity_row_totals"] = _pairs(table.quantity_row_totals or {})
+        counts["quantity_col_totals"] = _pairs(table.quantity_col_totals or {})
+        counts["quantity_total"] = table.quantity_total
+    return counts
+
+
+def _table_load(*, indicator: str, rule: Rule, period: Period, dims, counts: dict) -> Table:
+    def cells(name: str) -> dict:
+        return {(r, c): n for r, c, n in counts[name]}
+
+    def margin(name: str) -> dict:
+        return dict(counts[name])
+
+    table = Table(
+        indicator=indicator,
+        period=period,
+        dims=tuple(dims),
+        rows=list(counts["rows"]),
+        cols=list(counts["cols"]),
+        cells=cells("cells"),
+        row_totals=margin("row_totals"),
+        col_totals=margin("col_totals"),
+        total=counts["total"],
+        suppressed=set(),
+        data_as_of=datetime.fromisoformat(counts["data_as_of"]),
+        unit=rule.unit,
+    )
+    if "quantities" in counts:
+        table.quantities = cells("quantities")
+        table.quantity_row_totals = margin("quantity_row_totals")
+        table.quantity_col_totals = margin("quantity_col_totals")
+        table.quantity_total = counts["quantity_total"]
+    return table
+
+
+def _table_from_facts(
+    *, indicator: str, rule: Rule, period: Period, dims, center_ids, data_as_of: datetime
+) -> Table:
+    counted = facts_counted(rule=rule, period=period, center_ids=center_ids)
+    return table_count(
+        indicator=indicator,
+        rule=rule,
+        period=period,
+        dims=tuple(dims),
+        counted=counted,
+        data_as_of=data_as_of,
+    )
+
+
+def summary_report(
+    *,
+    indicator: str,
+    rule: Rule,
+    period: Period,
+    dims: tuple[str, ...],
+    center_ids: frozenset[int] | None,
+) -> Table:
+    """The table from the summary: a computed table when there is one, else counted from the
+    events (and kept, for a whole period)."""
+    key = {"indicator": indicator, "period": period.label, "dims": ",".join(dims)}
+    key["scope"] = scope_key(center_ids)
+    if period.kind in WHOLE_KINDS:
+        counts = SummaryTable.objects.filter(**key).values_list("counts", flat=True).first()
+        if counts is not None:
+            return _table_load(
+                indicator=indicator, rule=rule, period=period, dims=dims, counts=counts
+            )
+    data_as_of = summary_data_as_of() or timezone.now()
+    table = _table_from_facts(
+        indicator=indicator,
+        rule=rule,
+        period=period,
+        dims=dims,
+        center_ids=center_ids,
+        data_as_of=data_as_of,
+    )
+    if period.kind in WHOLE_KINDS:
+        _table_keep(key=key, period=period, table=table)
+    return table
+
+
+def _table_keep(*, key: dict, period: Period, table: Table) -> None:
+    """Keep the table unless the events changed while it was counted (it would be stale)."""
+    with transaction.atomic():
+        if summary_data_as_of() != table.data_as_of:
+            return
+        SummaryTable.objects.update_or_create(
+            **key,
+            defaults={
+                "period_start": period.start,
+                "period_end": period.end,
+                "counts": _table_dump(table),
+                "computed_at": timezone.now(),
+            },
+        )
+
+
+def summary_tables_compute(*, keys: Iterable[tuple[str, str, str, str]]) -> int:
+    """Compute (again) the tables of these (indicator, period, dims, scope) keys."""
+    done = 0
+    for indicator, period_label, dims, scope in sorted(set(map(tuple, keys))):
+        rule = INDICATORS.get(indicator)
+        if rule is None:
+            continue
+        dims_tuple = tuple(code for code in dims.split(",") if code)
+        summary_report(
+            indicator=indicator,
+            rule=rule,
+            period=period_parse(period_label),
+            dims=dims_tuple,
+            center_ids=_scope_parse(scope),
+        )
+        done += 1
+    return done
+
+
+def donor_report_keys(periods: Iterable[Period], dims_list) -> list[tuple[str, str, str, str]]:
+    """The national tables of every indicator for these periods and dimensions."""
+    return [
+        (indicator, period.label, ",".join(dims), "")
+        for period in periods
+        for indicator in INDICATORS
+        for dims in dims_list
+        if all(_applies(indicator, code) for code in dims)
+    ]
+
+
+def _applies(indicator: str, code: str) -> bool:
+    from .disaggregations import applicable
+
+    return applicable(code, INDICATORS[indicator].event)

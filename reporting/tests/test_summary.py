@@ -1,0 +1,259 @@
+"""The summary tables stay equal to the base tables as caseworkers record, void and correct.
+
+Every test builds the summary once, changes something through the same actions the screens
+use, lets the transaction's on-commit callbacks run (as they do after a real request), and
+compares the summary with a count straight from the base tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from casework.actions import consents_record
+from casework.models import Case, Consent, VulnerabilityCategory
+from casework.tests.factories import PersonFactory
+from intake.tests.factories import ArrivalFactory
+from reporting import summary
+from reporting.indicators import BASE, INDICATORS, SUMMARY, report_compute
+from reporting.models import EventFact, SummaryState, SummaryTable
+from reporting.periods import fiscal_year, month
+from services.actions import distribution_record_bulk, service_delivery_void
+from services.models import ServiceDelivery
+from services.tests.factories import ServiceDeliveryFactory, person_arrived, service_type
+
+
+def _same(indicator, period, dims=()):
+    """The summary's table equals the base tables' table, cell by cell and in the margins."""
+    fresh = report_compute(indicator=indicator, period=period, dims=dims, source=SUMMARY)
+    base = report_compute(indicator=indicator, period=period, dims=dims, source=BASE)
+    assert (fresh.rows, fresh.cols, fresh.cells) == (base.rows, base.cols, base.cells)
+    assert (fresh.row_totals, fresh.col_totals, fresh.total) == (
+        base.row_totals,
+        base.col_totals,
+        base.total,
+    )
+    return fresh
+
+
+@pytest.fixture
+def today(center_a):
+    return center_a.local_now().date()
+
+
+@pytest.fixture
+def this_month(today):
+    return month(today.year, today.month)
+
+
+@pytest.fixture
+def arrived(center_a, caseworker, django_capture_on_commit_callbacks):
+    # committed, as a finished request would be: the next change starts a refresh of its own
+    with django_capture_on_commit_callbacks(execute=True):
+        return [person_arrived(center_a, days_ago=1, registered_by=caseworker) for _ in range(3)]
+
+
+@pytest.fixture
+def built(arrived):
+    summary.summary_rebuild()
+    return arrived
+
+
+def test_nothing_is_kept_until_the_summary_is_built(arrived, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceDeliveryFactory(person=arrived[0], center=arrived[0].arrivals.first().center)
+    assert not summary.summary_built()
+    assert EventFact.objects.count() == 0
+    # and the reports count the base tables meanwhile
+    assert report_compute(indicator="received", period=fiscal_year(2030)).total == 0
+
+
+def test_a_full_build_counts_what_the_base_tables_count(built, this_month):
+    assert summary.summary_built()
+    assert EventFact.objects.filter(event=EventFact.Event.ARRIVAL).count() == 3
+    for indicator in INDICATORS:
+        _same(indicator, this_month)
+    assert _same("received", this_month, ("sex", "age_band")).total == 3
+
+
+def test_a_delivery_recorded_after_the_build_is_counted_once_it_commits(
+    built, center_a, today, this_month, django_capture_on_commit_callbacks
+):
+    report_compute(indicator="received_aid", period=this_month)  # kept, with 0
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceDeliveryFactory(person=built[0], center=center_a, delivered_on=today)
+
+    table = _same("received_aid", this_month)
+    assert table.total == 1
+    # the kept table of the month was dropped and computed again by the follow-up task
+    kept = SummaryTable.objects.get(indicator="received_aid", period=this_month.label, dims="")
+    assert kept.counts["total"] == 1
+
+
+def test_a_voided_delivery_stops_counting(
+    built, center_a, caseworker, today, this_month, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = ServiceDeliveryFactory(person=built[0], center=center_a, delivered_on=today)
+    assert report_compute(indicator="services_delivered", period=this_month).total == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        service_delivery_void(actor=caseworker, delivery=delivery, reason="typed twice")
+
+    assert _same("services_delivered", this_month).total == 0
+
+
+def test_a_bulk_distribution_refreshes_every_person_in_it(
+    built, center_a, caseworker, today, this_month, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        distribution_record_bulk(
+            actor=caseworker,
+            center=center_a,
+            delivered_on=today,
+            items=[
+                {"service_type": service_type("hygiene_kit"), "quantity": 1},
+                {"service_type": service_type("food"), "quantity": 2},
+            ],
+            person_ids=[p.pk for p in built],
+            client_uuid=uuid.uuid4(),
+        )
+    assert ServiceDelivery.objects.count() == 6
+    assert _same("received_aid", this_month).total == 3
+    delivered = _same("services_delivered", this_month, ("service_type",))
+    assert delivered.total == 6
+    assert delivered.quantity_total == 9
+
+
+def test_a_refusal_to_be_counted_takes_the_person_out_everywhere(
+    built, caseworker, this_month, django_capture_on_commit_callbacks
+):
+    report_compute(indicator="received", period=this_month, dims=("sex",))
+    with django_capture_on_commit_callbacks(execute=True):
+        consents_record(
+            actor=caseworker,
+            person=built[1],
+            consents={Consent.Kind.ANONYMISED_STATISTICS: False},
+        )
+    assert _same("received", this_month, ("sex",)).total == 2
+    assert not EventFact.objects.filter(person=built[1]).exists()
+
+
+def test_a_vulnerability_recorded_on_a_case_moves_the_person_between_cells(
+    built, center_a, caseworker, this_month, django_capture_on_commit_callbacks
+):
+    category = VulnerabilityCategory.objects.order_by("sort_order").first()
+    before = _same("received", this_month, ("vulnerability",))
+    assert before.cells[(category.code, "all")] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        case = Case.objects.create(
+            number="CA-T-1", person=built[2], center=center_a, opened_by=caseworker
+        )
+        case.vulnerabilities.add(category)
+    after = _same("received", this_month, ("vulnerability",))
+    assert after.cells[(category.code, "all")] == 1
+    assert after.cells[("none", "all")] == 2
+
+
+def test_a_second_arrival_makes_a_repeat_returnee(
+    built, center_a, caseworker, this_month, django_capture_on_commit_callbacks
+):
+    assert report_compute(indicator="repeat_returnees", period=this_month).total == 0
+    first = built[0].arrivals.get().arrived_at
+    with django_capture_on_commit_callbacks(execute=True):
+        ArrivalFactory(
+            person=built[0],
+            center=center_a,
+            arrived_at=first + timedelta(hours=2),
+            registered_by=caseworker,
+        )
+    assert _same("repeat_returnees", this_month).total == 1
+    assert _same("repeat_arrivals", this_month).total == 1
+
+
+def test_a_rolled_back_change_enqueues_nothing(
+    built, center_a, today, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        ServiceDeliveryFactory(person=built[0], center=center_a, delivered_on=today)
+        raise RuntimeError("the form failed")
+    assert callbacks == []
+
+
+def test_one_refresh_per_transaction_whatever_the_number_of_rows(
+    built, center_a, today, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for person in built:
+            ServiceDeliveryFactory(person=person, center=center_a, delivered_on=today)
+    assert len(callbacks) == 1
+    assert callbacks[0].person_ids == {p.pk for p in built}
+
+
+def test_tables_of_other_periods_are_kept(
+    built, center_a, today, this_month, django_capture_on_commit_callbacks
+):
+    report_compute(indicator="received", period=fiscal_year(2010))
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceDeliveryFactory(person=built[0], center=center_a, delivered_on=today)
+    assert SummaryTable.objects.filter(period="FY2010").exists()
+
+
+def test_data_as_of_is_when_the_events_were_last_brought_up_to_date(
+    built, center_a, today, this_month, django_capture_on_commit_callbacks
+):
+    first = report_compute(indicator="received_aid", period=this_month).data_as_of
+    assert first == SummaryState.objects.get().refreshed_at
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceDeliveryFactory(person=built[0], center=center_a, delivered_on=today)
+    later = report_compute(indicator="received_aid", period=this_month).data_as_of
+    assert later == SummaryState.objects.get().refreshed_at
+    assert later > first
+
+
+def test_a_table_counted_while_the_events_changed_is_not_kept(built, this_month):
+    rule = INDICATORS["received"]
+    stale = summary._table_from_facts(
+        indicator="received",
+        rule=rule,
+        period=this_month,
+        dims=(),
+        center_ids=None,
+        data_as_of=SummaryState.objects.get().refreshed_at - timedelta(seconds=1),
+    )
+    key = {"indicator": "received", "period": this_month.label, "dims": "", "scope": ""}
+    summary._table_keep(key=key, period=this_month, table=stale)
+    assert not SummaryTable.objects.filter(**key).exists()
+
+
+def test_centre_scoped_tables_are_kept_apart(built, center_a, center_b, this_month):
+    ArrivalFactory(center=center_b)
+    summary.summary_rebuild()
+    national = report_compute(indicator="received", period=this_month)
+    scoped = report_compute(
+        indicator="received", period=this_month, center_ids=frozenset({center_a.pk})
+    )
+    assert (national.total, scoped.total) == (4, 3)
+    assert SummaryTable.objects.filter(scope=str(center_a.pk)).count() == 1
+
+
+def test_the_nightly_rebuild_is_scheduled():
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert any(entry["task"] == "reporting.summary_rebuild" for entry in schedule.values())
+
+
+def test_the_rebuild_computes_again_the_tables_that_were_kept(built, this_month):
+    report_compute(indicator="received", period=this_month, dims=("sex",))
+    PersonFactory()  # no event: nothing changes, but the table is computed anew
+    before = SummaryTable.objects.get(period=this_month.label, dims="sex").computed_at
+    result = summary.summary_rebuild()
+    assert result["tables"] == 1
+    assert SummaryTable.objects.get(period=this_month.label, dims="sex").computed_at > before
