@@ -7,11 +7,13 @@ compares the summary with a count straight from the base tables.
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import transaction
 
 from casework.actions import consents_record
@@ -257,3 +259,10 @@ def test_the_rebuild_computes_again_the_tables_that_were_kept(built, this_month)
     result = summary.summary_rebuild()
     assert result["tables"] == 1
     assert SummaryTable.objects.get(period=this_month.label, dims="sex").computed_at > before
+
+
+def test_the_rebuild_command_builds_the_summary(arrived):
+    out = io.StringIO()
+    call_command("summary_rebuild", stdout=out)
+    assert "3 counted events" in out.getvalue()
+    assert summary.summary_built()
