@@ -14,5 +14,6 @@ urlpatterns = [
     path("intake/", include("intake.urls")),
     path("cases/", include("casework.urls_cases")),
     path("reports/exports/", include("reporting.export_urls")),
+    path("reports/dashboard/", include("reporting.dashboard_urls")),
     path("services/", include("services.urls")),
 ]
