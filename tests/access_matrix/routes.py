@@ -20,6 +20,10 @@ Decisions the table pins (change them here, and in the code, together):
   them), but no response may show the case's number, notes, needs or goals to anyone else: the
   matrix checks every response body for those strings.
 - The OpenAPI schema and its docs page are public: they describe the API and hold no data.
+- The service uptake dashboard (reporting/dashboard_views.py) is for programme managers and
+  centre supervisors, each over the centres they read. Caseworkers get 403 (a page without a
+  record that their role may not use, like the exports); users who read no centre at all (the
+  donor reviewer, the administrator) get 404: for them the page is not there.
 
 After every refused write the matrix asserts that `model_snapshot()` is unchanged.
 """
@@ -156,6 +160,22 @@ def exporters(kind: str) -> Expect:
         if role == "anonymous":
             return anonymous_answer(kind)
         return 200 if role in AGGREGATE_READERS else 403
+
+    return expect
+
+
+DASHBOARD_READERS = frozenset({"supervisor_a", "programme_manager"})
+
+
+def dashboard_readers(kind: str) -> Expect:
+    """The dashboard: 200 for its audience, 404 for users with no centre, 403 for other staff."""
+
+    def expect(role: str, record: str) -> int:
+        if role == "anonymous":
+            return anonymous_answer(kind)
+        if role in NO_CENTRE:
+            return 404
+        return 200 if role in DASHBOARD_READERS else 403
 
     return expect
 
@@ -730,6 +750,16 @@ ROUTES: list[Route] = [
             note="only the user who started an export sees it (reporting/tests/test_exports.py)",
         )
         for name in ("export_status", "export_download")
+    ),
+    # --- the service uptake dashboard ---------------------------------------------------------
+    Route(
+        "reporting_dashboard:dashboard",
+        "GET",
+        HTML,
+        _plain("reporting_dashboard:dashboard"),
+        dashboard_readers(HTML),
+        (NO_RECORD,),
+        note="figures of the user's own centres only (reporting/tests/test_dashboard.py)",
     ),
     # --- the API schema -----------------------------------------------------------------------
     Route(
