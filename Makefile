@@ -17,9 +17,12 @@ PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 BENCH_DB ?= retorno_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 BENCH_ARGS ?=
+BENCH_SUITE_DB ?= retorno_bench_suite
+LOADTEST_TIME ?= 60
+LOADTEST_USERS ?= 50
 
 .PHONY: help install demo test lint format messages compile-messages bench-intake bench-caselist \
-	bench-services synthetic check-deploy clean
+	bench-services synthetic bench loadtest check-deploy clean
 
 help:
 	@echo "make demo          create .venv, install, migrate, load demo data, serve on http://$(DEMO_ADDR)/"
@@ -31,6 +34,9 @@ help:
 	@echo "make bench-caselist  a caseworker's case list with 200,000 cases on PostgreSQL"
 	@echo "make bench-services  bulk distribution and a person's uptake on PostgreSQL"
 	@echo "make synthetic     national-scale synthetic data in PostgreSQL (retorno_synthetic)"
+	@echo "make bench         every benchmark on one synthetic dataset, one table ($(BENCH_SUITE_DB));"
+	@echo "                   BENCH_ARGS=\"--size small|default|large\" for 10k/100k/1M persons"
+	@echo "make loadtest      gunicorn + locust, $(LOADTEST_USERS) caseworkers for $(LOADTEST_TIME) s (LOADTEST_TIME=...)"
 	@echo "make check-deploy  manage.py check --deploy with production settings and dummy secrets"
 
 $(BIN)/python:
@@ -50,6 +56,7 @@ demo: install
 	@echo
 	@echo "== Demo data and logins =="
 	$(MANAGE) seed_demo
+	$(MANAGE) summary_rebuild
 	@echo
 	@echo "== Serving Retorno on http://$(DEMO_ADDR)/ (Ctrl-C to stop) =="
 	$(MANAGE) runserver $(DEMO_ADDR)
@@ -96,6 +103,23 @@ bench-services: install
 
 synthetic: install
 	$(call bench_on_postgres,retorno_synthetic,generate_synthetic)
+
+# One line, no traceback, when PostgreSQL cannot be reached.
+define postgres_reachable
+	@$(BIN)/python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=5).close()' \
+		"$(PG_ADMIN_URL)" 2>/dev/null || { echo "make $(1): PostgreSQL is not reachable at $(PG_ADMIN_URL) (start it, or set PG_ADMIN_URL)" >&2; exit 1; }
+endef
+
+bench: install
+	$(call postgres_reachable,bench)
+	$(call bench_on_postgres,$(BENCH_SUITE_DB),bench)
+
+loadtest: install
+	$(call postgres_reachable,loadtest)
+	@mkdir -p loadtest/.run
+	$(call bench_on_postgres,$(BENCH_SUITE_DB),bench --loadtest-prepare loadtest/.run/targets.json --loadtest-users $(LOADTEST_USERS))
+	DJANGO_DEBUG=false DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(BENCH_SUITE_DB)" \
+		LOADTEST_TIME=$(LOADTEST_TIME) LOADTEST_USERS=$(LOADTEST_USERS) $(BIN)/python loadtest/run.py
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \

@@ -8,9 +8,7 @@ Target: p95 under 80 ms.
 
 from __future__ import annotations
 
-import math
 import random
-import statistics
 import time
 import uuid
 from collections.abc import Callable
@@ -20,13 +18,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
-from django.test.utils import CaptureQueriesContext
+from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from casework.benchmarking import Timing, allowed_host, require_postgresql, timed
 from casework.models import (
     Case,
     CaseUserObjectPermission,
@@ -62,7 +59,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20260101)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self._require_postgresql()
+        require_postgresql("bench_caselist", "bench-caselist")
         if options["centers"] < 2:
             raise CommandError("--centers must be at least 2 (the caseworker works at two).")
         rng = random.Random(options["seed"])
@@ -82,32 +79,11 @@ class Command(BaseCommand):
             f"{total:,} cases across {len(centers)} centres; the caseworker's two centres hold "
             f"{mine:,}"
         )
-        timings = [self._time_selector(user, options["runs"])]
-        page = self._time_page(user, options["runs"])
+        timings = [measure_selector(user, options["runs"])]
+        page = measure_page(user, options["runs"], say=self.stdout.write)
         if page is not None:
             timings.append(page)
         self._report(timings)
-
-    # -- checks ------------------------------------------------------------------------------
-
-    def _require_postgresql(self) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                f"bench_caselist measures PostgreSQL, but the database is {connection.vendor}. "
-                "Run `make bench-caselist`, or set DATABASE_URL=postgres://USER@HOST:5432/NAME "
-                "to a dedicated database."
-            )
-        try:
-            connection.ensure_connection()
-        except DatabaseError as exc:
-            name = connection.settings_dict.get("NAME")
-            raise CommandError(f"cannot reach PostgreSQL database {name!r}: {exc}") from exc
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if pending:
-            raise CommandError(
-                f"{len(pending)} migrations are not applied: run `manage.py migrate` first."
-            )
 
     # -- data --------------------------------------------------------------------------------
 
@@ -239,52 +215,6 @@ class Command(BaseCommand):
             for case in cases
         )
 
-    # -- timing ------------------------------------------------------------------------------
-
-    def _fresh_user(self, user: Any) -> Any:
-        # A new object per call, as per request: the centre ids are resolved every time.
-        return type(user).objects.get(pk=user.pk)
-
-    def _time_selector(self, user: Any, runs: int) -> Timing:
-        page = _selector_page()
-        timing = Timing("case_list selector: page of 25 + count", [], [])
-        for _ in range(runs):
-            fresh = self._fresh_user(user)
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                rows, count = page(fresh)
-                timing.milliseconds.append((time.perf_counter() - started) * 1000)
-            timing.queries.append(len(queries))
-            if len(rows) != min(PAGE_SIZE, count):
-                raise CommandError("the selector returned a short page")
-        return timing
-
-    def _time_page(self, user: Any, runs: int) -> Timing | None:
-        from django.conf import settings
-        from django.test import Client
-
-        try:
-            url = reverse("cases:case_list")
-        except NoReverseMatch:
-            self.stdout.write("no cases:case_list page yet: timing the selector only")
-            return None
-        host = next((h for h in settings.ALLOWED_HOSTS if h and "*" not in h), "localhost")
-        client = Client(HTTP_HOST=host.lstrip("."))
-        client.force_login(user)
-        first = client.get(url)
-        if first.status_code != 200:
-            raise CommandError(f"GET {url} answered {first.status_code}")
-        timing = Timing(f"GET {url} (whole HTML page)", [], [])
-        for _ in range(runs):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                response = client.get(url)
-                timing.milliseconds.append((time.perf_counter() - started) * 1000)
-            timing.queries.append(len(queries))
-            if response.status_code != 200:
-                raise CommandError(f"GET {url} answered {response.status_code}")
-        return timing
-
     def _report(self, timings: list[Timing]) -> None:
         header = (
             f"{'what':<48} {'runs':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'queries':>8}"
@@ -304,16 +234,43 @@ class Command(BaseCommand):
         self.stdout.write(f"target: p95 under {TARGET_P95_MS:.0f} ms: {verdict} target")
 
 
-class Timing:
-    def __init__(self, label: str, milliseconds: list[float], queries: list[int]) -> None:
-        self.label, self.milliseconds, self.queries = label, milliseconds, queries
+def _fresh_user(user: Any) -> Any:
+    # A new object per call, as per request: the centre ids are resolved every time.
+    return type(user).objects.get(pk=user.pk)
 
-    def row(self) -> tuple[str, int, float, float, float, str]:
-        ordered = sorted(self.milliseconds)
-        p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]  # nearest rank
-        counts = sorted(set(self.queries))
-        shown = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-        return self.label, len(ordered), statistics.median(ordered), p95, ordered[-1], shown
+
+def measure_selector(user: Any, runs: int) -> Timing:
+    """The first page (25 rows) and the count through the scoped selector, `runs` times."""
+    page = _selector_page()
+    timing = Timing("case_list selector: page of 25 + count", TARGET_P95_MS)
+    for _ in range(runs):
+        fresh = _fresh_user(user)
+        rows, count = timed(timing, lambda u=fresh: page(u))
+        if len(rows) != min(PAGE_SIZE, count):
+            raise CommandError("the selector returned a short page")
+    return timing
+
+
+def measure_page(user: Any, runs: int, *, say: Callable[[str], Any] = print) -> Timing | None:
+    """GET /cases/ (the whole HTML page) through the test client, `runs` times; None if no route."""
+    from django.test import Client
+
+    try:
+        url = reverse("cases:case_list")
+    except NoReverseMatch:
+        say("no cases:case_list page yet: timing the selector only")
+        return None
+    client = Client(HTTP_HOST=allowed_host())
+    client.force_login(user)
+    first = client.get(url)
+    if first.status_code != 200:
+        raise CommandError(f"GET {url} answered {first.status_code}")
+    timing = Timing(f"GET {url} (whole HTML page)", TARGET_P95_MS)
+    for _ in range(runs):
+        response = timed(timing, lambda: client.get(url))
+        if response.status_code != 200:
+            raise CommandError(f"GET {url} answered {response.status_code}")
+    return timing
 
 
 def _selector_page() -> Callable[[Any], tuple[list[Case], int]]:

@@ -7,13 +7,11 @@ centre links and arrivals), then times `intake.matching.duplicate_candidates` an
 
 from __future__ import annotations
 
-import math
 import random
 import re
-import statistics
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,11 +19,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from casework.benchmarking import Timing, require_postgresql, timed
 from casework.models import (
     Consent,
     Country,
@@ -35,7 +32,6 @@ from casework.models import (
     ReceptionCenter,
 )
 from casework.names import document_normalise, name_keys
-from casework.permissions import forget_center_ids
 from intake.actions import arrival_register
 from intake.matching import duplicate_candidates
 from intake.models import Arrival
@@ -98,27 +94,6 @@ class Reference:
     returned_from: list[Country]
 
 
-@dataclass
-class Timing:
-    label: str
-    milliseconds: list[float]
-    queries: list[int]
-
-    def row(self) -> tuple[str, int, float, float, float, str]:
-        ordered = sorted(self.milliseconds)
-        p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]  # nearest rank
-        queries = sorted(set(self.queries))
-        shown = str(queries[0]) if len(queries) == 1 else f"{queries[0]}-{queries[-1]}"
-        return (
-            self.label,
-            len(ordered),
-            statistics.median(ordered),
-            p95,
-            ordered[-1],
-            shown,
-        )
-
-
 class Command(BaseCommand):
     help = (
         "Benchmark duplicate detection and arrival registration on a PostgreSQL database "
@@ -153,9 +128,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self._require_postgresql()
+        require_postgresql("bench_intake", "bench-intake")
         rng = random.Random(options["seed"])
-        reference = self._reference()
+        reference = reference_load()
         user, centers = self._bench_user_and_centers(reference)
         if options["fresh"]:
             self._delete_bench_data(user)
@@ -173,43 +148,13 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE")
 
         home = centers[0]
-        matching, recall = self._bench_matching(rng, user, home, options["queries"])
-        registering = self._bench_registration(rng, reference, user, home, options["registrations"])
+        matching, recall = measure_matching(rng=rng, user=user, home=home, count=options["queries"])
+        registering = measure_registration(
+            rng=rng, reference=reference, user=user, home=home, count=options["registrations"]
+        )
         self._report(user, [matching, registering], recall)
 
     # -- preconditions ---------------------------------------------------------------------
-
-    def _require_postgresql(self) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                f"bench_intake measures PostgreSQL, but the database is {connection.vendor}. "
-                "Run `make bench-intake`, or set DATABASE_URL=postgres://USER@HOST:5432/NAME "
-                "to a dedicated database."
-            )
-        try:
-            connection.ensure_connection()
-        except DatabaseError as exc:
-            name = connection.settings_dict.get("NAME")
-            raise CommandError(f"cannot reach PostgreSQL database {name!r}: {exc}") from exc
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if pending:
-            raise CommandError(
-                f"{len(pending)} migrations are not applied: run `manage.py migrate` first."
-            )
-
-    def _reference(self) -> Reference:
-        countries = {c.iso2: c for c in Country.objects.all()}
-        documents = {d.code: d for d in DocumentType.objects.all()}
-        missing = [iso for iso in COUNTRY_SHARE if iso not in countries]
-        missing += [code for code in (*NATIONAL_DOCUMENT.values(), "none") if code not in documents]
-        if missing:
-            raise CommandError(
-                f"reference data missing ({', '.join(missing)}): the data migrations load it; "
-                "run `manage.py migrate`."
-            )
-        returned_from = [countries[iso] for iso in ("US", "MX") if iso in countries]
-        return Reference(countries, documents, returned_from or [countries["GT"]])
 
     def _bench_user_and_centers(self, reference: Reference) -> tuple[Any, list[ReceptionCenter]]:
         centers = []
@@ -284,7 +229,7 @@ class Command(BaseCommand):
             persons, links, arrivals = [], [], []
             for _ in range(size):
                 iso2 = self._pick_country(rng)
-                person = self._generated_person(rng, reference, iso2)
+                person = generated_person(rng, reference, iso2)
                 person.created_by = user
                 persons.append(person)
                 center = by_country[iso2]
@@ -323,161 +268,6 @@ class Command(BaseCommand):
         for minutes in offsets:
             yield now - timedelta(minutes=minutes)
 
-    def _generated_person(self, rng: random.Random, reference: Reference, iso2: str) -> Person:
-        """A person as bulk_create needs it: save() is bypassed, so the keys are set here."""
-        sex = rng.choice((Person.Sex.FEMALE, Person.Sex.MALE))
-        names = FEMALE_NAMES if sex == Person.Sex.FEMALE else MALE_NAMES
-        given = " ".join(rng.sample(names, rng.choices((1, 2), weights=(40, 60))[0]))
-        first, second = rng.sample(SURNAMES, 2)
-        if rng.random() < 0.05:
-            second = ""
-        minor = rng.random() < 0.12
-        age = rng.randint(4, 17) if minor else rng.randint(18, 65)
-        today = date.today()
-        birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
-        estimated = rng.random() < 0.08
-        if estimated:
-            birth = date(birth.year, 7, 1)
-        if rng.random() < 0.85 and not minor:
-            doc_type = reference.documents[NATIONAL_DOCUMENT[iso2]]
-        elif rng.random() < 0.5 and "passport" in reference.documents:
-            doc_type = reference.documents["passport"]
-        else:
-            doc_type = reference.documents["none"]
-        number = document_number(rng, doc_type)
-        return Person(
-            id=uuid.uuid4(),
-            given_names=given,
-            first_surname=first,
-            second_surname=second,
-            sex=sex,
-            birth_date=birth,
-            birth_date_estimated=estimated,
-            nationality=reference.countries[iso2],
-            document_type=doc_type,
-            document_number=number,
-            document_key=document_normalise(number),
-            given_name_keys=" ".join(name_keys(given)),
-            surname_keys=" ".join(name_keys(f"{first} {second}")),
-        )
-
-    # -- measurements --------------------------------------------------------------------------
-
-    def _bench_matching(
-        self, rng: random.Random, user: Any, home: ReceptionCenter, count: int
-    ) -> tuple[Timing, dict[bool, list[int]]]:
-        known_ids = list(
-            PersonCenter.objects.filter(center=home).values_list("person_id", flat=True)[:50_000]
-        )
-        if not known_ids:
-            raise CommandError("no persons at the benchmark centre; run with --fresh")
-        sample = Person.objects.filter(pk__in=rng.sample(known_ids, min(len(known_ids), count)))
-        known = list(sample)
-        timing = Timing("duplicate_candidates", [], [])
-        # Recognised / asked, for persons with an exact and with an estimated date of birth.
-        recall = {False: [0, 0], True: [0, 0]}
-        for index in range(count):
-            if index % 2 == 0 and known:
-                target = known[(index // 2) % len(known)]
-                query = self._misspelt_query(rng, target)
-                recall[target.birth_date_estimated][1] += 1
-            else:
-                target = None
-                query = self._new_person_query(rng)
-            candidates = self._timed(
-                timing, lambda q=query: duplicate_candidates(user=user, **q), user=user
-            )
-            if target is not None and any(c.person_id == target.pk for c in candidates):
-                recall[target.birth_date_estimated][0] += 1
-        return timing, recall
-
-    def _misspelt_query(self, rng: random.Random, person: Person) -> dict[str, Any]:
-        given = person.given_names.split()
-        if len(given) > 1 and rng.random() < 0.3:
-            given = given[:1]  # only the first given name
-        first, second = person.first_surname, person.second_surname
-        if second and rng.random() < 0.2:
-            first, second = second, first  # surnames in the other order
-        query = {
-            "given_names": misspell(rng, " ".join(given)),
-            "first_surname": misspell(rng, first),
-            "second_surname": misspell(rng, second),
-            "birth_date": person.birth_date,
-            "birth_date_estimated": person.birth_date_estimated,
-            "document_number": "",
-        }
-        if person.document_number and rng.random() < 0.5:
-            query["document_number"] = person.document_number
-        return query
-
-    def _new_person_query(self, rng: random.Random) -> dict[str, Any]:
-        first, second = rng.sample(SURNAMES, 2)
-        return {
-            "given_names": rng.choice(FEMALE_NAMES + MALE_NAMES),
-            "first_surname": first,
-            "second_surname": second,
-            "birth_date": date(rng.randint(1960, 2008), rng.randint(1, 12), rng.randint(1, 28)),
-            "birth_date_estimated": False,
-            "document_number": "".join(rng.choices("0123456789", k=13)),
-        }
-
-    def _bench_registration(
-        self,
-        rng: random.Random,
-        reference: Reference,
-        user: Any,
-        home: ReceptionCenter,
-        count: int,
-    ) -> Timing:
-        timing = Timing("arrival_register (new person)", [], [])
-        iso2 = home.country.iso2
-        for _ in range(count):
-            template = self._generated_person(rng, reference, iso2)
-            new_person = {
-                "given_names": template.given_names,
-                "first_surname": template.first_surname,
-                "second_surname": template.second_surname,
-                "sex": template.sex,
-                "birth_date": template.birth_date,
-                "birth_date_estimated": template.birth_date_estimated,
-                "nationality": template.nationality,
-                "document_type": template.document_type,
-                "document_number": template.document_number,
-            }
-            arrival = {
-                "arrived_at": timezone.now() - timedelta(minutes=rng.randint(5, 600)),
-                "mode": Arrival.Mode.AIR,
-                "returned_from": rng.choice(reference.returned_from),
-                "transport_reference": f"GUA{rng.randint(1000, 9999)}",
-                "intends_to_migrate_again": Arrival.Intention.UNDECIDED,
-            }
-            consents = dict.fromkeys(Consent.Kind.values, True)
-            self._timed(
-                timing,
-                lambda p=new_person, a=arrival, c=consents: arrival_register(
-                    actor=user,
-                    center=home,
-                    client_uuid=uuid.uuid4(),
-                    arrival_data=a,
-                    new_person_data=p,
-                    consents=c,
-                ),
-                user=user,
-            )
-        return timing
-
-    @staticmethod
-    def _timed(timing: Timing, call: Callable[[], Any], *, user: Any) -> Any:
-        # Each call stands for one request: the user's centres are resolved afresh.
-        forget_center_ids(user)
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            result = call()
-            elapsed = time.perf_counter() - started
-        timing.milliseconds.append(elapsed * 1000)
-        timing.queries.append(len(captured.captured_queries))
-        return result
-
     # -- report ----------------------------------------------------------------------------------
 
     def _report(self, user: Any, timings: list[Timing], recall: dict[bool, list[int]]) -> None:
@@ -506,6 +296,165 @@ class Command(BaseCommand):
             kind = "estimated" if estimated else "exact"
             share = f"{found / asked:.0%}" if asked else "-"
             self.stdout.write(f"  date of birth {kind:<9} {found:>4} of {asked:<4} {share:>5}")
+
+
+def reference_load() -> Reference:
+    """Countries, document types and the countries people return from (loaded by migrate)."""
+    countries = {c.iso2: c for c in Country.objects.all()}
+    documents = {d.code: d for d in DocumentType.objects.all()}
+    missing = [iso for iso in COUNTRY_SHARE if iso not in countries]
+    missing += [code for code in (*NATIONAL_DOCUMENT.values(), "none") if code not in documents]
+    if missing:
+        raise CommandError(
+            f"reference data missing ({', '.join(missing)}): the data migrations load it; "
+            "run `manage.py migrate`."
+        )
+    returned_from = [countries[iso] for iso in ("US", "MX") if iso in countries]
+    return Reference(countries, documents, returned_from or [countries["GT"]])
+
+
+def generated_person(rng: random.Random, reference: Reference, iso2: str) -> Person:
+    """A person as bulk_create needs it: save() is bypassed, so the keys are set here."""
+    sex = rng.choice((Person.Sex.FEMALE, Person.Sex.MALE))
+    names = FEMALE_NAMES if sex == Person.Sex.FEMALE else MALE_NAMES
+    given = " ".join(rng.sample(names, rng.choices((1, 2), weights=(40, 60))[0]))
+    first, second = rng.sample(SURNAMES, 2)
+    if rng.random() < 0.05:
+        second = ""
+    minor = rng.random() < 0.12
+    age = rng.randint(4, 17) if minor else rng.randint(18, 65)
+    today = date.today()
+    birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
+    estimated = rng.random() < 0.08
+    if estimated:
+        birth = date(birth.year, 7, 1)
+    if rng.random() < 0.85 and not minor:
+        doc_type = reference.documents[NATIONAL_DOCUMENT[iso2]]
+    elif rng.random() < 0.5 and "passport" in reference.documents:
+        doc_type = reference.documents["passport"]
+    else:
+        doc_type = reference.documents["none"]
+    number = document_number(rng, doc_type)
+    return Person(
+        id=uuid.uuid4(),
+        given_names=given,
+        first_surname=first,
+        second_surname=second,
+        sex=sex,
+        birth_date=birth,
+        birth_date_estimated=estimated,
+        nationality=reference.countries[iso2],
+        document_type=doc_type,
+        document_number=number,
+        document_key=document_normalise(number),
+        given_name_keys=" ".join(name_keys(given)),
+        surname_keys=" ".join(name_keys(f"{first} {second}")),
+    )
+
+
+def measure_matching(
+    *, rng: random.Random, user: Any, home: ReceptionCenter, count: int
+) -> tuple[Timing, dict[bool, list[int]]]:
+    known_ids = list(
+        PersonCenter.objects.filter(center=home).values_list("person_id", flat=True)[:50_000]
+    )
+    if not known_ids:
+        raise CommandError("no persons at the benchmark centre; run with --fresh")
+    sample = Person.objects.filter(pk__in=rng.sample(known_ids, min(len(known_ids), count)))
+    known = list(sample)
+    timing = Timing("duplicate_candidates")
+    # Recognised / asked, for persons with an exact and with an estimated date of birth.
+    recall = {False: [0, 0], True: [0, 0]}
+    for index in range(count):
+        if index % 2 == 0 and known:
+            target = known[(index // 2) % len(known)]
+            query = _misspelt_query(rng, target)
+            recall[target.birth_date_estimated][1] += 1
+        else:
+            target = None
+            query = _new_person_query(rng)
+        candidates = timed(timing, lambda q=query: duplicate_candidates(user=user, **q), user=user)
+        if target is not None and any(c.person_id == target.pk for c in candidates):
+            recall[target.birth_date_estimated][0] += 1
+    return timing, recall
+
+
+def _misspelt_query(rng: random.Random, person: Person) -> dict[str, Any]:
+    given = person.given_names.split()
+    if len(given) > 1 and rng.random() < 0.3:
+        given = given[:1]  # only the first given name
+    first, second = person.first_surname, person.second_surname
+    if second and rng.random() < 0.2:
+        first, second = second, first  # surnames in the other order
+    query = {
+        "given_names": misspell(rng, " ".join(given)),
+        "first_surname": misspell(rng, first),
+        "second_surname": misspell(rng, second),
+        "birth_date": person.birth_date,
+        "birth_date_estimated": person.birth_date_estimated,
+        "document_number": "",
+    }
+    if person.document_number and rng.random() < 0.5:
+        query["document_number"] = person.document_number
+    return query
+
+
+def _new_person_query(rng: random.Random) -> dict[str, Any]:
+    first, second = rng.sample(SURNAMES, 2)
+    return {
+        "given_names": rng.choice(FEMALE_NAMES + MALE_NAMES),
+        "first_surname": first,
+        "second_surname": second,
+        "birth_date": date(rng.randint(1960, 2008), rng.randint(1, 12), rng.randint(1, 28)),
+        "birth_date_estimated": False,
+        "document_number": "".join(rng.choices("0123456789", k=13)),
+    }
+
+
+def measure_registration(
+    *,
+    rng: random.Random,
+    reference: Reference,
+    user: Any,
+    home: ReceptionCenter,
+    count: int,
+) -> Timing:
+    timing = Timing("arrival_register (new person)")
+    iso2 = home.country.iso2
+    for _ in range(count):
+        template = generated_person(rng, reference, iso2)
+        new_person = {
+            "given_names": template.given_names,
+            "first_surname": template.first_surname,
+            "second_surname": template.second_surname,
+            "sex": template.sex,
+            "birth_date": template.birth_date,
+            "birth_date_estimated": template.birth_date_estimated,
+            "nationality": template.nationality,
+            "document_type": template.document_type,
+            "document_number": template.document_number,
+        }
+        arrival = {
+            "arrived_at": timezone.now() - timedelta(minutes=rng.randint(5, 600)),
+            "mode": Arrival.Mode.AIR,
+            "returned_from": rng.choice(reference.returned_from),
+            "transport_reference": f"GUA{rng.randint(1000, 9999)}",
+            "intends_to_migrate_again": Arrival.Intention.UNDECIDED,
+        }
+        consents = dict.fromkeys(Consent.Kind.values, True)
+        timed(
+            timing,
+            lambda p=new_person, a=arrival, c=consents: arrival_register(
+                actor=user,
+                center=home,
+                client_uuid=uuid.uuid4(),
+                arrival_data=a,
+                new_person_data=p,
+                consents=c,
+            ),
+            user=user,
+        )
+    return timing
 
 
 def _delete_sql(model: Any, where: str) -> str:

@@ -7,30 +7,22 @@ people × 3 items and `person_uptake` (plus the person's pages when their routes
 
 from __future__ import annotations
 
-import math
 import os
-import statistics
-import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from casework.benchmarking import Timing, allowed_host, require_postgresql, timed
 from casework.models import Country, DocumentType, Person, PersonCenter, ReceptionCenter
-from casework.permissions import forget_center_ids
 from services.actions import distribution_record_bulk
 from services.models import ServiceDelivery, ServiceType
 from services.selectors import person_uptake
@@ -41,30 +33,6 @@ BULK_ITEMS = ("hygiene_kit", "food", "transport")
 HISTORY_TYPES = ("hygiene_kit", "food", "transport", "clothing", "phone_call", "medical_care")
 TARGET_BULK_P95_MS = 500
 TARGET_UPTAKE_P95_MS = 100
-
-
-@dataclass
-class Timing:
-    label: str
-    target_ms: float | None = None
-    milliseconds: list[float] = field(default_factory=list)
-    queries: list[int] = field(default_factory=list)
-    cpu_milliseconds: list[float] = field(default_factory=list)
-
-    def row(self) -> str:
-        ordered = sorted(self.milliseconds)
-        p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]  # nearest rank
-        counts = sorted(set(self.queries))
-        shown = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-        if self.target_ms is None:
-            verdict = ""
-        else:
-            verdict = f"< {self.target_ms:g} {'ok' if p95 < self.target_ms else 'MISSED'}"
-        return (
-            f"{self.label:<40}{len(ordered):>6}{statistics.median(ordered):>11.1f}{p95:>9.1f}"
-            f"{ordered[-1]:>9.1f}{statistics.median(self.cpu_milliseconds):>9.1f}{shown:>10}"
-            f"  {verdict}"
-        )
 
 
 class Command(BaseCommand):
@@ -84,29 +52,19 @@ class Command(BaseCommand):
         center, user = self._center_and_user()
         persons = self._persons(center, user, options["people"] + 1)
         group, subject = persons[:-1], persons[-1]
-        self._history(center, user, subject, options["history"])
+        made = history_ensure(center, user, subject, options["history"])
+        if made:
+            self.stdout.write(f"generated {made} deliveries for one person")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        timings = [self._bench_bulk(center, user, group, options["bulk_runs"])]
-        timings += self._bench_uptake(user, subject, options["uptake_runs"])
+        timings = [measure_bulk(center, user, group, options["bulk_runs"])]
+        timings += measure_uptake(user, subject, options["uptake_runs"])
         self._report(timings)
 
     # -- preconditions -----------------------------------------------------------------------
 
     def _require_postgresql(self) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                f"bench_services measures PostgreSQL, but the database is {connection.vendor}. "
-                "Set DATABASE_URL=postgres://USER@HOST:5432/NAME to a dedicated database."
-            )
-        try:
-            connection.ensure_connection()
-        except DatabaseError as exc:
-            name = connection.settings_dict.get("NAME")
-            raise CommandError(f"cannot reach PostgreSQL database {name!r}: {exc}") from exc
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-            raise CommandError("migrations are not applied: run `manage.py migrate` first.")
+        require_postgresql("bench_services", "bench-services")
         missing = set(BULK_ITEMS + HISTORY_TYPES) - set(
             ServiceType.objects.filter(active=True).values_list("code", flat=True)
         )
@@ -178,112 +136,6 @@ class Command(BaseCommand):
         self.stdout.write(f"generated {len(made)} persons with arrivals at {center.code}")
         return existing + made
 
-    def _history(self, center: ReceptionCenter, user: Any, person: Person, wanted: int) -> None:
-        """`wanted` deliveries of one person over the last 80 days, a few voided or planned."""
-        have = ServiceDelivery.objects.filter(person=person).count()
-        if have >= wanted:
-            return
-        types = list(ServiceType.objects.filter(code__in=HISTORY_TYPES))
-        today = center.local_now().date()
-        now = timezone.now()
-        rows = []
-        for index in range(have, wanted):
-            voided = index % 17 == 0
-            rows.append(
-                ServiceDelivery(
-                    person=person,
-                    center=center,
-                    service_type=types[index % len(types)],
-                    delivered_on=today - timedelta(days=index % 80),
-                    quantity=1,
-                    status=(
-                        ServiceDelivery.Status.PLANNED
-                        if index % 23 == 0
-                        else ServiceDelivery.Status.COMPLETED
-                    ),
-                    recorded_by=user,
-                    recorded_at=now,
-                    voided_at=now if voided else None,
-                    voided_by=user if voided else None,
-                    void_reason="Prueba" if voided else "",
-                )
-            )
-        ServiceDelivery.objects.bulk_create(rows)
-        self.stdout.write(f"generated {len(rows)} deliveries for one person")
-
-    # -- measurements ----------------------------------------------------------------------
-
-    def _bench_bulk(
-        self, center: ReceptionCenter, user: Any, persons: list[Person], runs: int
-    ) -> Timing:
-        timing = Timing(
-            f"distribution_record_bulk {len(persons)}×{len(BULK_ITEMS)}", TARGET_BULK_P95_MS
-        )
-        types = {t.code: t for t in ServiceType.objects.filter(code__in=BULK_ITEMS)}
-        items = [{"service_type": types[code], "quantity": 1} for code in BULK_ITEMS]
-        person_ids = [p.pk for p in persons]
-        today = center.local_now().date()
-        for run in range(runs):
-            # A new day each run, all after the persons' first arrival (90 days ago).
-            self._timed(
-                timing,
-                lambda day=today - timedelta(days=run % 60): distribution_record_bulk(
-                    actor=user,
-                    center=center,
-                    delivered_on=day,
-                    items=items,
-                    person_ids=person_ids,
-                    client_uuid=uuid.uuid4(),
-                    group_label="Vuelo de prueba",
-                ),
-                user=user,
-            )
-        return timing
-
-    def _bench_uptake(self, user: Any, person: Person, runs: int) -> list[Timing]:
-        count = ServiceDelivery.objects.filter(person=person).count()
-        selector = Timing(f"person_uptake ({count} deliveries)", TARGET_UPTAKE_P95_MS)
-        for _ in range(runs):
-            self._timed(selector, lambda: person_uptake(user=user, person=person), user=user)
-        timings = [selector]
-        client = Client(HTTP_HOST=_allowed_host())
-        client.force_login(user)
-        for label, url in self._person_pages(person):
-            page = Timing(label, TARGET_UPTAKE_P95_MS)
-            for _ in range(runs):
-                response = self._timed(page, lambda u=url: client.get(u), user=user)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} answered {response.status_code}")
-            timings.append(page)
-        return timings
-
-    @staticmethod
-    def _person_pages(person: Person) -> list[tuple[str, str]]:
-        pages = []
-        for label, name in (
-            ("GET person page", "person_detail"),
-            ("GET person's services page", "services:person_uptake"),
-        ):
-            try:
-                pages.append((label, reverse(name, kwargs={"person_id": person.pk})))
-            except NoReverseMatch:
-                continue
-        return pages
-
-    @staticmethod
-    def _timed(timing: Timing, call: Callable[[], Any], *, user: Any) -> Any:
-        # Each call stands for one request: the user's centres are resolved afresh.
-        forget_center_ids(user)
-        with CaptureQueriesContext(connection) as captured:
-            started, cpu_started = time.perf_counter(), time.process_time()
-            result = call()
-            elapsed = time.perf_counter() - started
-            cpu = time.process_time() - cpu_started
-        timing.milliseconds.append(elapsed * 1000)
-        timing.cpu_milliseconds.append(cpu * 1000)
-        timing.queries.append(len(captured.captured_queries))
-        return result
-
     # -- report ------------------------------------------------------------------------------
 
     def _report(self, timings: list[Timing]) -> None:
@@ -304,9 +156,106 @@ class Command(BaseCommand):
             f"{'cpu ms':>9}{'queries':>10}  target p95"
         )
         for timing in timings:
-            self.stdout.write(timing.row())
+            self.stdout.write(_row(timing))
 
 
-def _allowed_host() -> str:
-    hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith(".") and h != "*"]
-    return hosts[0] if hosts else "localhost"
+def history_ensure(center: ReceptionCenter, user: Any, person: Person, wanted: int) -> int:
+    """`wanted` deliveries of one person over the last 80 days, a few voided or planned."""
+    have = ServiceDelivery.objects.filter(person=person).count()
+    if have >= wanted:
+        return 0
+    types = list(ServiceType.objects.filter(code__in=HISTORY_TYPES))
+    today = center.local_now().date()
+    now = timezone.now()
+    rows = []
+    for index in range(have, wanted):
+        voided = index % 17 == 0
+        rows.append(
+            ServiceDelivery(
+                person=person,
+                center=center,
+                service_type=types[index % len(types)],
+                delivered_on=today - timedelta(days=index % 80),
+                quantity=1,
+                status=(
+                    ServiceDelivery.Status.PLANNED
+                    if index % 23 == 0
+                    else ServiceDelivery.Status.COMPLETED
+                ),
+                recorded_by=user,
+                recorded_at=now,
+                voided_at=now if voided else None,
+                voided_by=user if voided else None,
+                void_reason="Prueba" if voided else "",
+            )
+        )
+    ServiceDelivery.objects.bulk_create(rows)
+    return len(rows)
+
+
+def measure_bulk(center: ReceptionCenter, user: Any, persons: list[Person], runs: int) -> Timing:
+    timing = Timing(
+        f"distribution_record_bulk {len(persons)}×{len(BULK_ITEMS)}", TARGET_BULK_P95_MS
+    )
+    types = {t.code: t for t in ServiceType.objects.filter(code__in=BULK_ITEMS)}
+    items = [{"service_type": types[code], "quantity": 1} for code in BULK_ITEMS]
+    person_ids = [p.pk for p in persons]
+    today = center.local_now().date()
+    for run in range(runs):
+        # A new day each run, all after the persons' first arrival (90 days ago).
+        timed(
+            timing,
+            lambda day=today - timedelta(days=run % 60): distribution_record_bulk(
+                actor=user,
+                center=center,
+                delivered_on=day,
+                items=items,
+                person_ids=person_ids,
+                client_uuid=uuid.uuid4(),
+                group_label="Vuelo de prueba",
+            ),
+            user=user,
+        )
+    return timing
+
+
+def measure_uptake(user: Any, person: Person, runs: int) -> list[Timing]:
+    count = ServiceDelivery.objects.filter(person=person).count()
+    selector = Timing(f"person_uptake ({count} deliveries)", TARGET_UPTAKE_P95_MS)
+    for _ in range(runs):
+        timed(selector, lambda: person_uptake(user=user, person=person), user=user)
+    timings = [selector]
+    client = Client(HTTP_HOST=allowed_host())
+    client.force_login(user)
+    for label, url in _person_pages(person):
+        page = Timing(label, TARGET_UPTAKE_P95_MS)
+        for _ in range(runs):
+            response = timed(page, lambda u=url: client.get(u), user=user)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}")
+        timings.append(page)
+    return timings
+
+
+def _person_pages(person: Person) -> list[tuple[str, str]]:
+    pages = []
+    for label, name in (
+        ("GET person page", "person_detail"),
+        ("GET person's services page", "services:person_uptake"),
+    ):
+        try:
+            pages.append((label, reverse(name, kwargs={"person_id": person.pk})))
+        except NoReverseMatch:
+            continue
+    return pages
+
+
+def _row(timing: Timing) -> str:
+    if timing.target_ms is None:
+        verdict = ""
+    else:
+        verdict = f"< {timing.target_ms:g} {'ok' if timing.within_target else 'MISSED'}"
+    return (
+        f"{timing.label:<40}{timing.calls:>6}{timing.median:>11.1f}{timing.p95:>9.1f}"
+        f"{timing.worst:>9.1f}{timing.cpu_median:>9.1f}{timing.queries_shown:>10}  {verdict}"
+    )
