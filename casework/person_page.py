@@ -20,7 +20,8 @@ from .permissions import User
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of the timeline. `url_name`/`url_arg` are reversed by the template."""
+    """One line of the timeline. `url_name`/`url_arg` are reversed by the template, unless the
+    source gives the `url` itself (reversed once for many entries that share it)."""
 
     when: datetime  # aware, in the centre's time zone
     date_only: bool  # a due date has no time of day
@@ -32,6 +33,7 @@ class TimelineEntry:
     url_name: str
     url_arg: object
     overdue: bool = False
+    url: str = ""
 
 
 @dataclass(frozen=True)

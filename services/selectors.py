@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Case as Case_
+from django.db.models import Count, F, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from casework.models import Case, Person
 from casework.permissions import User
 
-from .models import ServiceDelivery, ServiceType
+from .models import ALL_OUTCOME_FIELDS, ServiceDelivery, ServiceType
 from .permissions import deliveries_for
 
 
@@ -30,26 +34,149 @@ def delivery_get(*, user: User, delivery_id) -> ServiceDelivery:
         raise Http404 from exc
 
 
-def person_uptake(
+UPTAKE_GROUPS = ("received", "planned", "not_completed", "voided")
+RECENT_ROWS = 5  # rows of each group shown on the person and case pages
+_RECENT_FIELDS = (
+    "delivered_on", "quantity", "status", "voided_at", "void_reason", "person_id", "case",
+    "service_type", "provider", *ALL_OUTCOME_FIELDS,
+)  # fmt: skip
+
+
+def _group_of_delivery() -> Case_:
+    """Which of the four uptake groups a delivery falls in (voided first: voided never counts)."""
+    return Case_(
+        When(voided_at__isnull=False, then=Value("voided")),
+        When(status=ServiceDelivery.Status.COMPLETED, then=Value("received")),
+        When(status=ServiceDelivery.Status.NOT_COMPLETED, then=Value("not_completed")),
+        default=Value("planned"),
+    )
+
+
+_GROUP_FILTERS = {
+    "received": Q(voided_at__isnull=True, status=ServiceDelivery.Status.COMPLETED),
+    "not_completed": Q(voided_at__isnull=True, status=ServiceDelivery.Status.NOT_COMPLETED),
+    "planned": Q(voided_at__isnull=True)
+    & ~Q(status__in=[ServiceDelivery.Status.COMPLETED, ServiceDelivery.Status.NOT_COMPLETED]),
+    "voided": Q(voided_at__isnull=False),
+}
+
+
+@dataclass(frozen=True)
+class UptakeLine:
+    """One service type in a person's summary: how many rows fell in each group."""
+
+    service_type: ServiceType
+    received: int
+    received_quantity: int
+    planned: int
+    not_completed: int
+    voided: int
+
+
+@dataclass(frozen=True)
+class UptakeGroup:
+    key: str  # one of UPTAKE_GROUPS
+    total: int  # every row of the group, counted by the database
+    deliveries: list[ServiceDelivery]  # the most recent of them
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.deliveries)
+
+
+@dataclass(frozen=True)
+class Uptake:
+    """A person's uptake: counts per service type, and the most recent rows of each group."""
+
+    lines: list[UptakeLine]
+    groups: list[UptakeGroup]  # the non-empty groups, in UPTAKE_GROUPS order
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+    def group(self, key: str) -> UptakeGroup | None:
+        return next((group for group in self.groups if group.key == key), None)
+
+
+def _person_deliveries(
     *, user: User, person: Person, case: Case | None = None
-) -> dict[str, list[ServiceDelivery]]:
-    """A person's deliveries within scope (or within one case), grouped by what happened."""
-    groups: dict[str, list[ServiceDelivery]] = {
-        "received": [], "planned": [], "not_completed": [], "voided": []
-    }  # fmt: skip
-    deliveries = delivery_list(user=user).filter(person=person)
+) -> QuerySet[ServiceDelivery]:
+    deliveries = deliveries_for(user).filter(person=person)
     if case is not None:
         deliveries = deliveries.filter(case=case)
-    for delivery in deliveries.order_by("-delivered_on", "-pk"):
-        if delivery.voided_at is not None:
-            groups["voided"].append(delivery)
-        elif delivery.status == ServiceDelivery.Status.COMPLETED:
-            groups["received"].append(delivery)
-        elif delivery.status == ServiceDelivery.Status.NOT_COMPLETED:
-            groups["not_completed"].append(delivery)
-        else:
-            groups["planned"].append(delivery)
-    return groups
+    return deliveries
+
+
+def person_uptake(
+    *, user: User, person: Person, case: Case | None = None, recent: int = RECENT_ROWS
+) -> Uptake:
+    """A person's deliveries within scope (or within one case): how many fell in each group per
+    service type, counted by the database, and the `recent` newest rows of each group.
+
+    One query whatever the number of deliveries: window functions count each (service type,
+    group) and rank the rows, and only the newest rows of each group plus one row per (service
+    type, group), carrying its counts, come back.
+    """
+    group = _group_of_delivery()
+    newest_first = [F("delivered_on").desc(), F("pk").desc()]
+    line = [F("service_type_id"), group]
+    rows = (
+        _person_deliveries(user=user, person=person, case=case)
+        .select_related("service_type", "provider", "case")
+        .only(*_RECENT_FIELDS)
+        .annotate(
+            uptake_group=group,
+            rank_in_group=Window(RowNumber(), partition_by=[group], order_by=newest_first),
+            rank_in_line=Window(RowNumber(), partition_by=line, order_by=newest_first),
+            line_rows=Window(Count("pk"), partition_by=line),
+            line_quantity=Window(Sum("quantity"), partition_by=line),
+        )
+        .filter(Q(rank_in_group__lte=recent) | Q(rank_in_line=1))
+        .order_by("-delivered_on", "-pk")
+    )
+    recent_rows: dict[str, list[ServiceDelivery]] = {key: [] for key in UPTAKE_GROUPS}
+    counts: dict[int, dict[str, int]] = {}
+    types: dict[int, ServiceType] = {}
+    for delivery in rows:
+        if delivery.rank_in_group <= recent:
+            recent_rows[delivery.uptake_group].append(delivery)
+        if delivery.rank_in_line == 1:
+            types[delivery.service_type_id] = delivery.service_type
+            line_counts = counts.setdefault(delivery.service_type_id, {})
+            line_counts[delivery.uptake_group] = delivery.line_rows
+            if delivery.uptake_group == "received":
+                line_counts["received_quantity"] = delivery.line_quantity
+    lines = sorted(
+        (
+            UptakeLine(
+                service_type=types[type_id],
+                **{key: line_counts.get(key, 0) for key in (*UPTAKE_GROUPS, "received_quantity")},
+            )
+            for type_id, line_counts in counts.items()
+        ),
+        key=lambda line: (line.service_type.category, line.service_type.sort_order),
+    )
+    groups = [
+        UptakeGroup(
+            key=key, total=sum(getattr(line, key) for line in lines), deliveries=recent_rows[key]
+        )
+        for key in UPTAKE_GROUPS
+    ]
+    return Uptake(lines=lines, groups=[group for group in groups if group.total])
+
+
+def person_deliveries(
+    *, user: User, person: Person, group: str, case: Case | None = None
+) -> QuerySet[ServiceDelivery]:
+    """Every delivery of one uptake group, newest first, for the paginated full list."""
+    return (
+        _person_deliveries(user=user, person=person, case=case)
+        .filter(_GROUP_FILTERS[group])
+        .select_related("service_type", "provider", "case")
+        .only(*_RECENT_FIELDS)
+        .order_by("-delivered_on", "-pk")
+    )
 
 
 def counted(queryset: QuerySet[ServiceDelivery]) -> QuerySet[ServiceDelivery]:
@@ -70,6 +197,7 @@ def uptake_totals(queryset: QuerySet[ServiceDelivery]) -> QuerySet:
 
 
 __all__ = [
-    "counted", "delivery_get", "delivery_list", "person_uptake", "service_types_active",
+    "RECENT_ROWS", "UPTAKE_GROUPS", "Uptake", "UptakeGroup", "UptakeLine", "counted",
+    "delivery_get", "delivery_list", "person_deliveries", "person_uptake", "service_types_active",
     "uptake_totals",
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.audit import person_viewed
-from casework.models import Person
+from casework.models import Case, Person
 from casework.permissions import can_work_at, cases_for, centers_for
 from casework.selectors import person_get
 
@@ -44,7 +45,14 @@ from .forms import (
     place_delivery_errors,
 )
 from .models import ServiceType
-from .selectors import delivery_get, person_uptake, service_types_active
+from .person_page import uptake_list_url
+from .selectors import (
+    UPTAKE_GROUPS,
+    delivery_get,
+    person_deliveries,
+    person_uptake,
+    service_types_active,
+)
 from .selectors_groups import (
     ArrivalGroup,
     distribution_aid_types,
@@ -64,21 +72,52 @@ class _RolledBack(Exception):
 # --- A person's uptake ------------------------------------------------------------------------
 
 
+UPTAKE_PAGE_RECENT = 10  # latest rows of each group on the person's services page
+UPTAKE_PAGE_SIZE = 50  # rows per page of a group's full list
+
+
 @require_GET
 @login_required
 def person_uptake_view(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    """A person's services: counts per type and the latest rows of each group, or with
+    ?show=<group> that group's full list, page by page; ?case=<id> keeps to one case."""
     person = person_get(user=request.user, person_id=person_id)
     person_viewed(person)
-    context = {
+    case = _case_of(request, person)
+    list_url = uptake_list_url(person.pk, case.pk if case else None)
+    context: dict[str, Any] = {
         "person": person,
-        "uptake": person_uptake(user=request.user, person=person),
+        "case": case,
+        "list_url": list_url,
         "may_record": bool(centers_for(request.user)),
     }
+    show = request.GET.get("show")
+    if show in UPTAKE_GROUPS and not request.headers.get("HX-Request"):
+        deliveries = person_deliveries(user=request.user, person=person, case=case, group=show)
+        page = Paginator(deliveries, UPTAKE_PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request, "services/person_uptake.html", {**context, "show": show, "page": page}
+        )
+    context["uptake"] = person_uptake(
+        user=request.user, person=person, case=case, recent=UPTAKE_PAGE_RECENT
+    )
     if request.headers.get("HX-Request"):
         # The person page (in intake, which may not import services) loads this part with htmx.
         context["uptake_void_links"] = context["may_record"]
+        context["uptake_list_url"] = list_url
         return render(request, "services/partials/uptake.html", context)
     return render(request, "services/person_uptake.html", context)
+
+
+def _case_of(request: HttpRequest, person: Person) -> Case | None:
+    """The case named by ?case=, if it is this person's and the user may open it; else 404."""
+    case_id = request.GET.get("case")
+    if not case_id:
+        return None
+    try:
+        return cases_for(request.user).get(person=person, pk=int(case_id))
+    except (Case.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
 
 
 # --- Recording one person's services ----------------------------------------------------------

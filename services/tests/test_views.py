@@ -142,12 +142,14 @@ def test_nothing_ticked_is_an_error(client_a, person, center_a):
 
 
 def test_outsider_gets_404_on_every_screen_of_a_person(client, outsider, person, caseworker):
+    arrival = person.arrivals.get()
     delivery = service_delivery_record(
         actor=caseworker,
         person=person,
-        center=person.arrivals.get().center,
+        center=arrival.center,
         service_type=_type("food"),
-        delivered_on=person.arrivals.get().arrived_at.date(),
+        # The arrival's day at the centre (in UTC it may already be tomorrow there).
+        delivered_on=arrival.arrived_at.astimezone(arrival.center.tzinfo).date(),
     ).delivery
     client.force_login(outsider)
     for url in (
