@@ -1,22 +1,31 @@
 """Synthetic national-scale data for load tests and demos: persons, arrivals, cases, deliveries.
 
-Reproducible from a seed: the same seed and size give the same rows (dates are anchored on
-the day of the run). Rows are written in batches with PostgreSQL COPY, or bulk_create on other
-databases; model save() is bypassed, so derived fields (name keys) are computed here, and no
-audit entries are written (the rows describe no real person). Every row is marked as
-synthetic by its author, the `synthetic` user, so that --fresh can remove exactly these rows.
+Reproducible from a seed: the same seed and size give the same rows, whatever the batch size
+or the way of loading (dates are anchored on the day of the run). Rows are written in batches
+with PostgreSQL COPY, or plain INSERTs on other databases; model save() is bypassed, so derived
+fields (name keys) are computed here, and no audit entries are written (the rows describe no
+real person). Every row is marked as synthetic by its author, the `synthetic` user, so that
+--fresh can remove exactly these rows.
+
+At national scale (a million persons, 1.3 million arrivals, 4 million deliveries) on
+PostgreSQL, the rows are generated in a child process while the parent COPYs them, and the
+loaded tables' foreign keys and secondary indexes are dropped for the load and rebuilt after,
+all in one transaction: a few minutes rather than half an hour.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
+import multiprocessing
 import random
 import sys
 import time
-import uuid
+import traceback
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -54,7 +63,6 @@ from intake.models import Arrival
 from services.models import ServiceDelivery, ServiceType
 
 SYNTHETIC_USERNAME = "synthetic"
-DIGITS = "0123456789"
 # Length of the all-digit national identity numbers (DPI, DNI, DUI).
 NATIONAL_DIGITS = {"dpi": 13, "dni": 13, "dui": 9}
 
@@ -75,6 +83,15 @@ DEPARTMENT_WEIGHTS = {
 MINOR_SHARE = 0.06
 UNACCOMPANIED_SHARE_OF_MINORS = 0.45
 REPEAT_SHARE = 0.20
+# How many times a repeat returnee came back, with weights.
+REPEAT_RETURNS = {2: 60, 3: 25, 4: 15}
+ARRIVALS_PER_PERSON = (
+    1
+    - REPEAT_SHARE
+    + REPEAT_SHARE
+    * sum(returns * weight for returns, weight in REPEAT_RETURNS.items())
+    / sum(REPEAT_RETURNS.values())
+)
 CASE_SHARE = 0.17
 # Post-arrival aid handed out at the door: (service code, share of arrivals, max quantity).
 AID_AT_ARRIVAL = (
@@ -120,6 +137,8 @@ class Summary:
     seconds: float = 0.0
     method: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    # Seconds by phase of the run, in the order they first happened.
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,8 +161,11 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.label = label
         self.started = time.perf_counter()
+        self.closed = False
 
     def update(self, done: int) -> None:
+        if done == 0:  # the work starts now
+            self.started = time.perf_counter()
         share = done / self.total
         bar = "#" * int(share * 30)
         elapsed = time.perf_counter() - self.started
@@ -155,8 +177,10 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+        if not self.closed:
+            self.closed = True
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def fiscal_window(today: date, years: int) -> tuple[date, date]:
@@ -242,73 +266,74 @@ def reference_load() -> Reference:
 
 # --- writing ----------------------------------------------------------------------------------
 
+# What COPY reads as NULL. A row is written as "\t".join(map(str, row)), the quickest way there
+# is, and str(None) is "None"; str() of every other value is what COPY reads (True/False, ints,
+# Decimals, ISO dates; uuids and aware datetimes are text already). No generated text is
+# "None", and none holds a tab, newline or backslash: every text value comes from fixed lists
+# and codes.
+COPY_NULL = "None"
+# Bytes handed to COPY at a time.
+COPY_CHUNK = 1 << 20
+
 
 class RowWriter:
-    """Writes tuples for a fixed list of a model's fields: COPY on PostgreSQL, else bulk_create."""
+    """Collects tuples for a fixed list of a model's fields: COPY text on PostgreSQL, else
+    plain INSERTs."""
 
     def __init__(self, model: type[models.Model], names: Sequence[str]) -> None:
         self.model = model
         self.fields = [model._meta.get_field(name) for name in names]
         self.attnames = [f.attname for f in self.fields]
         self.rows: list[tuple] = []
+        self.add = self.rows.append
 
-    def add(self, row: tuple) -> None:
-        self.rows.append(row)
+    def copy_statement(self) -> str:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in self.fields)
+        return (
+            f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN "
+            f"WITH (NULL '{COPY_NULL}')"
+        )
 
-    def flush(self) -> int:
-        rows, self.rows = self.rows, []
-        if not rows:
-            return 0
-        if connection.vendor == "postgresql":
-            quote = connection.ops.quote_name
-            columns = ", ".join(quote(f.column) for f in self.fields)
-            statement = f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN"
-            with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-                # COPY's text format built here: several times faster than write_row().
-                for start in range(0, len(rows), 5_000):
-                    copy.write(_copy_lines(rows[start : start + 5_000]))
-        else:
-            attnames = self.attnames
-            self.model.objects.bulk_create(
-                [self.model(**dict(zip(attnames, row, strict=True))) for row in rows],
-                batch_size=2_000,
-            )
-        return len(rows)
+    def copy_text_take(self) -> bytes:
+        """The rows collected so far in COPY's text format; the writer is emptied."""
+        text = "".join(["\t".join(map(str, row)) + "\n" for row in self.rows])
+        self.rows.clear()
+        return text.encode()
 
+    def copy(self, cursor: Any, data: bytes) -> None:
+        if not data:
+            return
+        with cursor.copy(self.copy_statement()) as copy:
+            for start in range(0, len(data), COPY_CHUNK):
+                copy.write(data[start : start + COPY_CHUNK])
 
-_COPY_TEXT: dict[type, Callable[[Any], str]] = {
-    type(None): lambda _value: "\\N",
-    bool: lambda value: "t" if value else "f",
-    int: str,
-    uuid.UUID: str,
-    date: str,
-    datetime: str,  # aware: "2025-03-01 10:15:00-06:00"
-    Decimal: str,
-}
-
-
-def _copy_lines(rows: list[tuple]) -> str:
-    """Rows in COPY's text format. Strings are written as they are: every text value is
-    generated here from fixed lists and codes, none holds a tab, newline or backslash."""
-    text = _COPY_TEXT
-    return "".join(
-        "\t".join([v if type(v) is str else text.get(type(v), str)(v) for v in row]) + "\n"
-        for row in rows
-    )
+    def insert(self) -> None:
+        """The rows collected so far by plain INSERTs, on databases without COPY. Not
+        bulk_create: it would stamp auto_now fields (created_at, recorded_at) with the time of
+        the run, where COPY keeps the generated times."""
+        if not self.rows:
+            return
+        quote = connection.ops.quote_name
+        fields = self.fields
+        statement = (
+            f"INSERT INTO {quote(self.model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        params = [
+            [f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)]
+            for row in self.rows
+        ]
+        self.rows.clear()
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, params)
 
 
 @functools.lru_cache(maxsize=65_536)
 def _name_keys(text: str) -> str:
     """Names come from short lists: their keys are computed once each."""
     return " ".join(name_keys(text))
-
-
-def _document_number(rng: random.Random, doc_type: DocumentType) -> str:
-    """A number in the type's format; national documents are all digits (fast path)."""
-    length = NATIONAL_DIGITS.get(doc_type.code)
-    if length:
-        return "".join(rng.choices(DIGITS, k=length))
-    return document_number(rng, doc_type)
 
 
 def _years_before(day: date, years: int) -> date:
@@ -318,8 +343,24 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _seeded_uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+# The bits uuid.UUID(int=..., version=4) sets: the same values, without building UUID objects.
+_UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID4_SET = (4 << 76) | (0x8000 << 48)
+
+
+def _seeded_uuid(rng: random.Random) -> str:
+    """A version 4 uuid drawn from the generator, as text."""
+    h = f"{(rng.getrandbits(128) & _UUID4_KEEP) | _UUID4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _weighted(options: Sequence[Any], weights: Sequence[float]) -> Callable[[float], Any]:
+    """A picker of one option by weight from a uniform draw in [0, 1): rng.choices, cheaper."""
+    cumulative = list(itertools.accumulate(weights))
+    total = cumulative[-1]
+    bounds = [c / total for c in cumulative[:-1]]
+    options = list(options)
+    return lambda draw: options[bisect.bisect_right(bounds, draw)]
 
 
 def _next_id(model: type[models.Model]) -> int:
@@ -328,9 +369,18 @@ def _next_id(model: type[models.Model]) -> int:
 
 # --- generation -------------------------------------------------------------------------------
 
+TRAINING_HOURS = (16, 40, 80, 120, 160, 200)
+CASH_AMOUNTS = (Decimal(1500), Decimal(2500), Decimal(4000), Decimal(6000))
+
 
 class Generator:
-    """Generates one person at a time with everything that hangs off them, into row writers."""
+    """Generates one person at a time with everything that hangs off them, into row writers.
+
+    It reads the database only when built (reference data, next ids, case counters), so that it
+    can run in a child process while the parent writes what it made (see `_batches_in_child`).
+    Draws are plain `rng.random()` where the standard helpers (choices, randint) cost more than
+    the rest of the row; the same seed still gives the same rows.
+    """
 
     def __init__(
         self, *, rng: random.Random, reference: Reference, user_id: int, start: date, end: date
@@ -342,17 +392,25 @@ class Generator:
         self.end = end
         self.days = (end - start).days + 1
         self.now = timezone.now()
-        self.countries = list(ARRIVALS_PER_YEAR)
-        self.country_weights = list(ARRIVALS_PER_YEAR.values())
+        self.country_pick = _weighted(list(ARRIVALS_PER_YEAR), list(ARRIVALS_PER_YEAR.values()))
+        self.returns_pick = _weighted(list(REPEAT_RETURNS), list(REPEAT_RETURNS.values()))
+        self.intention_pick = _weighted(("yes", "no", "undecided", "not_asked"), (18, 47, 25, 10))
+        self.department_picks = {
+            iso2: _weighted(ids, weights) for iso2, (ids, weights) in reference.departments.items()
+        }
+        self.country_ids = {iso2: country.pk for iso2, country in reference.countries.items()}
+        self.aid = [(reference.services[code], share, top) for code, share, top in AID_AT_ARRIVAL]
+        self.reintegration = [(reference.services[code], share) for code, share in REINTEGRATION]
+        self.consent_kinds = [(str(kind), share) for kind, share in CONSENT_SHARES.items()]
         self.zones: dict[str, zoneinfo.ZoneInfo] = {}
-        self.next_arrival_id = _next_id(Arrival)
-        self.next_case_id = _next_id(Case)
-        self.next_delivery_id = _next_id(ServiceDelivery)
+        self.center_options: dict[tuple[str, str], list[ReceptionCenter]] = {}
+        self.first_arrival_id = self.next_arrival_id = _next_id(Arrival)
+        self.first_case_id = self.next_case_id = _next_id(Case)
+        self.first_delivery_id = self.next_delivery_id = _next_id(ServiceDelivery)
         # (centre id, year) -> last case number given, continuing any real numbering.
         self.counters: dict[tuple[int, int], int] = {
             (c.center_id, c.year): c.last for c in CaseCounter.objects.all()
         }
-        self.case_prefixes: dict[int, str] = {}
         self.persons = RowWriter(
             Person,
             (
@@ -415,11 +473,12 @@ class Generator:
 
     def person(self) -> None:
         rng = self.rng
-        iso2 = rng.choices(self.countries, self.country_weights)[0]
+        draw = rng.random
+        iso2 = self.country_pick(draw())
         person_id = _seeded_uuid(rng)
-        minor = rng.random() < MINOR_SHARE
-        unaccompanied = minor and rng.random() < UNACCOMPANIED_SHARE_OF_MINORS
-        roll = rng.random()
+        minor = draw() < MINOR_SHARE
+        unaccompanied = minor and draw() < UNACCOMPANIED_SHARE_OF_MINORS
+        roll = draw()
         sex = (
             "male"
             if roll < (0.62 if minor else 0.80)
@@ -430,88 +489,87 @@ class Generator:
             else "not_stated"
         )
         given = " ".join(
-            rng.sample(FEMALE_NAMES if sex == "female" else MALE_NAMES, rng.choice((1, 2, 2)))
+            rng.sample(FEMALE_NAMES if sex == "female" else MALE_NAMES, 1 if draw() < 1 / 3 else 2)
         )
         first, second = rng.sample(SURNAMES, 2)
-        if rng.random() < 0.04:
+        if draw() < 0.04:
             second = ""
 
         # Arrival days first: the age is drawn for the first of them.
-        returns = 1
-        if rng.random() < REPEAT_SHARE:
-            returns = rng.choices((2, 3, 4), (60, 25, 15))[0]
-        days = sorted(rng.sample(range(self.days), min(returns, self.days)))
+        if draw() < REPEAT_SHARE:
+            days = sorted(rng.sample(range(self.days), min(self.returns_pick(draw()), self.days)))
+        else:
+            days = [int(draw() * self.days)]
         first_day = self.start + timedelta(days=days[0])
         if unaccompanied:
-            age = rng.randint(12, 17)
+            age = 12 + int(draw() * 6)
         elif minor:
-            age = rng.randint(0, 17)
+            age = int(draw() * 18)
         else:
             age = min(18 + int(rng.gammavariate(2.0, 6.0)), 75)
         # Exactly `age` at the first arrival, an estimated date (1 July) included.
-        estimated = rng.random() < 0.10
+        estimated = draw() < 0.10
         if estimated:
             birth = date(
                 first_day.year - age - (1 if first_day < date(first_day.year, 7, 1) else 0), 7, 1
             )
         else:
             latest = _years_before(first_day, age)
-            birth = latest - timedelta(
-                days=rng.randint(0, (latest - _years_before(latest, 1)).days - 1)
-            )
+            birth = latest - timedelta(days=int(draw() * (latest - _years_before(latest, 1)).days))
 
         documents = self.ref.documents
-        if not minor and rng.random() < 0.85:
+        if not minor and draw() < 0.85:
             doc_type = documents[NATIONAL_DOCUMENT[iso2]]
-        elif rng.random() < 0.4:
-            doc_type = documents["passport"]
+            length = NATIONAL_DIGITS.get(doc_type.code)
         else:
-            doc_type = documents["none"]
-        number = _document_number(rng, doc_type)
+            doc_type = documents["passport" if draw() < 0.4 else "none"]
+            length = None
+        if length:  # all digits: the number is its own key
+            number = key = f"{rng.randrange(10**length):0{length}d}"
+        else:
+            number = document_number(rng, doc_type)
+            key = document_normalise(number)
         department_id = municipality_id = None
-        if rng.random() < 0.96:
-            ids, weights = self.ref.departments[iso2]
-            department_id = rng.choices(ids, weights)[0]
+        if draw() < 0.96:
+            department_id = self.department_picks[iso2](draw())
             options = self.ref.municipalities.get(department_id)
-            if options and rng.random() < 0.9:
-                municipality_id = rng.choice(options)
+            if options and draw() < 0.9:
+                municipality_id = options[int(draw() * len(options))]
 
         family_group = _seeded_uuid(rng) if minor and not unaccompanied else None
-        arrivals = []  # (arrival id, centre, local date, aware datetime)
-        for index, offset in enumerate(days):
-            arrivals.append(
-                self._arrival(
-                    person_id=person_id,
-                    iso2=iso2,
-                    day=self.start + timedelta(days=offset),
-                    minor=minor,
-                    unaccompanied=unaccompanied,
-                    family_group=family_group,
-                    repeat=index > 0,
-                )
+        arrivals = [  # (arrival id, centre, aware datetime, its text)
+            self._arrival(
+                person_id,
+                iso2,
+                self.start + timedelta(days=offset),
+                minor,
+                unaccompanied,
+                family_group,
+                index > 0,
             )
+            for index, offset in enumerate(days)
+        ]
         first_at = arrivals[0][3]
         self.persons.add(
             (
-                person_id, given, first, second, sex, birth, estimated,
-                self.ref.countries[iso2].pk, doc_type.pk, number, department_id,
-                municipality_id, document_normalise(number), _name_keys(given),
+                person_id, given, first, second, sex, birth, estimated, self.country_ids[iso2],
+                doc_type.pk, number, department_id, municipality_id, key, _name_keys(given),
                 _name_keys(f"{first} {second}"), 1, first_at, first_at, self.user_id,
                 "", "", "", "",
             )
         )  # fmt: skip
-        seen: dict[int, datetime] = {}
-        for _arrival_id, center, _day, at in arrivals:
-            seen.setdefault(center.pk, at)
-        for center_id, at in seen.items():
-            self.links.add((person_id, center_id, at))
-        for kind, share in CONSENT_SHARES.items():
-            granted = share >= 1.0 or rng.random() < share
-            self.consents.add((person_id, str(kind), granted, first_at, self.user_id))
-            self.summary.consents += 1
+        seen: dict[int, str] = {}
+        for _arrival_id, center, _at, at_text in arrivals:
+            seen.setdefault(center.pk, at_text)
+        for center_id, at_text in seen.items():
+            self.links.add((person_id, center_id, at_text))
+        user_id = self.user_id
+        add_consent = self.consents.add
+        for kind, share in self.consent_kinds:
+            add_consent((person_id, kind, share >= 1.0 or draw() < share, first_at, user_id))
 
-        if rng.random() < CASE_SHARE:
-            arrival = arrivals[-1] if rng.random() < 0.5 else arrivals[0]
+        if draw() < CASE_SHARE:
+            arrival = arrivals[-1] if draw() < 0.5 else arrivals[0]
             self._case(person_id=person_id, iso2=iso2, minor=minor, arrival=arrival)
         self.summary.persons += 1
 
@@ -521,78 +579,82 @@ class Generator:
         return self.zones[name]
 
     def _center(self, iso2: str, kind: str) -> ReceptionCenter:
-        centers = self.ref.centers
-        options = centers.get((iso2, kind)) or [
-            c
-            for (country, _kind), group in sorted(centers.items())
-            if country == iso2
-            for c in group
-        ]
-        return options[0] if len(options) == 1 else self.rng.choice(options)
+        options = self.center_options.get((iso2, kind))
+        if options is None:
+            centers = self.ref.centers
+            options = self.center_options[(iso2, kind)] = centers.get((iso2, kind)) or [
+                c
+                for (country, _kind), group in sorted(centers.items())
+                if country == iso2
+                for c in group
+            ]
+        return options[0] if len(options) == 1 else options[int(self.rng.random() * len(options))]
 
     def _arrival(
         self,
-        *,
-        person_id: uuid.UUID,
+        person_id: str,
         iso2: str,
         day: date,
         minor: bool,
         unaccompanied: bool,
-        family_group: uuid.UUID | None,
+        family_group: str | None,
         repeat: bool,
-    ) -> tuple[int, ReceptionCenter, date, datetime]:
+    ) -> tuple[int, ReceptionCenter, datetime, str]:
         rng = self.rng
-        by_air = rng.random() < AIR_SHARE[iso2]
+        draw = rng.random
+        by_air = draw() < AIR_SHARE[iso2]
         kind = ReceptionCenter.Kind.AIR if by_air else ReceptionCenter.Kind.LAND
         if minor and not unaccompanied and (iso2, "children_families") in self.ref.centers:
             kind = ReceptionCenter.Kind.CHILDREN_FAMILIES
         center = self._center(iso2, kind)
         at = datetime(
-            day.year, day.month, day.day, rng.randint(6, 21), rng.randint(0, 59),
+            day.year, day.month, day.day, 6 + int(draw() * 16), int(draw() * 60),
             tzinfo=self._zone(center.time_zone),
         )  # fmt: skip
+        at_text = str(at)  # "2025-03-01 10:15:00-06:00"
         arrival_id = self.next_arrival_id
         self.next_arrival_id += 1
         travel_group = (
             "unaccompanied_minor" if unaccompanied else "family_unit" if minor else "alone"
         )
-        intention = rng.choices(("yes", "no", "undecided", "not_asked"), (18, 47, 25, 10))[0]
+        intention = self.intention_pick(draw())
         if repeat and intention == "no":
             intention = "undecided"
         self.arrivals.add(
             (
-                arrival_id, _seeded_uuid(rng), person_id, center.pk, at,
-                "air" if by_air else "land",
-                self.ref.countries["US" if by_air else "MX"].pk,
-                f"{'VUELO' if by_air else 'BUS'}-{rng.randint(100, 999)}",
-                travel_group, family_group, intention, "", "", self.user_id, at, "",
+                arrival_id, _seeded_uuid(rng), person_id, center.pk, at_text,
+                "air" if by_air else "land", self.country_ids["US" if by_air else "MX"],
+                f"{'VUELO' if by_air else 'BUS'}-{100 + int(draw() * 900)}",
+                travel_group, family_group, intention, "", "", self.user_id, at_text, "",
             )
         )  # fmt: skip
-        self.summary.arrivals += 1
-        for code, share, top in AID_AT_ARRIVAL:
-            if rng.random() < share:
+        day_text = day.isoformat()
+        for service, share, top in self.aid:
+            if draw() < share:
                 self._delivery(
-                    person_id=person_id,
-                    center_id=center.pk,
-                    case_id=None,
-                    service=self.ref.services[code],
-                    day=day,
-                    at=at,
-                    quantity=1 if top == 1 else rng.randint(1, top),
+                    person_id,
+                    center.pk,
+                    None,
+                    service,
+                    day_text,
+                    at,
+                    at_text,
+                    1 if top == 1 else 1 + int(draw() * top),
                 )
-        return arrival_id, center, day, at
+        return arrival_id, center, at, at_text
 
     def _case(
         self,
         *,
-        person_id: uuid.UUID,
+        person_id: str,
         iso2: str,
         minor: bool,
-        arrival: tuple[int, ReceptionCenter, date, datetime],
+        arrival: tuple[int, ReceptionCenter, datetime, str],
     ) -> None:
         rng = self.rng
-        arrival_id, center, day, at = arrival
-        opened_at = at + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 3))
+        draw = rng.random
+        arrival_id, center, at, _at_text = arrival
+        opened_at = at + timedelta(days=int(draw() * 21), hours=int(draw() * 4))
         if opened_at.date() > self.end:
             opened_at = at
         year = opened_at.year
@@ -602,127 +664,155 @@ class Generator:
         case_id = self.next_case_id
         self.next_case_id += 1
         age_days = (self.end - opened_at.date()).days
-        closed = age_days > 120 and rng.random() < 0.6 and self.ref.closure_reasons
+        reasons = self.ref.closure_reasons
+        closed = age_days > 120 and draw() < 0.6 and bool(reasons)
         closed_at = (
-            opened_at + timedelta(days=rng.randint(60, min(age_days, 400))) if closed else None
+            opened_at + timedelta(days=60 + int(draw() * (min(age_days, 400) - 59)))
+            if closed
+            else None
         )
         self.cases.add(
             (
                 case_id, number, person_id, center.pk, arrival_id, self.user_id,
-                "closed" if closed else "open", rng.random() < 0.02, "", "", "",
+                "closed" if closed else "open", draw() < 0.02, "", "", "",
                 opened_at, opened_at, self.user_id, closed_at,
                 self.user_id if closed else None,
-                rng.choice(self.ref.closure_reasons) if closed else None, "", 1,
+                reasons[int(draw() * len(reasons))] if closed else None, "", 1,
                 _seeded_uuid(rng),
             )
         )  # fmt: skip
-        self.summary.cases += 1
-        vulnerabilities = set()
-        if rng.random() < 0.5 and self.ref.vulnerabilities:
-            vulnerabilities = set(rng.sample(self.ref.vulnerabilities, rng.randint(1, 2)))
-        for vulnerability_id in sorted(vulnerabilities):
-            self.case_vulnerabilities.add((case_id, vulnerability_id))
+        if draw() < 0.5 and self.ref.vulnerabilities:
+            for vulnerability_id in sorted(
+                rng.sample(self.ref.vulnerabilities, 1 if draw() < 0.5 else 2)
+            ):
+                self.case_vulnerabilities.add((case_id, vulnerability_id))
 
         last_day = min(self.end, (closed_at or (opened_at + timedelta(days=240))).date())
         span = max((last_day - opened_at.date()).days, 0)
-        services = [code for code, share in REINTEGRATION if rng.random() < share]
+        services = [service for service, share in self.reintegration if draw() < share]
         if not services:
-            services = ["psychosocial_individual" if minor else "vocational_training"]
-        for code in services:
-            service = self.ref.services[code]
-            day = opened_at.date() + timedelta(days=rng.randint(0, span))
+            code = "psychosocial_individual" if minor else "vocational_training"
+            services = [self.ref.services[code]]
+        opened_on = opened_at.date()
+        for service in services:
+            day = opened_on + timedelta(days=int(draw() * (span + 1)))
+            given_at = datetime.combine(day, at.timetz())
             self._delivery(
-                person_id=person_id,
-                center_id=center.pk,
-                case_id=case_id,
-                service=service,
-                day=day,
-                at=datetime.combine(day, at.timetz()),
-                quantity=rng.randint(1, min(service.max_quantity, 8)),
-                iso2=iso2,
-                recent=(self.end - day).days < 60,
+                person_id,
+                center.pk,
+                case_id,
+                service,
+                day.isoformat(),
+                given_at,
+                str(given_at),
+                1 + int(draw() * min(service.max_quantity, 8)),
+                iso2,
+                (self.end - day).days < 60,
             )
 
     def _delivery(
         self,
-        *,
-        person_id: uuid.UUID,
+        person_id: str,
         center_id: int,
         case_id: int | None,
         service: ServiceType,
-        day: date,
+        day: str,
         at: datetime,
+        at_text: str,
         quantity: int,
         iso2: str = "GT",
         recent: bool = False,
     ) -> None:
         rng = self.rng
+        draw = rng.random
         status = "completed"
         hours = completed = certified = None
         sector, formal, start, still = "", None, None, None
         sessions = improvement = None
         amount, currency = None, ""
-        if service.outcome == ServiceType.Outcome.TRAINING:
+        outcome = service.outcome
+        if outcome == ServiceType.Outcome.NONE:
+            pass
+        elif outcome == ServiceType.Outcome.TRAINING:
             quantity = 1 if service.max_quantity == 1 else quantity
-            hours = rng.choice((16, 40, 80, 120, 160, 200))
-            if recent and rng.random() < 0.5:
+            hours = TRAINING_HOURS[int(draw() * len(TRAINING_HOURS))]
+            if recent and draw() < 0.5:
                 status = "in_progress"
             else:
-                completed = rng.random() < 0.72
-                certified = completed and rng.random() < 0.6
+                completed = draw() < 0.72
+                certified = completed and draw() < 0.6
                 status = "completed" if completed else "not_completed"
-        elif service.outcome == ServiceType.Outcome.JOB_PLACEMENT:
+        elif outcome == ServiceType.Outcome.JOB_PLACEMENT:
             quantity = 1
-            sector = rng.choice(SECTORS)
-            formal = rng.random() < 0.35
+            sector = SECTORS[int(draw() * len(SECTORS))]
+            formal = draw() < 0.35
             start = day
-            still = None if recent else rng.random() < 0.6
-        elif service.outcome == ServiceType.Outcome.PSYCHOSOCIAL:
+            still = None if recent else draw() < 0.6
+        elif outcome == ServiceType.Outcome.PSYCHOSOCIAL:
             sessions = quantity
-            improvement = None if recent else rng.random() < 0.62
-        elif service.outcome == ServiceType.Outcome.CASH:
+            improvement = None if recent else draw() < 0.62
+        elif outcome == ServiceType.Outcome.CASH:
             quantity = 1
-            amount = Decimal(rng.choice((1500, 2500, 4000, 6000)))
+            amount = CASH_AMOUNTS[int(draw() * len(CASH_AMOUNTS))]
             currency = CURRENCY.get(iso2, "USD")
         delivery_id = self.next_delivery_id
         self.next_delivery_id += 1
-        voided = service.category == ServiceType.Category.POST_ARRIVAL_AID and (
-            rng.random() < VOID_SHARE
-        )
-        voided_at = at + timedelta(hours=rng.randint(1, 48)) if voided else None
+        user_id = self.user_id
+        voided = service.category == ServiceType.Category.POST_ARRIVAL_AID and (draw() < VOID_SHARE)
+        if not voided:
+            self.deliveries.add(
+                (
+                    delivery_id, _seeded_uuid(rng), person_id, center_id, case_id, service.pk,
+                    day, quantity, status, hours, completed, certified, sector, formal, start,
+                    still, sessions, improvement, amount, currency, user_id, at_text, None,
+                    None, "", None, "", "",
+                )
+            )  # fmt: skip
+            return
+        voided_at = at + timedelta(hours=1 + int(draw() * 48))
         self.deliveries.add(
             (
                 delivery_id, _seeded_uuid(rng), person_id, center_id, case_id, service.pk, day,
                 quantity, status, hours, completed, certified, sector, formal, start, still,
-                sessions, improvement, amount, currency, self.user_id, at, voided_at,
-                self.user_id if voided else None,
-                rng.choice(VOID_REASONS) if voided else "", None, "", "",
+                sessions, improvement, amount, currency, user_id, at_text, voided_at, user_id,
+                VOID_REASONS[int(draw() * len(VOID_REASONS))], None, "", "",
             )
         )  # fmt: skip
-        self.summary.deliveries += 1
-        if voided and rng.random() < 0.5:
+        if draw() < 0.5:
             # The correction: a new row that replaces the voided one.
             self.next_delivery_id += 1
             self.deliveries.add(
                 (
                     delivery_id + 1, _seeded_uuid(rng), person_id, center_id, case_id,
                     service.pk, day, 1, "completed", None, None, None, "", None, None, None,
-                    None, None, None, "", self.user_id, voided_at, None, None, "",
+                    None, None, None, "", user_id, voided_at, None, None, "",
                     delivery_id, "", "",
                 )
             )  # fmt: skip
-            self.summary.deliveries += 1
 
     # -- batches ------------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    # Rows that can be generated again need not wait for the disk.
-                    cursor.execute("SET LOCAL synchronous_commit TO off")
-            for writer in self.writers:
-                writer.flush()
+    def batches(
+        self, persons: int, batch_size: int, *, as_text: bool = True
+    ) -> Iterator[tuple[int, list[bytes]]]:
+        """Generate in batches; after each, the persons done and each writer's COPY text
+        (empty without `as_text`: the rows stay in the writers for insert())."""
+        done = 0
+        person = self.person
+        while done < persons:
+            size = min(batch_size, persons - done)
+            for _ in range(size):
+                person()
+            done += size
+            yield done, [w.copy_text_take() if as_text else b"" for w in self.writers]
+
+    def summary_complete(self) -> Summary:
+        summary = self.summary
+        summary.arrivals = self.next_arrival_id - self.first_arrival_id
+        summary.cases = self.next_case_id - self.first_case_id
+        summary.deliveries = self.next_delivery_id - self.first_delivery_id
+        summary.consents = summary.persons * len(self.consent_kinds)
+        return summary
 
     def counters_save(self) -> None:
         for (center_id, year), last in sorted(self.counters.items()):
@@ -730,6 +820,130 @@ class Generator:
             if counter.last < last:
                 counter.last = last
                 counter.save(update_fields=["last"])
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _batches_in_child(
+    generator: Generator, persons: int, batch_size: int
+) -> Iterator[tuple[int, list[bytes]]]:
+    """The generator's batches, made in a forked child process while this one writes them.
+
+    Generation is pure Python and COPY mostly PostgreSQL's work, so on two cores the two overlap.
+    The child reads no database (the generator read what it needs when built) and never touches
+    the parent's connection; it sends its batches through a pipe, then its summary and counters.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_generate, args=(generator, persons, batch_size, sender), daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        while True:
+            message = receiver.recv()
+            if message[0] == "batch":
+                yield message[1], message[2]
+            elif message[0] == "done":
+                # What the child's generator counted, into this one.
+                generator.summary.persons, generator.counters = message[1], message[2]
+                generator.next_arrival_id, generator.next_case_id = message[3], message[4]
+                generator.next_delivery_id = message[5]
+                return
+            else:
+                raise RuntimeError(f"synthetic data generation failed in the child:\n{message[1]}")
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _child_generate(generator: Generator, persons: int, batch_size: int, sender: Any) -> None:
+    try:
+        for done, texts in generator.batches(persons, batch_size):
+            sender.send(("batch", done, texts))
+        sender.send(
+            (
+                "done", generator.summary.persons, generator.counters, generator.next_arrival_id,
+                generator.next_case_id, generator.next_delivery_id,
+            )
+        )  # fmt: skip
+    except BaseException:
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+# The tables loaded; their foreign keys and non-unique indexes are dropped for a fast load.
+LOADED_MODELS = (
+    Person,
+    PersonCenter,
+    Consent,
+    Arrival,
+    Case,
+    Case.vulnerabilities.through,
+    ServiceDelivery,
+)
+# From this many persons on PostgreSQL, the load drops and rebuilds secondary indexes.
+FAST_LOAD_FROM = 50_000
+
+
+def _secondary_drop(cursor: Any) -> list[str]:
+    """Drop the loaded tables' foreign keys, unique constraints and indexes, all but the primary
+    keys; return the statements that recreate them exactly as they were (as PostgreSQL itself
+    describes them), indexes first.
+
+    Checking foreign keys row by row and inserting into a dozen indexes (some on random uuids)
+    costs far more than building each index once from sorted rows and checking each key with
+    one join afterwards. Nothing goes unchecked: rebuilding a unique index or a foreign key
+    over rows that break it fails, and with it the whole load. A unique constraint that a
+    foreign key relies on is kept.
+    """
+    tables = [model._meta.db_table for model in LOADED_MODELS]
+    cursor.execute(
+        """
+        SELECT 'ALTER TABLE ' || c.conrelid::regclass || ' ADD CONSTRAINT '
+               || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid),
+               'ALTER TABLE ' || c.conrelid::regclass || ' DROP CONSTRAINT '
+               || quote_ident(c.conname),
+               c.contype
+        FROM pg_constraint c
+        WHERE c.conrelid = ANY(%s::regclass[])
+          AND (c.contype = 'f' OR c.contype = 'u' AND NOT EXISTS (
+                SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid))
+        ORDER BY c.contype DESC, c.conrelid::regclass::text, c.conname
+        """,
+        [tables],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT pg_get_indexdef(i.indexrelid), 'DROP INDEX ' || i.indexrelid::regclass
+        FROM pg_index i
+        WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid
+                          AND c.conrelid = i.indrelid)
+        ORDER BY i.indrelid::regclass::text, i.indexrelid::regclass::text
+        """,
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    # Foreign keys first (contype 'f' sorts after 'u', hence DESC): nothing then depends on
+    # the unique constraints dropped after them.
+    for _create, drop, *_kind in constraints + indexes:
+        cursor.execute(drop)
+    unique = [create for create, _drop, kind in constraints if kind == "u"]
+    foreign = [create for create, _drop, kind in constraints if kind == "f"]
+    return [create for create, _drop in indexes] + unique + foreign
+
+
+def _phase(summary: Summary, name: str, started: float) -> float:
+    now = time.perf_counter()
+    summary.phases[name] = summary.phases.get(name, 0.0) + now - started
+    return now
 
 
 def synthetic_delete(user: Any) -> dict[str, int]:
@@ -772,9 +986,22 @@ def synthetic_generate(
     batch_size: int = 10_000,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    note: Callable[[str], None] | None = None,
+    fast_load: bool | None = None,
+    in_child: bool | None = None,
 ) -> Summary:
-    """Generate `persons` synthetic persons with their arrivals, consents, cases and deliveries."""
+    """Generate `persons` synthetic persons with their arrivals, consents, cases and deliveries.
+
+    On PostgreSQL everything is written in one transaction (a failure leaves nothing behind, the
+    dropped indexes included), by COPY. `fast_load` (by default from FAST_LOAD_FROM persons)
+    drops the loaded tables' foreign keys and non-unique indexes and rebuilds them at the end;
+    `in_child` (by default when there is more than one batch) generates in a child process
+    while this one writes. Neither changes the rows: the same seed gives the same data.
+    """
     started = time.perf_counter()
+    postgres = connection.vendor == "postgresql"
+    fast = postgres and (persons >= FAST_LOAD_FROM if fast_load is None else fast_load)
+    in_child = postgres and (persons > batch_size if in_child is None else in_child)
     user = synthetic_user()
     if fresh:
         synthetic_delete(user)
@@ -785,27 +1012,80 @@ def synthetic_generate(
     generator = Generator(
         rng=random.Random(seed), reference=reference, user_id=user.pk, start=start, end=end
     )
-    done = 0
-    while done < persons:
-        size = min(batch_size, persons - done)
-        for _ in range(size):
-            generator.person()
-        generator.flush()
-        done += size
-        if progress:
-            progress(done)
-    with transaction.atomic():
-        generator.counters_save()
-        if connection.vendor == "postgresql":
-            _sequences_reset((Arrival, Case, ServiceDelivery))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in (Person, PersonCenter, Consent, Arrival, Case, ServiceDelivery):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     summary = generator.summary
-    summary.method = "COPY" if connection.vendor == "postgresql" else "bulk_create"
+    mark = _phase(summary, "delete earlier synthetic data" if fresh else "prepare", started)
+    with transaction.atomic(), connection.cursor() as cursor:
+        secondary: list[str] = []
+        if postgres:
+            # Rows that can be generated again need not wait for the disk.
+            cursor.execute("SET LOCAL synchronous_commit TO off")
+            cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
+            if fast:
+                secondary = _secondary_drop(cursor)
+            mark = _phase(summary, "prepare", mark)
+        if progress:
+            progress(0)
+        batches = (
+            _batches_in_child(generator, persons, batch_size)
+            if in_child
+            else generator.batches(persons, batch_size, as_text=postgres)
+        )
+        for done, texts in batches:
+            mark = _phase(
+                summary, "generate (wait for the child)" if in_child else "generate", mark
+            )
+            for writer, data in zip(generator.writers, texts, strict=True):
+                if postgres:
+                    writer.copy(cursor.cursor, data)
+                else:
+                    writer.insert()
+            mark = _phase(summary, "write", mark)
+            if progress:
+                progress(done)
+        if secondary:
+            if note:
+                note(f"rebuilding {len(secondary)} indexes and foreign keys")
+            for statement in secondary:
+                cursor.execute(statement)
+            mark = _phase(summary, "rebuild indexes and foreign keys", mark)
+        generator.counters_save()
+        if postgres:
+            _sequences_reset((Arrival, Case, ServiceDelivery))
+    mark = _phase(summary, "counters and commit", mark)
+    if postgres:
+        if note:
+            note("analysing the tables")
+        _tables_analyse(vacuum=fast and not connection.in_atomic_block)
+        mark = _phase(summary, "vacuum and analyse" if fast else "analyse", mark)
+    # Summary tables derived from the base tables are rebuilt here, after every load.
+    # TODO(summary tables): call reporting.summary.summary_rebuild() here, timed as its own
+    # phase ("summary rebuild"), once that module exists.
+    summary = generator.summary_complete()
+    summary.method = "COPY" if postgres else "INSERT"
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _tables_analyse(*, vacuum: bool) -> None:
+    """Statistics for the planner; after a large load also VACUUM, which sets the visibility
+    map (index-only scans) and the hint bits now rather than in the first reports."""
+    command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
+    with connection.cursor() as cursor:
+        for model in LOADED_MODELS:
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def years_for(persons: int, today: date) -> int:
+    """The fiscal years whose window gets about as many arrivals a year as the real returns
+    (ARRIVALS_PER_YEAR), for `persons` persons."""
+    per_year = sum(ARRIVALS_PER_YEAR.values())
+    arrivals = persons * ARRIVALS_PER_PERSON
+
+    def gap(years: int) -> float:
+        start, end = fiscal_window(today, years)
+        return abs(arrivals / (((end - start).days + 1) / 365.25) - per_year)
+
+    return min(range(1, 51), key=gap)
 
 
 def _sequences_reset(model_list: Iterable[type[models.Model]]) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import random
+import uuid
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -12,8 +15,18 @@ from django.db.models import Count
 from casework.models import Case, CaseCounter, Consent, Person, PersonCenter
 from casework.names import document_normalise, name_keys
 from intake.models import Arrival
-from reporting.synthetic import SYNTHETIC_USERNAME, fiscal_window, synthetic_generate
-from services.models import ServiceDelivery
+from reporting.synthetic import (
+    ARRIVALS_PER_YEAR,
+    SYNTHETIC_USERNAME,
+    Generator,
+    _seeded_uuid,
+    fiscal_window,
+    reference_load,
+    synthetic_generate,
+    synthetic_user,
+    years_for,
+)
+from services.models import ServiceDelivery, ServiceType
 
 PERSONS = 300
 TODAY = date(2026, 3, 15)
@@ -139,3 +152,131 @@ def test_command_reports_what_it_made(db):
     call_command("generate_synthetic", "--persons", "40", "--seed", "3", stdout=out, stderr=err)
     assert "40 persons" in out.getvalue()
     assert Person.objects.count() == 40
+
+
+def _rows() -> dict[str, list[tuple]]:
+    """Every generated row, every field, in a stable order."""
+    return {
+        model.__name__: sorted(model.objects.values_list(), key=repr)
+        for model in (Person, PersonCenter, Consent, Arrival, Case, ServiceDelivery)
+    } | {"counters": sorted(CaseCounter.objects.values_list("center_id", "year", "last"))}
+
+
+def _without_ids(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    # Consents and centre links have database ids of their own, which go on after a delete.
+    rows = dict(rows)
+    for name in ("PersonCenter", "Consent"):
+        rows[name] = sorted((row[1:] for row in rows[name]), key=repr)
+    return rows
+
+
+@pytest.mark.django_db
+def test_same_seed_gives_the_same_rows_field_for_field():
+    synthetic_generate(persons=250, seed=21, today=TODAY, batch_size=100)
+    first = _without_ids(_rows())
+    CaseCounter.objects.all().delete()  # case numbers start again, as in an empty database
+    synthetic_generate(persons=250, seed=21, today=TODAY, batch_size=33, fresh=True)
+    assert _without_ids(_rows()) == first
+    CaseCounter.objects.all().delete()
+    synthetic_generate(persons=250, seed=22, today=TODAY, fresh=True)
+    assert _without_ids(_rows())["Person"] != first["Person"]
+
+
+SHARES_PERSONS = 3000
+
+
+@pytest.mark.django_db
+def test_shares_are_those_the_issue_asks_for():
+    """GT ~80,000, HN ~90,000, SV ~17,000 a year; mostly air from the US, the rest land from
+    Mexico; ~6% minors; ~20% repeat returns; most arrivals get food and a hygiene kit, about
+    half transport; 15-20% of persons reintegration services; 1.3 arrivals and ~4 deliveries a
+    person (1,300,000 and 4,000,000 for a million)."""
+    summary = synthetic_generate(persons=SHARES_PERSONS, seed=5, today=TODAY, batch_size=1000)
+    persons = SHARES_PERSONS
+    arrivals = Arrival.objects.count()
+    assert summary.arrivals == arrivals
+    assert summary.deliveries == ServiceDelivery.objects.count()
+
+    by_country = Counter(Person.objects.values_list("nationality__iso2", flat=True))
+    total = sum(ARRIVALS_PER_YEAR.values())
+    for iso2, per_year in ARRIVALS_PER_YEAR.items():
+        assert abs(by_country[iso2] / persons - per_year / total) < 0.03, iso2
+
+    air = Arrival.objects.filter(mode="air", returned_from__iso2="US").count()
+    land = Arrival.objects.filter(mode="land", returned_from__iso2="MX").count()
+    assert air + land == arrivals
+    assert 0.60 <= air / arrivals <= 0.73
+
+    first_arrival: dict[uuid.UUID, date] = {}
+    for person_id, at in Arrival.objects.order_by("arrived_at").values_list(
+        "person_id", "arrived_at"
+    ):
+        first_arrival.setdefault(person_id, at.date())
+    minors = sum(
+        1
+        for person in Person.objects.only("id", "birth_date")
+        if person.age_on(first_arrival[person.id]) < 18
+    )
+    assert 0.045 <= minors / persons <= 0.075
+    returns = Counter(Arrival.objects.values_list("person_id", flat=True))
+    assert 0.17 <= sum(1 for n in returns.values() if n > 1) / persons <= 0.23
+    assert 1.26 <= arrivals / persons <= 1.36
+
+    given = ServiceDelivery.objects.filter(voided_at__isnull=True)
+
+    def arrivals_with(code: str) -> float:
+        pairs = set(given.filter(service_type__code=code).values_list("person_id", "delivered_on"))
+        return len(pairs) / arrivals
+
+    assert arrivals_with("food") > 0.9
+    assert arrivals_with("hygiene_kit") > 0.85
+    assert 0.45 <= arrivals_with("transport") <= 0.55
+    reintegrated = (
+        given.filter(service_type__category=ServiceType.Category.REINTEGRATION)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+    assert 0.14 <= reintegrated / persons <= 0.21
+    assert 3.8 <= ServiceDelivery.objects.count() / persons <= 4.3
+
+
+@pytest.mark.django_db
+def test_copy_text_has_one_column_a_field_and_null_only_where_allowed():
+    """The COPY text is written with str(); COPY reads "None" as NULL. No text may hold a tab,
+    a newline or a backslash, and "None" may only stand in a column that takes NULL."""
+    start, end = fiscal_window(TODAY, 2)
+    generator = Generator(
+        rng=random.Random(3),
+        reference=reference_load(),
+        user_id=synthetic_user().pk,
+        start=start,
+        end=end,
+    )
+    _done, texts = next(generator.batches(400, 400))
+    for writer, data in zip(generator.writers, texts, strict=True):
+        lines = data.decode().splitlines()
+        assert lines, writer.model.__name__
+        assert all("\\" not in line for line in lines)
+        for line in lines:
+            values = line.split("\t")
+            assert len(values) == len(writer.fields)
+            for value, model_field in zip(values, writer.fields, strict=True):
+                assert value != "None" or model_field.null, (writer.model.__name__, model_field)
+
+
+def test_uuids_are_version_4_and_drawn_from_the_seed():
+    first = [_seeded_uuid(random.Random(9)) for _ in range(3)]
+    assert first == [_seeded_uuid(random.Random(9)) for _ in range(3)]
+    rng = random.Random(9)
+    assert _seeded_uuid(rng) == str(uuid.UUID(int=random.Random(9).getrandbits(128), version=4))
+    assert all(uuid.UUID(text).version == 4 for text in first)
+
+
+def test_years_for_a_million_persons_give_about_the_real_yearly_arrivals():
+    today = date(2026, 11, 28)
+    years = years_for(1_000_000, today)
+    start, end = fiscal_window(today, years)
+    per_year = 1_000_000 * 1.31 / (((end - start).days + 1) / 365.25)
+    assert abs(per_year / sum(ARRIVALS_PER_YEAR.values()) - 1) < 0.1
+    assert years_for(300, today) == 1
