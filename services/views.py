@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.audit import person_viewed
 from casework.models import Case, Person
-from casework.permissions import can_work_at, cases_for, centers_for
+from casework.permissions import can_work_at, cases_for, centers_for, user_center_ids
 from casework.selectors import person_get
 
 from .actions import (
@@ -89,7 +89,7 @@ def person_uptake_view(request: HttpRequest, person_id: uuid.UUID) -> HttpRespon
         "person": person,
         "case": case,
         "list_url": list_url,
-        "may_record": bool(centers_for(request.user)),
+        "may_record": bool(user_center_ids(request.user, for_write=True)),
     }
     show = request.GET.get("show")
     if show in UPTAKE_GROUPS and not request.headers.get("HX-Request"):

@@ -19,7 +19,9 @@ from intake.tests.factories import ArrivalFactory
 # saving the session's last-seen time (savepoint, update, release: 3), and the
 # permission check for the access-log link (user and group permissions: 2), and the
 # person's cases for the timeline, and the arrivals again for the timeline (each part of
-# the page scopes its own rows), and services' uptake and timeline deliveries (2).
+# the page scopes its own rows), and services' uptake and timeline deliveries (2; the timeline
+# reads the service types and centres of the deliveries once there are any: 2 more, pinned in
+# services/tests/test_uptake.py).
 PERSON_PAGE_QUERIES = 18
 
 
