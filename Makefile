@@ -101,8 +101,10 @@ bench-caselist: install
 bench-services: install
 	$(call bench_on_postgres,retorno_bench_services,bench_services)
 
+# A million persons (~1.3 million arrivals, ~4 million deliveries) in a few minutes; BENCH_ARGS
+# come after and win, e.g. BENCH_ARGS="--persons 100000 --fresh".
 synthetic: install
-	$(call bench_on_postgres,retorno_synthetic,generate_synthetic)
+	$(call bench_on_postgres,retorno_synthetic,generate_synthetic --persons 1000000)
 
 # One line, no traceback, when PostgreSQL cannot be reached.
 define postgres_reachable

@@ -60,6 +60,7 @@ from intake.management.commands.bench_intake import (
 )
 from intake.management.commands.seed_demo import CENTERS as DEMO_CENTERS
 from intake.models import Arrival
+from reporting.summary import summary_rebuild
 from services.models import ServiceDelivery, ServiceType
 
 SYNTHETIC_USERNAME = "synthetic"
@@ -166,6 +167,7 @@ class Progress:
     def update(self, done: int) -> None:
         if done == 0:  # the work starts now
             self.started = time.perf_counter()
+        self.closed = False
         share = done / self.total
         bar = "#" * int(share * 30)
         elapsed = time.perf_counter() - self.started
@@ -1003,17 +1005,11 @@ def synthetic_generate(
     fast = postgres and (persons >= FAST_LOAD_FROM if fast_load is None else fast_load)
     in_child = postgres and (persons > batch_size if in_child is None else in_child)
     user = synthetic_user()
-    if fresh:
-        synthetic_delete(user)
-    elif Person.objects.filter(created_by=user).exists():
+    if not fresh and Person.objects.filter(created_by=user).exists():
         raise FileExistsError("synthetic data is already present: use --fresh to replace it")
     reference = reference_load()
-    start, end = fiscal_window(today or timezone.localdate(), years)
-    generator = Generator(
-        rng=random.Random(seed), reference=reference, user_id=user.pk, start=start, end=end
-    )
-    summary = generator.summary
-    mark = _phase(summary, "delete earlier synthetic data" if fresh else "prepare", started)
+    summary = Summary()
+    mark = _phase(summary, "prepare", started)
     with transaction.atomic(), connection.cursor() as cursor:
         secondary: list[str] = []
         if postgres:
@@ -1023,6 +1019,17 @@ def synthetic_generate(
             if fast:
                 secondary = _secondary_drop(cursor)
             mark = _phase(summary, "prepare", mark)
+        if fresh:
+            # After the drop: a large delete then checks no foreign key row by row either.
+            if note:
+                note("deleting earlier synthetic data")
+            synthetic_delete(user)
+            mark = _phase(summary, "delete earlier synthetic data", mark)
+        start, end = fiscal_window(today or timezone.localdate(), years)
+        generator = Generator(
+            rng=random.Random(seed), reference=reference, user_id=user.pk, start=start, end=end
+        )
+        generator.summary = summary
         if progress:
             progress(0)
         batches = (
@@ -1057,9 +1064,11 @@ def synthetic_generate(
             note("analysing the tables")
         _tables_analyse(vacuum=fast and not connection.in_atomic_block)
         mark = _phase(summary, "vacuum and analyse" if fast else "analyse", mark)
-    # Summary tables derived from the base tables are rebuilt here, after every load.
-    # TODO(summary tables): call reporting.summary.summary_rebuild() here, timed as its own
-    # phase ("summary rebuild"), once that module exists.
+    # The summary tables read the base tables; COPY and plain INSERTs send no signal.
+    if note:
+        note("rebuilding the summary tables")
+    summary_rebuild()
+    _phase(summary, "summary rebuild", mark)
     summary = generator.summary_complete()
     summary.method = "COPY" if postgres else "INSERT"
     summary.seconds = time.perf_counter() - started
