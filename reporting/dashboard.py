@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import TIME_ZONES, Case, FollowUp, ReceptionCenter
+from casework.models import TIME_ZONES, Case, Consent, FollowUp, ReceptionCenter
 from casework.permissions import MANAGE_CENTER_CASES, readable_centers_for, user_center_ids
 
-from .consent import counted_only
+from .consent import STATISTICS
 from .disaggregations import dimension_labels
 from .exports import VIEW_AGGREGATES
 from .indicators import ALL, Table, report_compute
@@ -234,18 +234,36 @@ def _local_window(field_name: str, period: Period) -> Q:
     return window
 
 
+def _statistics_answer() -> Subquery:
+    """The case person's answer in force for anonymised statistics (True, False, NULL if none).
+
+    The rule of reporting.consent (the latest answer counts), read per case row through the
+    consent_latest index: the cases of one period are a few, the consent rows are millions.
+    """
+    return Subquery(
+        Consent.objects.filter(person=OuterRef("person"), kind=STATISTICS)
+        .order_by("-recorded_at", "-pk")
+        .values("granted")[:1]
+    )
+
+
 def cases_opened_and_completed(*, period: Period, center_ids: frozenset[int]) -> dict[str, int]:
     """Unique persons with a case opened in the period, and with a case closed in it as
-    reintegrated; one query. Persons who refused to be counted are left out, as in indicators."""
-    cases = counted_only(Case.objects.filter(center_id__in=center_ids))
-    found = cases.aggregate(
-        case_opened=Count("person", distinct=True, filter=_local_window("opened_at", period)),
-        completed=Count(
-            "person",
-            distinct=True,
-            filter=_local_window("closed_at", period)
-            & Q(status=Case.Status.CLOSED, closure_reason__code=COMPLETED_REASON),
-        ),
+    reintegrated; one query over the period's cases. Persons who refused to be counted in
+    statistics are left out, as in every indicator."""
+    opened = _local_window("opened_at", period)
+    completed = _local_window("closed_at", period) & Q(
+        status=Case.Status.CLOSED, closure_reason__code=COMPLETED_REASON
+    )
+    found = (
+        Case.objects.filter(center_id__in=center_ids)
+        .filter(opened | completed)
+        .alias(statistics=_statistics_answer())
+        .filter(Q(statistics__isnull=True) | Q(statistics=True))  # NULL: no answer, counted
+        .aggregate(
+            case_opened=Count("person", distinct=True, filter=opened),
+            completed=Count("person", distinct=True, filter=completed),
+        )
     )
     return {key: value or 0 for key, value in found.items()}
 

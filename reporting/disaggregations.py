@@ -30,7 +30,7 @@ from django.db.models.functions import (
     ExtractYear,
     TruncDate,
 )
-from django.db.models.lookups import LessThan
+from django.db.models.lookups import IsNull, LessThan
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import (
@@ -124,18 +124,23 @@ def event_local_date(event: str):
     )
 
 
-def _age_band_expression(event: str):
+def age_expression(event: str):
+    """The person's age in whole years at the event date (NULL without a date of birth)."""
     day = event_local_date(event)
     born = F("person__birth_date")
-    # Whole years: the year difference, less one if the birthday is still to come that year.
+    # The year difference, less one if the birthday is still to come that year.
     day_md = ExtractMonth(day) * 100 + ExtractDay(day)
     born_md = ExtractMonth(born) * 100 + ExtractDay(born)
-    age = (
+    return (
         ExtractYear(day)
         - ExtractYear(born)
         - Case(When(LessThan(day_md, born_md), then=Value(1)), default=Value(0))
     )
-    whens = [When(person__birth_date__isnull=True, then=Value(UNKNOWN))]
+
+
+def age_band_case(age):
+    """The band of an age expression; "unknown" when the age is missing or negative."""
+    whens = [When(IsNull(age, True), then=Value(UNKNOWN))]
     whens.append(When(LessThan(age, Value(0)), then=Value(UNKNOWN)))
     for low, high in age_bands():
         label = Value(age_band_label(low, high))
@@ -144,6 +149,10 @@ def _age_band_expression(event: str):
         else:
             whens.append(When(LessThan(age, Value(high + 1)), then=label))
     return Case(*whens, default=Value(UNKNOWN), output_field=CharField())
+
+
+def _age_band_expression(event: str):
+    return age_band_case(age_expression(event))
 
 
 def dimension_expression(code: str, event: str):

@@ -102,7 +102,8 @@ class EventFact(models.Model):
     )
     local_date = models.DateField(_("date at the centre"))
     sex = models.CharField(_("sex"), max_length=12, null=True, blank=True)
-    age_band = models.CharField(_("age band"), max_length=12)
+    # The band is worked out when counting, so that a change of age bands needs no rebuild.
+    age = models.SmallIntegerField(_("age at the event date"), null=True, blank=True)
     country = models.CharField(_("nationality"), max_length=2, null=True, blank=True)
     department = models.CharField(_("department of origin"), max_length=12)
     center_code = models.CharField(_("reception centre"), max_length=20)

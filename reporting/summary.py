@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     CharField,
+    Count,
     Exists,
     F,
     IntegerField,
@@ -50,10 +51,14 @@ from .disaggregations import (
     ARRIVAL,
     DELIVERY,
     NONE,
+    age_band_case,
+    age_expression,
     dimension_expression,
+    dimension_values,
     event_local_date,
 )
 from .indicators import (
+    ALL,
     INDICATORS,
     Counted,
     Rule,
@@ -67,10 +72,9 @@ from .periods import WHOLE_KINDS, Period, period_parse
 
 logger = logging.getLogger(__name__)
 
-# The column of EventFact that holds each single-valued dimension.
+# The column of EventFact that holds each single-valued dimension (the age band is computed).
 FACT_COLUMNS = {
     "sex": "sex",
-    "age_band": "age_band",
     "country": "country",
     "department": "department",
     "center": "center_code",
@@ -92,7 +96,7 @@ def _common_columns(event: str) -> dict[str, object]:
         "source_id": F("pk"),
         "local_date": event_local_date(event),
         "sex": dimension_expression("sex", event),
-        "age_band": dimension_expression("age_band", event),
+        "age": age_expression(event),
         "country": dimension_expression("country", event),
         "department": dimension_expression("department", event),
         "center_code": dimension_expression("center", event),
@@ -103,7 +107,7 @@ def _arrival_rows(person_ids: Iterable[int] | None) -> tuple[QuerySet, dict[str,
     qs = Arrival.objects.all()
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
-    return counted_only(qs), {
+    return counted_only(qs, person_ids=person_ids), {
         "event": Value(EventFact.Event.ARRIVAL, output_field=CharField()),
         **_common_columns(ARRIVAL),
         "mode": dimension_expression("mode", ARRIVAL),
@@ -125,7 +129,7 @@ def _delivery_rows(person_ids: Iterable[int] | None) -> tuple[QuerySet, dict[str
     )
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
-    return counted_only(qs), {
+    return counted_only(qs, person_ids=person_ids), {
         "event": Value(EventFact.Event.DELIVERY, output_field=CharField()),
         **_common_columns(DELIVERY),
         "mode": _BLANK,
@@ -148,7 +152,7 @@ def _vulnerability_rows(person_ids: Iterable[int] | None) -> tuple[QuerySet, dic
     qs = through.objects.all()
     if person_ids is not None:
         qs = qs.filter(case__person_id__in=person_ids)
-    qs = counted_only(qs, person_field="case__person")
+    qs = counted_only(qs, person_field="case__person", person_ids=person_ids)
     return qs.distinct(), {
         "person_id": F("case__person_id"),
         "code": F("vulnerabilitycategory__code"),
@@ -207,6 +211,11 @@ def summary_rebuild() -> dict[str, int]:
     EventFact.objects.all().delete()
     PersonVulnerabilityFact.objects.all().delete()
     facts = _facts_insert(None)
+    if connection.vendor == "postgresql":
+        # The planner must know the new rows at once (a person's refresh uses the person index).
+        with connection.cursor() as cursor:
+            for model in (EventFact, PersonVulnerabilityFact):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     now = timezone.now()
     state = _state()
     state.rebuilt_at = state.refreshed_at = now
@@ -223,34 +232,144 @@ def _fact_dates(person_ids: list[int]) -> set[date]:
     )
 
 
-@transaction.atomic
-def summary_refresh_persons(*, person_ids: Iterable[int]) -> list[tuple[str, str, str, str]]:
-    """Bring the counted events of these persons up to date and drop the computed tables of
-    every period that contains one of their events (before or after the change).
+def _tables_touching(dates: set[date], exclude: Iterable[int] = ()) -> list[SummaryTable]:
+    if not dates:
+        return []
+    touched = Q(pk__in=[])
+    for day in sorted(dates):
+        touched |= Q(period_start__lte=day, period_end__gte=day)
+    return list(SummaryTable.objects.filter(touched).exclude(pk__in=list(exclude)))
 
-    Returns the keys of the dropped tables, for `summary_tables_compute` to compute again.
-    Does nothing until the summary has been built once.
+
+@transaction.atomic
+def summary_refresh_persons(*, person_ids: Iterable[int]) -> dict[str, int]:
+    """Bring the counted events of these persons up to date, and every kept table with them.
+
+    A unique-person count is a sum over persons of "has at least one event in the cell", and a
+    row count a sum of each person's rows: so each kept table whose period holds one of their
+    events (before or after the change) takes away what these persons counted in it before and
+    adds what they count now. The cost depends on the persons and the kept tables touched, not
+    on the size of the registry. Does nothing until the summary has been built once.
     """
     person_ids = sorted(set(person_ids))
     state = SummaryState.objects.select_for_update().filter(rebuilt_at__isnull=False).first()
     if not person_ids or state is None:
-        return []
-    dates = _fact_dates(person_ids)
+        return {"persons": 0, "tables": 0}
+    tables = _tables_touching(_fact_dates(person_ids))
+    counted_in = _counted_in(tables, person_ids)
+    before = {table.pk: _share(table, person_ids, counted_in) for table in tables}
     EventFact.objects.filter(person_id__in=person_ids).delete()
     PersonVulnerabilityFact.objects.filter(person_id__in=person_ids).delete()
     _facts_insert(person_ids)
-    dates |= _fact_dates(person_ids)
-    stale = SummaryTable.objects.none()
-    if dates:
-        touched = Q(pk__in=[])
-        for day in sorted(dates):
-            touched |= Q(period_start__lte=day, period_end__gte=day)
-        stale = SummaryTable.objects.filter(touched)
-    keys = list(stale.values_list("indicator", "period", "dims", "scope"))
-    stale.delete()
+    tables += _tables_touching(_fact_dates(person_ids), exclude=before)
+    counted_in = _counted_in(tables, person_ids)
     state.refreshed_at = timezone.now()
     state.save(update_fields=["refreshed_at"])
-    return keys
+    for table in tables:
+        after = _share(table, person_ids, counted_in)
+        table.counts = _counts_moved(table, table.counts, before.get(table.pk), after)
+        table.counts["data_as_of"] = state.refreshed_at.isoformat()
+        table.computed_at = state.refreshed_at
+    SummaryTable.objects.bulk_update(tables, ["counts", "computed_at"], batch_size=500)
+    return {"persons": len(person_ids), "tables": len(tables)}
+
+
+def _share_key(table: SummaryTable) -> str:
+    return f"{table.indicator}|{table.period}|{table.scope}"
+
+
+def _counted_in(tables: list[SummaryTable], person_ids: list[int]) -> set[str]:
+    """The (indicator, period, scope) of these tables in which the persons count at all: one
+    query, so that the tables they are not in cost nothing more."""
+    measures = {}
+    for table in tables:
+        rule = INDICATORS.get(table.indicator)
+        key = _share_key(table)
+        if rule is None or key in measures:
+            continue
+        condition = _fact_condition(
+            rule=rule, period=period_parse(table.period), center_ids=_scope_parse(table.scope)
+        )
+        measures[key] = Count("pk", filter=condition)
+    if not measures:
+        return set()
+    aliases = {f"m{i}": measure for i, measure in enumerate(measures.values())}
+    found = EventFact.objects.filter(person_id__in=person_ids).aggregate(**aliases)
+    return {key for key, alias in zip(measures, aliases, strict=True) if found[alias]}
+
+
+def _share(table: SummaryTable, person_ids: list[int], counted_in: set[str]) -> dict | None:
+    """What these persons count in a kept table, from their counted events now."""
+    rule = INDICATORS.get(table.indicator)
+    if rule is None or _share_key(table) not in counted_in:
+        return None
+    counted = facts_counted(
+        rule=rule, period=period_parse(table.period), center_ids=_scope_parse(table.scope)
+    )
+    counted = Counted(
+        rows=counted.rows.filter(person_id__in=person_ids),
+        expression=counted.expression,
+        filters=counted.filters,
+        rows_are_unique=counted.rows_are_unique,
+    )
+    share = table_count(
+        indicator=table.indicator,
+        rule=rule,
+        period=period_parse(table.period),
+        dims=_dims_parse(table.dims),
+        counted=counted,
+        data_as_of=timezone.now(),
+    )
+    return _table_dump(share)
+
+
+def _moved(old: list, minus: list, plus: list, width: int) -> dict:
+    """{key: n} of old − minus + plus, where each list holds [*key, n] entries."""
+    found: dict[tuple, int] = {}
+    for sign, entries in ((1, old), (-1, minus), (1, plus)):
+        for entry in entries:
+            key = tuple(entry[:width])
+            found[key] = found.get(key, 0) + sign * (entry[width] or 0)
+    return found
+
+
+def _counts_moved(table: SummaryTable, old: dict, minus: dict | None, plus: dict | None) -> dict:
+    """The counts of a kept table after these persons' share moved from `minus` to `plus`."""
+    minus, plus = minus or {}, plus or {}
+    dims = _dims_parse(table.dims)
+    row_totals = _moved(
+        old["row_totals"], minus.get("row_totals", []), plus.get("row_totals", []), 1
+    )
+    col_totals = _moved(
+        old["col_totals"], minus.get("col_totals", []), plus.get("col_totals", []), 1
+    )
+    # Open dimensions list only the values someone is counted in, as a fresh count would.
+    rows = (
+        [ALL] if not dims else dimension_values(dims[0], (k[0] for k, n in row_totals.items() if n))
+    )
+    cols = (
+        [ALL]
+        if len(dims) < 2
+        else dimension_values(dims[1], (k[0] for k, n in col_totals.items() if n))
+    )
+    moved = {"rows": rows, "cols": cols, "data_as_of": old["data_as_of"]}
+    moved["total"] = old["total"] - (minus.get("total") or 0) + (plus.get("total") or 0)
+    names = [("cells", "row_totals", "col_totals", "total")]
+    if "quantities" in old:
+        names.append(("quantities", "quantity_row_totals", "quantity_col_totals", "quantity_total"))
+        moved["quantity_total"] = (
+            old["quantity_total"]
+            - (minus.get("quantity_total") or 0)
+            + (plus.get("quantity_total") or 0)
+        )
+    for cells_name, rows_name, cols_name, _total in names:
+        cells = _moved(old[cells_name], minus.get(cells_name, []), plus.get(cells_name, []), 2)
+        by_row = _moved(old[rows_name], minus.get(rows_name, []), plus.get(rows_name, []), 1)
+        by_col = _moved(old[cols_name], minus.get(cols_name, []), plus.get(cols_name, []), 1)
+        moved[cells_name] = [[r, c, cells.get((r, c), 0)] for r in rows for c in cols]
+        moved[rows_name] = [[r, by_row.get((r,), 0)] for r in rows]
+        moved[cols_name] = [[c, by_col.get((c,), 0)] for c in cols]
+    return moved
 
 
 # --- Layer 2: computed tables ---------------------------------------------------------------------
@@ -268,19 +387,31 @@ def _fact_filters(code: str) -> list[tuple[str, Q]]:
     return filters
 
 
+def _fact_expression(code: str):
+    if code == "age_band":
+        return age_band_case(F("age"))
+    return F(FACT_COLUMNS[code])
+
+
+def _fact_condition(*, rule: Rule, period: Period, center_ids: frozenset[int] | None) -> Q:
+    event = EventFact.Event.ARRIVAL if rule.event == ARRIVAL else EventFact.Event.DELIVERY
+    condition = Q(event=event, local_date__gte=period.start, local_date__lte=period.end)
+    condition &= rule.fact_condition()
+    if center_ids is not None:
+        condition &= Q(center_id__in=center_ids)
+    return condition
+
+
 def facts_counted(
     *, rule: Rule, period: Period, center_ids: frozenset[int] | None = None
 ) -> Counted:
     """The counted events of the indicator in the period, from the summary."""
-    event = EventFact.Event.ARRIVAL if rule.event == ARRIVAL else EventFact.Event.DELIVERY
     rows = EventFact.objects.filter(
-        event=event, local_date__gte=period.start, local_date__lte=period.end
-    ).filter(rule.fact_condition())
-    if center_ids is not None:
-        rows = rows.filter(center_id__in=center_ids)
+        _fact_condition(rule=rule, period=period, center_ids=center_ids)
+    )
     return Counted(
         rows=rows,
-        expression=lambda code: F(FACT_COLUMNS[code]),
+        expression=_fact_expression,
         filters=_fact_filters,
         rows_are_unique=True,
     )
@@ -288,6 +419,10 @@ def facts_counted(
 
 def scope_key(center_ids: frozenset[int] | None) -> str:
     return "" if center_ids is None else ",".join(str(pk) for pk in sorted(center_ids))
+
+
+def _dims_parse(dims: str) -> tuple[str, ...]:
+    return tuple(code for code in dims.split(",") if code)
 
 
 def _scope_parse(scope: str) -> frozenset[int] | None:
@@ -396,7 +531,9 @@ def summary_report(
 def _table_keep(*, key: dict, period: Period, table: Table) -> None:
     """Keep the table unless the events changed while it was counted (it would be stale)."""
     with transaction.atomic():
-        if summary_data_as_of() != table.data_as_of:
+        # Locked as the refresh locks it: a table counted before a refresh is never kept after.
+        state = SummaryState.objects.select_for_update().order_by("pk").first()
+        if state is None or state.refreshed_at != table.data_as_of:
             return
         SummaryTable.objects.update_or_create(
             **key,
@@ -416,7 +553,7 @@ def summary_tables_compute(*, keys: Iterable[tuple[str, str, str, str]]) -> int:
         rule = INDICATORS.get(indicator)
         if rule is None:
             continue
-        dims_tuple = tuple(code for code in dims.split(",") if code)
+        dims_tuple = _dims_parse(dims)
         summary_report(
             indicator=indicator,
             rule=rule,

@@ -17,12 +17,9 @@ def exports_purge_expired() -> int:
 
 
 @shared_task(name="reporting.summary_refresh_persons", acks_late=True)
-def summary_refresh_persons(person_ids: list[int]) -> int:
-    """Bring these persons' counted events up to date, then compute the dropped tables again."""
-    keys = summary.summary_refresh_persons(person_ids=person_ids)
-    if keys:
-        summary_tables_compute.delay([list(key) for key in keys])
-    return len(keys)
+def summary_refresh_persons(person_ids: list[int]) -> dict[str, int]:
+    """Bring these persons' counted events, and the kept tables they count in, up to date."""
+    return summary.summary_refresh_persons(person_ids=person_ids)
 
 
 @shared_task(name="reporting.summary_tables_compute", acks_late=True)

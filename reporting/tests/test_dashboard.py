@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import zoneinfo
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from guardian.shortcuts import assign_perm
 
-from casework.models import Case, ClosureReason, FollowUp
+from casework.models import Case, ClosureReason, Consent, FollowUp
 from casework.roles import CASEWORKER, DONOR_REVIEWER, PROGRAMME_MANAGER, SUPERVISOR
 from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from intake.tests.factories import ArrivalFactory
@@ -118,7 +118,7 @@ def world(db):
     # them two kinds), 1 case opened in January, a reintegration service in February, the case
     # closed as reintegrated in March; 3 follow-ups: on time, late, never done.
     a = Recorder(center_a, staff_a)
-    first, second, third = a.arrival(), a.arrival(), a.arrival()
+    first, second, _third = a.arrival(), a.arrival(), a.arrival()
     a.arrival(person=first, day=date(2026, 1, 20))
     a.deliver(first, "food")
     a.deliver(first, "hygiene_kit")
@@ -138,7 +138,7 @@ def world(db):
         b.deliver(person, "transport")
     other_case = b.case(person, opened=date(2026, 1, 11))
     b.follow_up(other_case, due=date(2026, 2, 2))
-    return {"a": center_a, "h": center_h, "b": center_b, **users, "third": third}
+    return {"a": center_a, "h": center_h, "b": center_b, **users, "first": first}
 
 
 def load(client, user, query=None, headers=EN):
@@ -164,6 +164,32 @@ def test_the_funnel_counts_the_persons_recorded(client, world):
     body = response.content.decode()
     assert '<tr data-step="received">' in body
     assert "25.0" in body  # 1 case opened of 4 received
+
+
+def test_a_person_who_refused_to_be_counted_is_left_out_of_every_step(client, world):
+    statistics = Consent.Kind.ANONYMISED_STATISTICS
+    refusal = Consent.objects.create(
+        person=world["first"], kind=statistics, granted=False, recorded_by=world["caseworker"]
+    )
+
+    funnel = {s.code: s.count for s in load(client, world["manager"]).context["dashboard"].funnel}
+    assert funnel == {
+        "received": 3,
+        "received_aid": 1,
+        "case_opened": 0,
+        "received_reintegration": 0,
+        "completed": 0,
+    }
+
+    Consent.objects.create(
+        person=world["first"],
+        kind=statistics,
+        granted=True,
+        recorded_by=world["caseworker"],
+        recorded_at=refusal.recorded_at + timedelta(days=1),
+    )
+    funnel = {s.code: s.count for s in load(client, world["manager"]).context["dashboard"].funnel}
+    assert funnel["case_opened"] == 1 and funnel["completed"] == 1
 
 
 def test_monthly_uptake_by_month_and_centre(client, world):

@@ -666,6 +666,7 @@ class Command(BaseCommand):
             f"load average {load_average():.1f}; report period {period.label}; "
             f"suite took {seconds:.0f} s"
         )
+        self.stdout.write(f"settings: {_settings_line()}")
         header = (
             f"{'operation':<66} {'runs':>4} {'median ms':>10} {'p95 ms':>9} {'queries':>7} "
             f"{'rows P/A/D':>14} {'×floor':>7} {'×base':>6} {'target':>9}  verdict"
@@ -746,6 +747,26 @@ def synthetic_persons() -> int:
 
 def _row_counts() -> tuple[int, int, int]:
     return Person.objects.count(), Arrival.objects.count(), ServiceDelivery.objects.count()
+
+
+def _settings_line() -> str:
+    """The PostgreSQL settings that move these figures, as this connection sees them."""
+    names = (
+        "shared_buffers",
+        "work_mem",
+        "effective_cache_size",
+        "jit",
+        "max_parallel_workers_per_gather",
+        "random_page_cost",
+        "autovacuum",
+        "synchronous_commit",
+    )
+    with connection.cursor() as cursor:
+        shown = []
+        for name in names:
+            cursor.execute(f"SHOW {name}")  # noqa: S608 (names from the tuple above)
+            shown.append(f"{name}={cursor.fetchone()[0]}")
+    return ", ".join(shown)
 
 
 def _short(n: int) -> str:
