@@ -49,9 +49,13 @@ def _account() -> dict:
     return accounts[index % len(accounts)]
 
 
+# Seconds between two actions of one caseworker (LOADTEST_WAIT="1,3"): a flight's rush, with
+# every tablet busy; a calmer day is "5,15".
+WAIT = tuple(float(x) for x in os.environ.get("LOADTEST_WAIT", "1,3").split(","))
+
+
 class Caseworker(HttpUser):
-    # Time between two actions of one caseworker at a tablet.
-    wait_time = between(1, 3)
+    wait_time = between(WAIT[0], WAIT[-1])
 
     def on_start(self) -> None:
         self.account = _account()

@@ -4,9 +4,11 @@ Started by `make loadtest` after `manage.py bench --loadtest-prepare` has made t
 accounts and loadtest/.run/targets.json. Environment:
 
 - DATABASE_URL: the benchmark database (retorno_bench_suite)
-- LOADTEST_TIME (seconds, default 60), LOADTEST_USERS (default 50), LOADTEST_WORKERS (gunicorn
-  workers, default 2 × cores + 1), LOADTEST_BROKER (default redis://127.0.0.1:6379/15; "eager"
-  runs Celery tasks inside the web request instead of in a worker)
+- LOADTEST_TIME (seconds, default 60), LOADTEST_USERS (default 50), LOADTEST_WAIT (seconds
+  between two actions of a user, default "1,3"), LOADTEST_WORKERS (gunicorn
+  workers, default 2 × cores + 1), LOADTEST_BROKER (default redis://127.0.0.1:6379/12, a Redis
+  database of its own: tests/test_celery_worker.py suggests 15; "eager" runs Celery tasks inside
+  the web request instead of in a worker)
 
 Prints throughput, p50/p95/p99 and errors; exits non-zero on any failed request, any duplicate
 row (checked by `manage.py bench --loadtest-check`) or a server that would not start. The
@@ -45,6 +47,15 @@ def redis_reachable(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+def backlog(url: str) -> str:
+    try:
+        import redis
+
+        return str(redis.Redis.from_url(url, socket_timeout=5).llen("celery"))
+    except Exception as exc:  # a figure for the report, not a reason to fail
+        return f"unknown ({type(exc).__name__})"
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -95,7 +106,11 @@ def report(rows: list[dict[str, str]], total: dict[str, str], seconds: int, user
         f"{'p99 ms':>8}{'max ms':>8}"
     )
     print()
-    print(f"load test: {users} caseworkers for {seconds} s (locust, gunicorn, PostgreSQL)")
+    wait = os.environ.get("LOADTEST_WAIT", "1,3").replace(",", "–")
+    print(
+        f"load test: {users} caseworkers, {wait} s between actions, for {seconds} s "
+        "(locust, gunicorn, PostgreSQL)"
+    )
     print(header)
     print("-" * len(header))
     for row in [*rows, total]:
@@ -111,7 +126,7 @@ def main() -> int:
     seconds = int(os.environ.get("LOADTEST_TIME", "60"))
     users = int(os.environ.get("LOADTEST_USERS", "50"))
     workers = int(os.environ.get("LOADTEST_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
-    broker = os.environ.get("LOADTEST_BROKER", "redis://127.0.0.1:6379/15")
+    broker = os.environ.get("LOADTEST_BROKER", "redis://127.0.0.1:6379/12")
     if "DATABASE_URL" not in os.environ:
         print("loadtest: set DATABASE_URL to the benchmark database (make loadtest does)")
         return 2
@@ -208,6 +223,9 @@ def main() -> int:
         )
         rows, total = summary(Path(f"{prefix}_stats.csv"))
         failures = report(rows, total, seconds, users)
+        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        if broker != "eager":
+            print(f"Celery tasks still queued at the end (worker backlog): {backlog(broker)}")
         failed_csv = Path(f"{prefix}_failures.csv")
         if failures and failed_csv.exists():
             print("\nfailures (first 10):")
