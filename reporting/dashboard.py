@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -234,17 +235,19 @@ def _local_window(field_name: str, period: Period) -> Q:
     return window
 
 
-def _statistics_answer() -> Subquery:
-    """The case person's answer in force for anonymised statistics (True, False, NULL if none).
+def _statistics_answer() -> Coalesce:
+    """Whether the case person may be counted: their answer in force for anonymised statistics,
+    True when they gave none.
 
     The rule of reporting.consent (the latest answer counts), read per case row through the
     consent_latest index: the cases of one period are a few, the consent rows are millions.
     """
-    return Subquery(
+    answer = Subquery(
         Consent.objects.filter(person=OuterRef("person"), kind=STATISTICS)
         .order_by("-recorded_at", "-pk")
         .values("granted")[:1]
     )
+    return Coalesce(answer, Value(True))
 
 
 def cases_opened_and_completed(*, period: Period, center_ids: frozenset[int]) -> dict[str, int]:
@@ -259,7 +262,7 @@ def cases_opened_and_completed(*, period: Period, center_ids: frozenset[int]) ->
         Case.objects.filter(center_id__in=center_ids)
         .filter(opened | completed)
         .alias(statistics=_statistics_answer())
-        .filter(Q(statistics__isnull=True) | Q(statistics=True))  # NULL: no answer, counted
+        .filter(statistics=True)
         .aggregate(
             case_opened=Count("person", distinct=True, filter=opened),
             completed=Count("person", distinct=True, filter=completed),
