@@ -2,7 +2,8 @@
 
 Generates what it needs in a dedicated database (a centre, a caseworker, persons with arrivals,
 one person with a long history of deliveries), then times `distribution_record_bulk` for 150
-people × 3 items and `person_uptake` (plus the person's pages when their routes exist).
+people × 3 items and `person_uptake` (plus the person's pages when their routes exist), and the
+same pages of a person with no deliveries, for reference.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self._require_postgresql()
         center, user = self._center_and_user()
-        persons = self._persons(center, user, options["people"] + 1)
-        group, subject = persons[:-1], persons[-1]
+        # The group of the distribution, the person with a long history, and a person with no
+        # deliveries at all ("empty"), whose pages show what the page costs without the uptake.
+        persons = self._persons(center, user, options["people"] + 2)
+        group, subject, newcomer = persons[:-2], persons[-2], persons[-1]
         made = history_ensure(center, user, subject, options["history"])
         if made:
             self.stdout.write(f"generated {made} deliveries for one person")
@@ -59,6 +62,9 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE")
         timings = [measure_bulk(center, user, group, options["bulk_runs"])]
         timings += measure_uptake(user, subject, options["uptake_runs"])
+        timings += measure_pages(
+            user, newcomer, options["uptake_runs"], suffix=" (empty)", target_ms=None
+        )
         self._report(timings)
 
     # -- preconditions -----------------------------------------------------------------------
@@ -224,11 +230,23 @@ def measure_uptake(user: Any, person: Person, runs: int) -> list[Timing]:
     selector = Timing(f"person_uptake ({count} deliveries)", TARGET_UPTAKE_P95_MS)
     for _ in range(runs):
         timed(selector, lambda: person_uptake(user=user, person=person), user=user)
-    timings = [selector]
+    return [selector, *measure_pages(user, person, runs)]
+
+
+def measure_pages(
+    user: Any,
+    person: Person,
+    runs: int,
+    *,
+    suffix: str = "",
+    target_ms: float | None = TARGET_UPTAKE_P95_MS,
+) -> list[Timing]:
+    """The person page and the person's services page, each `runs` times."""
+    timings = []
     client = Client(HTTP_HOST=allowed_host())
     client.force_login(user)
     for label, url in _person_pages(person):
-        page = Timing(label, TARGET_UPTAKE_P95_MS)
+        page = Timing(label + suffix, target_ms)
         for _ in range(runs):
             response = timed(page, lambda u=url: client.get(u), user=user)
             if response.status_code != 200:
