@@ -105,3 +105,32 @@ def test_a_real_worker_builds_the_xlsx(worker, tmp_path):
     workbook = load_workbook(loaded.file_path, read_only=True)
     assert set(INDICATORS) <= set(workbook.sheetnames)
     assert len(workbook.sheetnames) == len(INDICATORS) + 1  # and the notes
+
+
+def test_a_real_worker_brings_the_summary_up_to_date_after_a_commit(worker, tmp_path):
+    """A delivery committed by a request reaches the donor counts through the worker."""
+    from casework.tests.factories import ReceptionCenterFactory
+    from reporting import summary
+    from reporting.indicators import report_compute
+    from reporting.models import EventFact
+    from reporting.periods import month
+    from services.tests.factories import ServiceDeliveryFactory, person_arrived
+
+    center = ReceptionCenterFactory(code="WRK")
+    person = person_arrived(center, days_ago=0)
+    summary.summary_rebuild()
+    today = center.local_now().date()
+    period = month(today.year, today.month)
+    assert report_compute(indicator="received_aid", period=period).total == 0  # kept
+
+    delivery = ServiceDeliveryFactory(person=person, center=center, delivered_on=today)
+
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and worker.poll() is None:
+        if EventFact.objects.filter(event="delivery", source_id=delivery.pk).exists():
+            break
+        time.sleep(0.3)
+    log = (tmp_path / "worker.log").read_text()
+    assert worker.poll() is None, f"the worker stopped:\n{log}"
+    assert EventFact.objects.filter(source_id=delivery.pk).exists(), f"not refreshed:\n{log}"
+    assert report_compute(indicator="received_aid", period=period).total == 1
