@@ -68,7 +68,7 @@ from .indicators import (
     table_count,
 )
 from .models import EventFact, PersonVulnerabilityFact, SummaryState, SummaryTable
-from .periods import WHOLE_KINDS, Period, period_parse
+from .periods import WHOLE_KINDS, Period, fiscal_year, period_parse
 
 logger = logging.getLogger(__name__)
 
@@ -203,10 +203,11 @@ def summary_data_as_of() -> datetime | None:
 
 
 @transaction.atomic
-def summary_rebuild() -> dict[str, int]:
+def summary_rebuild(*, warm: Iterable[tuple[str, str, str, str]] = ()) -> dict[str, int]:
     """Rebuild every counted event, drop every computed table, then compute again those that
-    existed (readers see the old rows until the transaction commits)."""
+    existed and those in `warm` (readers see the old rows until the transaction commits)."""
     kept = list(SummaryTable.objects.values_list("indicator", "period", "dims", "scope"))
+    kept += list(warm)
     SummaryTable.objects.all().delete()
     EventFact.objects.all().delete()
     PersonVulnerabilityFact.objects.all().delete()
@@ -565,8 +566,19 @@ def summary_tables_compute(*, keys: Iterable[tuple[str, str, str, str]]) -> int:
     return done
 
 
-def donor_report_keys(periods: Iterable[Period], dims_list) -> list[tuple[str, str, str, str]]:
-    """The national tables of every indicator for these periods and dimensions."""
+def donor_report_keys(
+    periods: Iterable[Period] | None = None, dims_list: Iterable[tuple[str, ...]] | None = None
+) -> list[tuple[str, str, str, str]]:
+    """The national tables of every indicator for these periods and dimensions: by default the
+    donor report (headline and by each export dimension) of this fiscal year and the last."""
+    if periods is None:
+        this_year = fiscal_year_of(timezone.now().date())
+        periods = [fiscal_year(this_year), fiscal_year(this_year - 1)]
+    if dims_list is None:
+        from .exports import EXPORT_DIMS
+
+        dims_list = [(), *((code,) for code in EXPORT_DIMS)]
+    dims_list = list(dims_list)
     return [
         (indicator, period.label, ",".join(dims), "")
         for period in periods
@@ -574,6 +586,11 @@ def donor_report_keys(periods: Iterable[Period], dims_list) -> list[tuple[str, s
         for dims in dims_list
         if all(_applies(indicator, code) for code in dims)
     ]
+
+
+def fiscal_year_of(day: date) -> int:
+    """FY2027 runs from 1 October 2026 to 30 September 2027."""
+    return day.year + 1 if day.month >= 10 else day.year
 
 
 def _applies(indicator: str, code: str) -> bool:

@@ -401,3 +401,29 @@ def test_kept_tables_follow_every_kind_of_change(
 def _person_moves(person, department):
     person.origin_department = department
     person.save(update_fields=["origin_department"])
+
+
+def test_the_nightly_rebuild_computes_the_donor_report_ahead(arrived):
+    from reporting.exports import EXPORT_DIMS
+    from reporting.summary import fiscal_year_of
+    from reporting.tasks import summary_rebuild as nightly
+
+    nightly.delay()
+    this_year = fiscal_year_of(timezone.now().date())
+    for year in (this_year, this_year - 1):
+        kept = SummaryTable.objects.filter(period=f"FY{year}", scope="")
+        assert kept.filter(indicator="received", dims="").exists()
+        assert {"", *EXPORT_DIMS} <= set(kept.values_list("dims", flat=True))
+    period = fiscal_year(this_year)
+    assert report_compute(indicator="received", period=period).total == (
+        report_compute(indicator="received", period=period, source=BASE).total
+    )
+
+
+def test_the_fiscal_year_of_a_day_starts_in_october():
+    from datetime import date
+
+    from reporting.summary import fiscal_year_of
+
+    assert fiscal_year_of(date(2026, 9, 30)) == 2026
+    assert fiscal_year_of(date(2026, 10, 1)) == 2027
