@@ -5,21 +5,33 @@ from django import template
 from casework.permissions import user_center_ids
 
 from ..dashboard import dashboard_audience
+from ..exports import can_export
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def dashboard_in_nav(context) -> bool:
-    """The dashboard link, for programme managers (who read centres without working at one).
+def _reader_without_a_centre_to_work(context):
+    """The signed-in user, unless they work at a centre (then None, and no query is made).
 
-    Staff who work at a centre are answered from the centre ids their page has already loaded,
-    with no query: telling a supervisor from a caseworker would load the permission cache (two
-    queries) on every page of every caseworker. Supervisors open the dashboard by its address.
+    Staff who work at a centre are answered from the centre ids their page has already loaded:
+    telling a supervisor from a caseworker would load the permission cache (two queries) on
+    every page of every caseworker. Supervisors open the dashboard by its address.
     """
     user = getattr(context.get("request"), "user", None)
-    if user is None or not user.is_authenticated:
-        return False
-    if user_center_ids(user, for_write=True):
-        return False
-    return dashboard_audience(user)
+    if user is None or not user.is_authenticated or user_center_ids(user, for_write=True):
+        return None
+    return user
+
+
+@register.simple_tag(takes_context=True)
+def dashboard_in_nav(context) -> bool:
+    """The dashboard link, for programme managers (who read centres without working at one)."""
+    user = _reader_without_a_centre_to_work(context)
+    return user is not None and dashboard_audience(user)
+
+
+@register.simple_tag(takes_context=True)
+def exports_in_nav(context) -> bool:
+    """The donor report link, for aggregate readers: programme managers and donor reviewers."""
+    user = _reader_without_a_centre_to_work(context)
+    return user is not None and can_export(user)

@@ -306,19 +306,23 @@ def test_anonymous_is_sent_to_sign_in(client, world):
 
 
 @pytest.mark.parametrize(
-    ("role", "shown"),
+    ("role", "dashboard", "exports"),
     [
-        ("manager", True),
-        ("supervisor", False),  # no query for centre staff: see reporting_nav
-        ("caseworker", False),
-        ("donor", False),
-        ("administrator", False),
+        ("manager", True, True),
+        # no query for centre staff: see reporting_nav (the supervisor opens it by its address)
+        ("supervisor", False, False),
+        ("caseworker", False, False),
+        ("donor", False, True),
+        ("administrator", False, True),
     ],
 )
-def test_the_navigation_links_the_dashboard_for_its_audience(client, world, role, shown):
+def test_the_navigation_links_the_reports_for_their_audience(
+    client, world, role, dashboard, exports
+):
     client.force_login(world[role])
-    body = client.get(reverse("home"), **EN).content.decode()
-    assert (f'href="{URL}"' in body) is shown
+    nav = client.get(reverse("home"), **EN).content.decode().split("</nav>")[0]
+    assert (f'href="{URL}"' in nav) is dashboard
+    assert (f'href="{reverse("reporting_exports:export_start")}"' in nav) is exports
 
 
 # --- languages and charts -----------------------------------------------------------------------
