@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -66,6 +67,7 @@ class UptakeLine:
     """One service type in a person's summary: how many rows fell in each group."""
 
     service_type: ServiceType
+    unit_label: str
     received: int
     received_quantity: int
     planned: int
@@ -147,10 +149,12 @@ def person_uptake(
             line_counts[delivery.uptake_group] = delivery.line_rows
             if delivery.uptake_group == "received":
                 line_counts["received_quantity"] = delivery.line_quantity
+    units = _choice_labels(ServiceType.Unit.choices)
     lines = sorted(
         (
             UptakeLine(
                 service_type=types[type_id],
+                unit_label=units.get(types[type_id].unit, ""),
                 **{key: line_counts.get(key, 0) for key in (*UPTAKE_GROUPS, "received_quantity")},
             )
             for type_id, line_counts in counts.items()
@@ -159,11 +163,34 @@ def person_uptake(
     )
     groups = [
         UptakeGroup(
-            key=key, total=sum(getattr(line, key) for line in lines), deliveries=recent_rows[key]
+            key=key,
+            total=sum(getattr(line, key) for line in lines),
+            deliveries=with_labels(recent_rows[key]),
         )
         for key in UPTAKE_GROUPS
     ]
     return Uptake(lines=lines, groups=[group for group in groups if group.total])
+
+
+def _choice_labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def with_labels(deliveries: Iterable[ServiceDelivery]) -> list[ServiceDelivery]:
+    """The rows, each with `unit_label`, `status_label` and `sector_label` for the templates.
+
+    Looked up once per list: Django's get_FOO_display translates every choice of the field
+    again on each call, which was most of the time spent rendering a table of deliveries.
+    """
+    units = _choice_labels(ServiceType.Unit.choices)
+    statuses = _choice_labels(ServiceDelivery.Status.choices)
+    sectors = _choice_labels(ServiceDelivery.Sector.choices)
+    rows = list(deliveries)
+    for delivery in rows:
+        delivery.unit_label = units.get(delivery.service_type.unit, "")
+        delivery.status_label = statuses.get(delivery.status, "")
+        delivery.sector_label = sectors.get(delivery.employer_sector, "")
+    return rows
 
 
 def person_deliveries(
@@ -199,5 +226,5 @@ def uptake_totals(queryset: QuerySet[ServiceDelivery]) -> QuerySet:
 __all__ = [
     "RECENT_ROWS", "UPTAKE_GROUPS", "Uptake", "UptakeGroup", "UptakeLine", "counted",
     "delivery_get", "delivery_list", "person_deliveries", "person_uptake", "service_types_active",
-    "uptake_totals",
+    "uptake_totals", "with_labels",
 ]  # fmt: skip

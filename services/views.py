@@ -52,6 +52,7 @@ from .selectors import (
     person_deliveries,
     person_uptake,
     service_types_active,
+    with_labels,
 )
 from .selectors_groups import (
     ArrivalGroup,
@@ -95,6 +96,7 @@ def person_uptake_view(request: HttpRequest, person_id: uuid.UUID) -> HttpRespon
     if show in UPTAKE_GROUPS and not request.headers.get("HX-Request"):
         deliveries = person_deliveries(user=request.user, person=person, case=case, group=show)
         page = Paginator(deliveries, UPTAKE_PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = with_labels(page.object_list)
         return render(
             request, "services/person_uptake.html", {**context, "show": show, "page": page}
         )

@@ -310,3 +310,29 @@ def test_timeline_has_one_entry_per_day_and_collapses_earlier_days(caseworker, c
     assert entries[-1].when.date() == center_a.local_now().date() - timedelta(days=TIMELINE_DAYS)
     services = reverse("services:person_uptake", args=[person.pk])
     assert {entry.url for entry in entries} == {services}
+
+
+def test_rows_show_units_statuses_and_outcomes_in_spanish(client_a, caseworker, center_a, person):
+    case = case_open(actor=caseworker, person=person, center=center_a)
+    deliver(person, center_a, caseworker, "hygiene_kit", quantity=3)
+    deliver(person, center_a, caseworker, "food", status=IN_PROGRESS)
+    deliver(
+        person,
+        center_a,
+        caseworker,
+        "job_placement",
+        case=case,
+        employer_sector=ServiceDelivery.Sector.CALL_CENTRE,
+        employment_formal=True,
+    )
+    response = client_a.get(
+        reverse("services:person_uptake", args=[person.pk]), HTTP_ACCEPT_LANGUAGE="es"
+    )
+    received = response.context["uptake"].group("received").deliveries
+    labels = {d.service_type.code: (d.unit_label, d.sector_label) for d in received}
+    assert labels == {"hygiene_kit": ("kit", ""), "job_placement": ("colocación", "Call center")}
+    (in_progress,) = response.context["uptake"].group("planned").deliveries
+    assert in_progress.status_label == "En curso"
+    body = response.content.decode()
+    assert "3 kit" in body
+    assert "Call center" in body and "En curso" in body
