@@ -38,9 +38,9 @@ class Command(BaseCommand):
             action=argparse.BooleanOptionalAction,
             default=None,
             help=(
-                "PostgreSQL: drop the loaded tables' foreign keys and non-unique indexes during "
-                "the load and rebuild them after (default: from 50,000 persons). The tables "
-                "are locked until the end."
+                "PostgreSQL: drop the loaded tables' foreign keys and secondary indexes (all but "
+                "the primary keys) during the load and rebuild them after (default: from 50,000 "
+                "persons). The tables are locked until the end."
             ),
         )
         parser.add_argument(
@@ -83,6 +83,9 @@ class Command(BaseCommand):
                 bar.close()
         for phase, seconds in summary.phases.items():
             self.stdout.write(f"  {phase}: {seconds:.1f} s")
+        if options["verbosity"] >= 2:
+            for seconds, statement in sorted(summary.rebuilt, reverse=True)[:15]:
+                self.stdout.write(f"    {seconds:5.1f} s  {statement}")
         self.stdout.write(
             f"{summary.persons:,} persons, {summary.arrivals:,} arrivals, {summary.cases:,} "
             f"cases, {summary.deliveries:,} deliveries, {summary.consents:,} consents "
