@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import TIME_ZONES, Case, Consent, FollowUp, ReceptionCenter
+from casework.models import Case, ClosureReason, FollowUp, ReceptionCenter
 from casework.permissions import MANAGE_CENTER_CASES, readable_centers_for, user_center_ids
 
-from .consent import STATISTICS
+from .consent import counted_only
 from .disaggregations import dimension_labels
 from .exports import VIEW_AGGREGATES
 from .indicators import ALL, Table, report_compute
@@ -222,60 +221,48 @@ def uptake_by_month(*, period: Period, center_ids: frozenset[int]) -> list[Month
     return months
 
 
-def _local_window(field_name: str, period: Period) -> Q:
-    """`field_name` (a datetime) falls within the period's dates at the case centre's time zone."""
+def _local_window(field_name: str, period: Period, centers: list[ReceptionCenter]) -> Q:
+    """`field_name` (a datetime) falls within the period's dates at its centre's time zone.
+
+    The centres are grouped by time zone here (they are loaded already), so the database
+    filters on the row's own columns, with no join to the centres.
+    """
+    zones: dict[str, list[int]] = {}
+    for center in centers:
+        zones.setdefault(center.time_zone, []).append(center.pk)
     window = Q(pk__in=[])
-    for tz_name, _label in TIME_ZONES:
+    for tz_name, center_ids in zones.items():
         zone = zoneinfo.ZoneInfo(tz_name)
         start = datetime.combine(period.start, time.min, tzinfo=zone)
         end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
         window |= Q(
-            **{"center__time_zone": tz_name, f"{field_name}__gte": start, f"{field_name}__lt": end}
+            **{"center_id__in": center_ids, f"{field_name}__gte": start, f"{field_name}__lt": end}
         )
     return window
 
 
-def _statistics_answer() -> Coalesce:
-    """Whether the case person may be counted: their answer in force for anonymised statistics,
-    True when they gave none.
-
-    The rule of reporting.consent (the latest answer counts), read per case row through the
-    consent_latest index: the cases of one period are a few, the consent rows are millions.
-    """
-    answer = Subquery(
-        Consent.objects.filter(person=OuterRef("person"), kind=STATISTICS)
-        .order_by("-recorded_at", "-pk")
-        .values("granted")[:1]
-    )
-    return Coalesce(answer, Value(True))
-
-
-def cases_opened_and_completed(*, period: Period, center_ids: frozenset[int]) -> dict[str, int]:
+def cases_opened_and_completed(*, period: Period, centers: list[ReceptionCenter]) -> dict[str, int]:
     """Unique persons with a case opened in the period, and with a case closed in it as
     reintegrated; one query over the period's cases. Persons who refused to be counted in
-    statistics are left out, as in every indicator."""
-    opened = _local_window("opened_at", period)
-    completed = _local_window("closed_at", period) & Q(
-        status=Case.Status.CLOSED, closure_reason__code=COMPLETED_REASON
+    statistics are left out by the rule every indicator uses (reporting.consent)."""
+    opened = _local_window("opened_at", period, centers)
+    completed = _local_window("closed_at", period, centers) & Q(
+        status=Case.Status.CLOSED,
+        closure_reason_id__in=ClosureReason.objects.filter(code=COMPLETED_REASON).values("pk"),
     )
-    found = (
-        Case.objects.filter(center_id__in=center_ids)
-        .filter(opened | completed)
-        .alias(statistics=_statistics_answer())
-        .filter(statistics=True)
-        .aggregate(
-            case_opened=Count("person", distinct=True, filter=opened),
-            completed=Count("person", distinct=True, filter=completed),
-        )
+    found = counted_only(Case.objects.filter(opened | completed)).aggregate(
+        case_opened=Count("person", distinct=True, filter=opened),
+        completed=Count("person", distinct=True, filter=completed),
     )
     return {key: value or 0 for key, value in found.items()}
 
 
 def uptake_funnel(
-    *, period: Period, center_ids: frozenset[int]
+    *, period: Period, centers: list[ReceptionCenter]
 ) -> tuple[list[FunnelStep], list[Table]]:
     """Received → aid → case opened → reintegration service → completed, unique persons."""
-    counts = cases_opened_and_completed(period=period, center_ids=center_ids)
+    center_ids = frozenset(center.pk for center in centers)
+    counts = cases_opened_and_completed(period=period, centers=centers)
     tables = []
     for indicator in ("received", "received_aid", "received_reintegration"):
         table = report_compute(indicator=indicator, period=period, center_ids=center_ids)
@@ -358,7 +345,7 @@ def dashboard_get(*, period: Period, centers: list[ReceptionCenter]) -> Dashboar
     """Every panel of the dashboard for the period and centres (already within the user's)."""
     center_ids = frozenset(center.pk for center in centers)
     months = uptake_by_month(period=period, center_ids=center_ids)
-    funnel, funnel_tables = uptake_funnel(period=period, center_ids=center_ids)
+    funnel, funnel_tables = uptake_funnel(period=period, centers=centers)
     services, services_table = services_by_type(period=period, center_ids=center_ids)
     follow_ups, follow_up_total = follow_up_compliance(period=period, centers=centers)
     tables = [t for m in months for t in m.tables]
