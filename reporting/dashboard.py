@@ -129,6 +129,7 @@ class Dashboard:
     follow_up_total: FollowUpCompliance
     data_as_of: datetime | None
     tables: list[Table] = field(default_factory=list, repr=False)
+    funnel_tables: list[Table] = field(default_factory=list, repr=False)
 
     # What the charts and tables of the page need, in the active language.
 
@@ -158,6 +159,26 @@ class Dashboard:
             (name, center, [m.by_center.get(center.code, {}).get(c, 0) for c in UPTAKE_INDICATORS])
             for name, m in zip(self.month_names, self.months, strict=True)
             for center in self.centers
+        ]
+
+    @property
+    def center_totals(self) -> list[tuple[ReceptionCenter, list[int]]]:
+        """(centre, [received, aid, reintegration]): unique persons in the whole period."""
+        return [
+            (center, [table.cells.get((center.code, ALL)) or 0 for table in self.funnel_tables])
+            for center in self.centers
+        ]
+
+    @property
+    def center_codes(self) -> list[str]:
+        return [center.code for center in self.centers]
+
+    @property
+    def center_series(self) -> list[tuple[str, list[int]]]:
+        rows = [values for _center, values in self.center_totals]
+        return [
+            (str(STEP_LABELS[code]), [values[index] for values in rows])
+            for index, code in enumerate(UPTAKE_INDICATORS)
         ]
 
     @property
@@ -260,12 +281,18 @@ def cases_opened_and_completed(*, period: Period, centers: list[ReceptionCenter]
 def uptake_funnel(
     *, period: Period, centers: list[ReceptionCenter]
 ) -> tuple[list[FunnelStep], list[Table]]:
-    """Received → aid → case opened → reintegration service → completed, unique persons."""
+    """Received → aid → case opened → reintegration service → completed, unique persons.
+
+    The indicator tables are by centre: their totals are the funnel's (distinct persons over
+    all the centres, not the sum of the rows) and their rows the period's uptake per centre.
+    """
     center_ids = frozenset(center.pk for center in centers)
     counts = cases_opened_and_completed(period=period, centers=centers)
     tables = []
-    for indicator in ("received", "received_aid", "received_reintegration"):
-        table = report_compute(indicator=indicator, period=period, center_ids=center_ids)
+    for indicator in UPTAKE_INDICATORS:
+        table = report_compute(
+            indicator=indicator, period=period, dims=("center",), center_ids=center_ids
+        )
         tables.append(table)
         counts[indicator] = table.total or 0
     received = counts["received"]
@@ -361,4 +388,5 @@ def dashboard_get(*, period: Period, centers: list[ReceptionCenter]) -> Dashboar
         follow_up_total=follow_up_total,
         data_as_of=min(stamps) if stamps else None,
         tables=tables,
+        funnel_tables=funnel_tables,
     )
