@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.db.models.lookups import IsNull
 from django.http import Http404
+from django.urls import reverse
 
 from casework.models import Case, Person
 from casework.permissions import User
@@ -184,16 +185,20 @@ def _choice_labels(choices) -> dict[str, str]:
 
 
 def with_labels(deliveries: Iterable[ServiceDelivery]) -> list[ServiceDelivery]:
-    """The rows, each with `unit_label`, `status_label` and `sector_label` for the templates.
+    """The rows, each with `unit_label`, `status_label`, `sector_label` and `void_url` for the
+    templates.
 
     Looked up once per list: Django's get_FOO_display translates every choice of the field
-    again on each call, which was most of the time spent rendering a table of deliveries.
+    again on each call, which was most of the time spent rendering a table of deliveries; the
+    void URL is reversed once and the row's id put in.
     """
     units = _choice_labels(ServiceType.Unit.choices)
     statuses = _choice_labels(ServiceDelivery.Status.choices)
     sectors = _choice_labels(ServiceDelivery.Sector.choices)
+    head, _zero, tail = reverse("services:delivery_void", args=[0]).rpartition("/0/")
     rows = list(deliveries)
     for delivery in rows:
+        delivery.void_url = f"{head}/{delivery.pk}/{tail}"
         delivery.unit_label = units.get(delivery.service_type.unit, "")
         delivery.status_label = statuses.get(delivery.status, "")
         delivery.sector_label = sectors.get(delivery.employer_sector, "")

@@ -181,6 +181,8 @@ def test_person_page_shows_counts_the_latest_rows_and_a_link_to_each_full_list(
     assert "Planned or in progress" in body and "Not completed" in body
     assert f"{services}?show=planned" not in body  # one planned row: all of it is shown
     assert body.count("/void/") == 5 + 1 + 1  # the rows shown, each with its void link
+    newest = person.service_deliveries.order_by("-delivered_on", "-pk").first()
+    assert f'href="{reverse("services:delivery_void", args=[newest.pk])}"' in body
 
 
 def test_query_count_of_the_person_page_does_not_grow_with_the_deliveries(
