@@ -169,11 +169,10 @@ def person_uptake(
         ),
         key=lambda line: (line.service_type.category, line.service_type.sort_order),
     )
+    with_labels(delivery for shown in recent_rows.values() for delivery in shown)
     groups = [
         UptakeGroup(
-            key=key,
-            total=sum(getattr(line, key) for line in lines),
-            deliveries=with_labels(recent_rows[key]),
+            key=key, total=sum(getattr(line, key) for line in lines), deliveries=recent_rows[key]
         )
         for key in UPTAKE_GROUPS
     ]
@@ -192,11 +191,13 @@ def with_labels(deliveries: Iterable[ServiceDelivery]) -> list[ServiceDelivery]:
     again on each call, which was most of the time spent rendering a table of deliveries; the
     void URL is reversed once and the row's id put in.
     """
+    rows = list(deliveries)
+    if not rows:
+        return rows
     units = _choice_labels(ServiceType.Unit.choices)
     statuses = _choice_labels(ServiceDelivery.Status.choices)
     sectors = _choice_labels(ServiceDelivery.Sector.choices)
     head, _zero, tail = reverse("services:delivery_void", args=[0]).rpartition("/0/")
-    rows = list(deliveries)
     for delivery in rows:
         delivery.void_url = f"{head}/{delivery.pk}/{tail}"
         delivery.unit_label = units.get(delivery.service_type.unit, "")
