@@ -58,6 +58,7 @@ def case_uptake_part(request: HttpRequest, case: Case) -> PersonPart:
             "uptake": person_uptake(user=request.user, person=case.person, case=case),
             "person_id": case.person_id,
             "list_url": uptake_list_url(case.person_id, case.pk),
+            "within_case": True,
             "can_record": can_work_at(request.user, case.center_id),
         },
     )

@@ -212,7 +212,9 @@ def test_case_page_counts_the_case_and_links_to_the_cases_full_list(
     page = client_a.get(url)
     assert page.context["parts"][0].context["uptake"].total == 65
     services = reverse("services:person_uptake", args=[person.pk])
-    assert f"{services}?case={case.pk}&amp;show=received" in page.content.decode()
+    body = page.content.decode()
+    assert f"{services}?case={case.pk}&amp;show=received" in body
+    assert "All services within this case" in body
 
 
 # --- The services page ------------------------------------------------------------------------
