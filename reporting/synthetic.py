@@ -1020,6 +1020,10 @@ def synthetic_generate(
             cursor.execute("SET LOCAL synchronous_commit TO off")
             cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
             if fast:
+                # Deferred foreign key checks run at once from here on (those pending too): no
+                # index or key can be built on a table with checks pending, the rows deleted
+                # by --fresh included.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 secondary = _secondary_drop(cursor)
             mark = _phase(summary, "prepare", mark)
         if fresh:
