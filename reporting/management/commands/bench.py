@@ -81,7 +81,6 @@ from ...indicators import ALL, JOB_PLACEMENT_TYPES, TRAINING_TYPES, report_compu
 from ...periods import Period, fiscal_year
 from ...synthetic import (
     Progress,
-    synthetic_delete,
     synthetic_generate,
     synthetic_user,
     years_for,
@@ -240,13 +239,8 @@ class Command(BaseCommand):
             self.stdout.write(f"reusing the {have:,} synthetic persons already in the database")
             return None
         if have:
-            # Deleted in a transaction of its own, before the generation: generating with
-            # fresh=True deletes and rebuilds indexes in one transaction, which PostgreSQL refuses
-            # ("pending trigger events") once other tables' foreign keys point at the rows.
-            self.stdout.write(f"deleting the {have:,} synthetic persons already there …")
-            started = time.perf_counter()
-            synthetic_delete(synthetic_user())
-            self.stdout.write(f"deleted in {time.perf_counter() - started:.0f} s")
+            # The generator deletes them first (its phases show how long that took).
+            self.stdout.write(f"replacing the {have:,} synthetic persons already there")
         years = years_for(persons, timezone.localdate())
         self.stdout.write(f"generating {persons:,} persons over {years} fiscal years")
         bar = Progress(persons)
@@ -262,7 +256,7 @@ class Command(BaseCommand):
                 persons=persons,
                 years=years,
                 seed=seed,
-                fresh=False,
+                fresh=bool(have),
                 progress=bar.update,
                 note=note,
             )
