@@ -501,7 +501,10 @@ class Command(BaseCommand):
         return lines
 
     def _services(self, caseworker: Any, home: ReceptionCenter, runs: int) -> list[Line]:
-        cutoff = timezone.now() - timedelta(days=62)
+        bulk_runs = max(10, runs // 2)
+        # measure_bulk dates its runs today, yesterday, … (run % 60 days back): every person of
+        # the group must have arrived before the earliest of those days.
+        cutoff = timezone.now() - timedelta(days=min(bulk_runs, 60) + 2)
         links = list(
             PersonCenter.objects.filter(center=home, first_seen_at__lt=cutoff)
             .select_related("person")
@@ -510,7 +513,7 @@ class Command(BaseCommand):
         if len(links) < GROUP_SIZE + 1:
             raise CommandError(f"fewer than {GROUP_SIZE + 1} persons at {home.code}")
         group, subject = [link.person for link in links[:-1]], links[-1].person
-        bulk = measure_bulk(home, caseworker, group, max(10, runs // 2))
+        bulk = measure_bulk(home, caseworker, group, bulk_runs)
         self._progress("bulk distribution", bulk)
         history_ensure(home, caseworker, subject, HISTORY)
         count = ServiceDelivery.objects.filter(person=subject).count()
@@ -593,7 +596,8 @@ class Command(BaseCommand):
 
         from casework.models import MigrationReason
 
-        cutoff = timezone.now() - timedelta(days=62)
+        # Distributions are dated today: persons who arrived before yesterday.
+        cutoff = timezone.now() - timedelta(days=2)
         accounts = []
         role = Group.objects.get(name=CASEWORKER)
         client = Client(HTTP_HOST=allowed_host())
