@@ -42,3 +42,14 @@ def outsider(center_b):
 def client_a(client, caseworker):
     client.force_login(caseworker)
     return client
+
+
+@pytest.fixture
+def eager():
+    """Celery tasks run in-process, as in the embedded default, even when CI sets a broker."""
+    from config.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

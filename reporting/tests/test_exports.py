@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 from casework.models import Department, Person
 from casework.roles import PROGRAMME_MANAGER
 from casework.tests.factories import UserFactory
-from config.celery import app as celery_app
 from reporting import exports
 from reporting.disclosure import disclosure_apply
 from reporting.exports import CSV_COLUMNS, SUPPRESSED_MARK, neutralise
@@ -36,16 +35,6 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.REPORTING_DISCLOSURE_K = K
     return tmp_path
-
-
-@pytest.fixture
-def eager():
-    """Tasks run in the request, as in the embedded default, even when CI sets a broker."""
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.task_eager_propagates)
-    conf.task_always_eager = conf.task_eager_propagates = True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture

@@ -44,6 +44,11 @@ def _same(indicator, period, dims=()):
     return fresh
 
 
+@pytest.fixture(autouse=True)
+def _refresh_in_process(eager):
+    """The refresh runs when the change commits, as in the embedded default, broker or not."""
+
+
 @pytest.fixture
 def today(center_a):
     return center_a.local_now().date()

@@ -34,6 +34,19 @@ MISSING_REASON = f"chromium not installed at {CHROMIUM}: browser tests skipped"
 
 # Apply to every browser test: @BROWSER_DB (and @pytest.mark.browser).
 BROWSER_DB = pytest.mark.django_db(transaction=True)
+# The password every browser test's users are created with.
+PASSWORD = "correct-horse-battery"
+
+
+def sign_in(page, username: str) -> None:
+    """Sign in through the login form, as a person would, and wait for the home page."""
+    from django.urls import reverse
+
+    page.goto(reverse("login"))
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", PASSWORD)
+    page.locator("form [type=submit]").last.click()
+    page.wait_for_url("**/")
 
 
 def _skip_or_fail(reason: str) -> None:

@@ -9,11 +9,10 @@ from casework.tests.factories import ReceptionCenterFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
 from services.models import ServiceDelivery
 
-from .conftest import BROWSER_DB
+from .conftest import BROWSER_DB, PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
 
-PASSWORD = "correct-horse-battery"
 FLIGHT = "GUA-4521"
 SCREENSHOTS = os.environ.get("RETORNO_SCREENSHOTS")  # a folder, to look at the screens
 ITEMS = ("hygiene_kit", "food", "transport")
@@ -30,14 +29,6 @@ def flight():
         for _ in range(5)
     ]
     return center, [arrival.person for arrival in arrivals]
-
-
-def sign_in(page, username):
-    page.goto(reverse("login"))
-    page.fill("[name=username]", username)
-    page.fill("[name=password]", PASSWORD)
-    page.locator("form [type=submit]").last.click()
-    page.wait_for_url("**/")
 
 
 def test_bulk_distribution_for_a_flight_updates_each_persons_uptake(browser_page, flight):

@@ -13,11 +13,9 @@ from casework.models import VulnerabilityCategory as Vulnerability
 from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from intake.tests.factories import ArrivalFactory
 
-from .conftest import BROWSER_DB
+from .conftest import BROWSER_DB, PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -39,14 +37,6 @@ def arrival():
         registered_by=user,
         arrived_at=timezone.now() - timedelta(hours=1),
     )
-
-
-def sign_in(page, username):
-    page.goto(reverse("login"))
-    page.fill("[name=username]", username)
-    page.fill("[name=password]", PASSWORD)
-    page.locator("form [type=submit]").last.click()
-    page.wait_for_url("**/")
 
 
 def submit(page, button_name):

@@ -18,22 +18,13 @@ from casework.tests.factories import PersonFactory, ReceptionCenterFactory, User
 from intake.tests.factories import ArrivalFactory
 from services.models import ServiceDelivery, ServiceType
 
-from .conftest import BROWSER_DB
+from .conftest import BROWSER_DB, PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
 
-PASSWORD = "correct-horse-battery"
 SCREENSHOTS = os.environ.get("RETORNO_SCREENSHOTS")  # a folder, to look at the screens
 GT = zoneinfo.ZoneInfo("America/Guatemala")
 DASHBOARD = "/reports/dashboard/"
-
-
-def sign_in(page, username):
-    page.goto(reverse("login"))
-    page.fill("[name=username]", username)
-    page.fill("[name=password]", PASSWORD)
-    page.locator("form [type=submit]").last.click()
-    page.wait_for_url("**/")
 
 
 @pytest.fixture
@@ -112,17 +103,6 @@ def test_programme_manager_sees_the_charts_in_spanish(browser_page, programme):
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/dashboard.png", full_page=True)
-
-
-@pytest.fixture
-def eager():
-    """The export task runs in the request, as in the embedded default, even if CI sets a broker."""
-    from config.celery import app
-
-    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def test_donor_reviewer_downloads_the_fiscal_year_report(

@@ -6,11 +6,9 @@ from django.urls import reverse
 from casework.tests.factories import ReceptionCenterFactory, UserFactory
 from intake.models import Arrival
 
-from .conftest import BROWSER_DB
+from .conftest import BROWSER_DB, PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, BROWSER_DB]
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
@@ -19,14 +17,6 @@ def caseworker_at_airport():
         code="FAG", name_es="Centro de Recepción FAG", name_en="FAG Reception Centre"
     )
     return UserFactory(username="trabajadora", password=PASSWORD, centers=[center])
-
-
-def sign_in(page, username):
-    page.goto(reverse("login"))
-    page.fill("[name=username]", username)
-    page.fill("[name=password]", PASSWORD)
-    page.locator("form [type=submit]").last.click()
-    page.wait_for_url("**/")
 
 
 def press_continue(page):
