@@ -47,6 +47,10 @@ STEP_LABELS = {
 # --- who sees it ---------------------------------------------------------------------------------
 
 
+# Session key: whether the navigation offers the dashboard (set at sign-in, see signals).
+DASHBOARD_IN_NAV = "reporting.dashboard_in_nav"
+
+
 def dashboard_audience(user: User) -> bool:
     """Programme managers (they read aggregates) and centre supervisors, with a centre to read."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

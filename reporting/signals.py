@@ -1,10 +1,12 @@
 """Keeps the summary tables current: every change to a person's counted facts enqueues, once per
-transaction and after it commits, a refresh of those persons' summary rows."""
+transaction and after it commits, a refresh of those persons' summary rows. Also notes at
+sign-in whether the navigation offers the dashboard."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -68,7 +70,16 @@ def _persons_changed(sender, person_ids, **kwargs) -> None:
     persons_dirty(person_ids)
 
 
+def _signed_in(sender, request, user, **kwargs) -> None:
+    """Whether the navigation offers the dashboard, found once for the session."""
+    from .dashboard import DASHBOARD_IN_NAV, dashboard_audience
+
+    if request is not None and hasattr(request, "session"):
+        request.session[DASHBOARD_IN_NAV] = dashboard_audience(user)
+
+
 def connect() -> None:
+    user_logged_in.connect(_signed_in, dispatch_uid="reporting.dashboard_in_nav")
     for model in (Arrival, ServiceDelivery, Consent, Case):
         uid = f"reporting.summary.{model._meta.label_lower}"
         post_save.connect(_person_of_row, sender=model, dispatch_uid=uid)

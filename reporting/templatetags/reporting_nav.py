@@ -4,7 +4,7 @@ from django import template
 
 from casework.permissions import user_center_ids
 
-from ..dashboard import dashboard_audience
+from ..dashboard import DASHBOARD_IN_NAV, dashboard_audience
 from ..exports import can_export
 
 register = template.Library()
@@ -15,7 +15,7 @@ def _reader_without_a_centre_to_work(context):
 
     Staff who work at a centre are answered from the centre ids their page has already loaded:
     telling a supervisor from a caseworker would load the permission cache (two queries) on
-    every page of every caseworker. Supervisors open the dashboard by its address.
+    every page of every caseworker, so it is done once, at sign-in.
     """
     user = getattr(context.get("request"), "user", None)
     if user is None or not user.is_authenticated or user_center_ids(user, for_write=True):
@@ -25,9 +25,14 @@ def _reader_without_a_centre_to_work(context):
 
 @register.simple_tag(takes_context=True)
 def dashboard_in_nav(context) -> bool:
-    """The dashboard link, for programme managers (who read centres without working at one)."""
+    """The dashboard link: programme managers (read centres without working at one), and the
+    supervisors among centre staff, as found once at sign-in (no query on their pages)."""
+    request = context.get("request")
     user = _reader_without_a_centre_to_work(context)
-    return user is not None and dashboard_audience(user)
+    if user is not None:
+        return dashboard_audience(user)
+    session = getattr(request, "session", None)
+    return bool(session is not None and session.get(DASHBOARD_IN_NAV))
 
 
 @register.simple_tag(takes_context=True)

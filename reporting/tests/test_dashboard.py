@@ -319,8 +319,8 @@ def test_anonymous_is_sent_to_sign_in(client, world):
     ("role", "dashboard", "exports"),
     [
         ("manager", True, True),
-        # no query for centre staff: see reporting_nav (the supervisor opens it by its address)
-        ("supervisor", False, False),
+        # centre staff: found once at sign-in, no query on their pages (see reporting_nav)
+        ("supervisor", True, False),
         ("caseworker", False, False),
         ("donor", False, True),
         ("administrator", False, True),
@@ -402,3 +402,11 @@ def test_the_query_count_is_pinned_and_flat_as_rows_grow(client, world):
     # each a summary-state check and one or two counts (132 measured); then the service names,
     # the cases, the follow-ups, the user's centres and permissions, the session and the user.
     assert after <= REPORT_CALLS * 3 + 15
+
+
+def test_a_supervisor_signing_in_through_the_form_is_offered_the_dashboard(client, world):
+    world["supervisor"].set_password("a-long-passphrase")
+    world["supervisor"].save()
+    client.post(reverse("login"), {"username": "supervisor_a", "password": "a-long-passphrase"})
+    nav = client.get(reverse("home"), **EN).content.decode().split("</nav>")[0]
+    assert f'href="{URL}"' in nav
