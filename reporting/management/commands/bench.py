@@ -129,8 +129,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20241001)
         parser.add_argument("--runs", type=int, default=50, help="Calls per request-sized timing.")
         parser.add_argument("--report-runs", type=int, default=20)
-        parser.add_argument("--base-runs", type=int, default=None, help="Default: 5, 3 at 1M.")
-        parser.add_argument("--export-runs", type=int, default=None, help="Default: 3, 1 at 1M.")
+        parser.add_argument(
+            "--base-runs",
+            type=int,
+            default=None,
+            help="Runs of the base-table report (default 5; 3 above 20,000 persons, 1 at 1M; 0 skips).",
+        )
+        parser.add_argument(
+            "--export-runs", type=int, default=None, help="Exports after the first (3; 2 at 1M)."
+        )
         parser.add_argument(
             "--only",
             default="",
