@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .models import (
     Case,
@@ -262,7 +262,7 @@ def person_register(
 class VersionConflict(Exception):
     """Someone else saved the record since the version the user started from."""
 
-    message = _lazy(
+    message = gettext_lazy(
         "Someone else changed this case while you were editing it. "
         "Review their changes and try again."
     )

@@ -6,7 +6,7 @@ from datetime import date
 
 from django import forms
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import ReceptionCenter
@@ -36,16 +36,16 @@ def fiscal_year_of(day: date) -> int:
 def period_name(period: Period) -> str:
     """How a period reads in a list or a heading, in the active language."""
     if period.kind == FISCAL_YEAR:
-        return _g("Fiscal year %(year)s") % {"year": period.end.year}
+        return gettext("Fiscal year %(year)s") % {"year": period.end.year}
     if period.kind == FISCAL_QUARTER:
-        return _g("Fiscal year %(year)s, quarter %(quarter)s") % {
+        return gettext("Fiscal year %(year)s, quarter %(quarter)s") % {
             "year": period.label[2:6],
             "quarter": period.label[-1],
         }
     if period.kind == MONTH:
         return formats.date_format(period.start, "YEAR_MONTH_FORMAT")
     if period.kind == CALENDAR_YEAR:
-        return _g("Calendar year %(year)s") % {"year": period.start.year}
+        return gettext("Calendar year %(year)s") % {"year": period.start.year}
     return period.label
 
 
@@ -66,10 +66,10 @@ def period_choices(today: date) -> list[tuple[str, list[tuple[str, str]]]]:
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     calendar = [calendar_year(today.year - back) for back in range(YEARS_BACK + 1)]
     groups = (
-        (_g("Fiscal years (October to September)"), years),
-        (_g("Fiscal quarters"), quarters),
-        (_g("Months"), months),
-        (_g("Calendar years"), calendar),
+        (gettext("Fiscal years (October to September)"), years),
+        (gettext("Fiscal quarters"), quarters),
+        (gettext("Months"), months),
+        (gettext("Calendar years"), calendar),
     )
     return [(name, [(p.label, period_name(p)) for p in periods]) for name, periods in groups]
 

@@ -267,3 +267,35 @@ def test_spanish_catalogue_is_in_step_with_the_source(tmp_path):
         f"Missing ({len(missing)}): {missing[:20]}\nNo longer in the code ({len(unused)}): "
         f"{unused[:20]}"
     )
+
+
+# The names makemessages (xgettext) extracts strings from. A string marked through any other
+# name, e.g. `gettext as _g`, is never extracted: it would stay English in the Spanish UI.
+EXTRACTED_NAMES = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+_TRANSLATION_IMPORT = re.compile(
+    r"from django\.utils\.translation import \(?([^)]*?)\)?$", re.MULTILINE | re.DOTALL
+)
+
+
+def test_strings_are_marked_only_through_names_makemessages_reads():
+    wrong = []
+    for path in REPO_ROOT.rglob("*.py"):
+        if {".venv", "node_modules", "build"} & set(path.parts):
+            continue
+        for found in _TRANSLATION_IMPORT.finditer(path.read_text(encoding="utf-8")):
+            for name in found[1].replace("\n", " ").split(","):
+                alias = name.split(" as ")[-1].strip()
+                if alias and "gettext" in name and alias not in EXTRACTED_NAMES:
+                    wrong.append(f"{path.relative_to(REPO_ROOT)}: {name.strip()}")
+    assert wrong == [], "marked through a name makemessages does not read"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.fields import SkipField
@@ -147,16 +147,16 @@ class CatalogueSerializer(serializers.Serializer):
 def notes(k: int) -> list[str]:
     """What a reader of the figures must know, in the request's language."""
     return [
-        gettext_now(
+        gettext(
             "Counts from 1 to %(k_minus_one)s are withheld (null), and further counts are "
             "withheld so that none can be worked out from the totals."
         )
         % {"k_minus_one": k - 1},
-        gettext_now(
+        gettext(
             "Persons who refused to be counted in anonymised statistics are not counted; "
             "figures can be slightly lower than operational counts."
         ),
-        gettext_now(
+        gettext(
             "Totals of unique persons count each person once, even when they appear in "
             "several cells: they can be less than the sum of the cells."
         ),

@@ -369,6 +369,8 @@ def test_the_dashboards_own_strings_are_in_spanish(client, world):
     body = load(client, world["manager"], headers=ES).content.decode()
     assert "Uptake funnel" not in body and "Follow-up compliance" not in body
     assert "Embudo de atención" in body and "Cumplimiento de seguimientos" in body
+    # the period's names too (built in Python, not in the template)
+    assert "Año fiscal" in body and "Fiscal year" not in body
 
 
 # --- queries ------------------------------------------------------------------------------------

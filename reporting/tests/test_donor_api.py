@@ -290,3 +290,11 @@ def test_the_donor_role_holds_the_permission():
     assert "reporting.view_aggregates" in ROLE_PERMISSIONS[DONOR_REVIEWER]
     group = Group.objects.get(name=DONOR_REVIEWER)
     assert group.permissions.filter(codename="view_aggregates").exists()
+
+
+def test_the_notes_of_a_table_read_in_the_reader_s_language(donor_client, arrivals):
+    spanish = get(donor_client, detail("received"), period="FY2026").json()["notes"]
+    english = get(donor_client, detail("received"), period="FY2026", lang="en").json()["notes"]
+    assert english[0].startswith("Counts from 1 to 9 are withheld")
+    assert spanish[0].startswith("Los conteos de 1 a 9 se suprimen")
+    assert all(note not in english for note in spanish)
