@@ -12,9 +12,8 @@ Figures are not suppressed: the dashboard is for staff who may read the centres'
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, Q
@@ -27,7 +26,7 @@ from casework.permissions import MANAGE_CENTER_CASES, readable_centers_for, user
 from .consent import counted_only
 from .disaggregations import dimension_labels
 from .exports import VIEW_AGGREGATES
-from .indicators import ALL, Table, report_compute
+from .indicators import ALL, Table, local_bounds, report_compute
 from .periods import Period, month
 
 User = AbstractBaseUser | AnonymousUser
@@ -233,17 +232,21 @@ def uptake_by_month(*, period: Period, center_ids: frozenset[int]) -> list[Month
     for each in months_of(period):
         totals: dict[str, int] = {}
         by_center: dict[str, dict[str, int]] = {}
-        tables = []
-        for indicator in UPTAKE_INDICATORS:
-            table = report_compute(
-                indicator=indicator, period=each, dims=("center",), center_ids=center_ids
-            )
-            tables.append(table)
+        tables = _uptake_tables(period=each, center_ids=center_ids)
+        for indicator, table in zip(UPTAKE_INDICATORS, tables, strict=True):
             totals[indicator] = table.total or 0
             for code in table.rows:
                 by_center.setdefault(code, {})[indicator] = table.cells[(code, ALL)] or 0
         months.append(MonthUptake(each, totals, by_center, tables))
     return months
+
+
+def _uptake_tables(*, period: Period, center_ids: frozenset[int]) -> list[Table]:
+    """The uptake indicators by centre, in the order of UPTAKE_INDICATORS."""
+    return [
+        report_compute(indicator=indicator, period=period, dims=("center",), center_ids=center_ids)
+        for indicator in UPTAKE_INDICATORS
+    ]
 
 
 def _local_window(field_name: str, period: Period, centers: list[ReceptionCenter]) -> Q:
@@ -257,9 +260,7 @@ def _local_window(field_name: str, period: Period, centers: list[ReceptionCenter
         zones.setdefault(center.time_zone, []).append(center.pk)
     window = Q(pk__in=[])
     for tz_name, center_ids in zones.items():
-        zone = zoneinfo.ZoneInfo(tz_name)
-        start = datetime.combine(period.start, time.min, tzinfo=zone)
-        end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+        start, end = local_bounds(period, tz_name)
         window |= Q(
             **{"center_id__in": center_ids, f"{field_name}__gte": start, f"{field_name}__lt": end}
         )
@@ -292,12 +293,8 @@ def uptake_funnel(
     """
     center_ids = frozenset(center.pk for center in centers)
     counts = cases_opened_and_completed(period=period, centers=centers)
-    tables = []
-    for indicator in UPTAKE_INDICATORS:
-        table = report_compute(
-            indicator=indicator, period=period, dims=("center",), center_ids=center_ids
-        )
-        tables.append(table)
+    tables = _uptake_tables(period=period, center_ids=center_ids)
+    for indicator, table in zip(UPTAKE_INDICATORS, tables, strict=True):
         counts[indicator] = table.total or 0
     received = counts["received"]
     steps = [

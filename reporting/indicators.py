@@ -191,7 +191,7 @@ def rule_for(indicator: str) -> Rule:
     return INDICATORS[rule_code]
 
 
-def _local_bounds_utc(period: Period, tz_name: str) -> tuple[datetime, datetime]:
+def local_bounds(period: Period, tz_name: str) -> tuple[datetime, datetime]:
     """[start 00:00, day after end 00:00) at the zone, as aware datetimes."""
     zone = zoneinfo.ZoneInfo(tz_name)
     return (
@@ -205,7 +205,7 @@ def _period_condition(rule: Rule, period: Period) -> Q:
         return Q(delivered_on__gte=period.start, delivered_on__lte=period.end)
     condition = Q(pk__in=[])
     for tz_name, _label in TIME_ZONES:
-        start, end = _local_bounds_utc(period, tz_name)
+        start, end = local_bounds(period, tz_name)
         condition |= Q(center__time_zone=tz_name, arrived_at__gte=start, arrived_at__lt=end)
     return condition
 
