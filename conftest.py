@@ -1,6 +1,12 @@
 """Standing test actors: a caseworker at centre A, a colleague at A, an outsider at centre B."""
 
+from datetime import UTC, datetime
+
 import pytest
+
+# Mid-month, mid-day at every centre (UTC-6): "today", "this month" and "the last hour" are the
+# same day and month whatever the real clock says.
+FROZEN_NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -53,3 +59,12 @@ def eager():
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock starts at FROZEN_NOW and ticks from there, for tests about "today"."""
+    import time_machine
+
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -28,6 +28,12 @@ from intake.models import Arrival
 from intake.tests.factories import ArrivalFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock(frozen_clock):
+    """Today's arrivals are counted in the centre's local day: never let a test cross midnight."""
+
 
 GUATEMALA = timezone.get_fixed_timezone(-6 * 60)
 
@@ -621,10 +627,10 @@ def test_the_list_shows_only_todays_arrivals_at_the_users_centre(
     assert "Otra Centro" not in page
 
 
-def test_today_is_the_centres_local_day(en, client_a, center_a, caseworker, monkeypatch):
+def test_today_is_the_centres_local_day(en, client_a, center_a, caseworker, frozen_clock):
     # 05:30 UTC on 12 March is 23:30 on 11 March in Guatemala (UTC-6).
-    now = timezone.make_aware(datetime(2026, 3, 12, 5, 30), timezone.get_fixed_timezone(0))
-    monkeypatch.setattr(timezone, "now", lambda: now)
+    frozen_clock.move_to(datetime(2026, 3, 12, 5, 30, tzinfo=UTC))
+    client_a.force_login(caseworker)  # the session of two days ago has expired
     local = center_a.tzinfo
     _arrival_at(
         center_a, datetime(2026, 3, 11, 0, 10, tzinfo=local), caseworker, given_names="Madrugada"

@@ -49,6 +49,11 @@ def _refresh_in_process(eager):
     """The refresh runs when the change commits, as in the embedded default, broker or not."""
 
 
+@pytest.fixture(autouse=True)
+def _clock(frozen_clock):
+    """Arrivals made "yesterday" must fall in "this month": never start on the 1st."""
+
+
 @pytest.fixture
 def today(center_a):
     return center_a.local_now().date()
