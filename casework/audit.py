@@ -14,8 +14,8 @@ from auditlog.registry import auditlog
 from auditlog.signals import accessed
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
-from django.db.models.signals import pre_save
+from django.db.models import Model, Q
+from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
 from .models import Case, CaseGoal, CaseNote, Consent, FollowUp, Person, PersonCenter, Referral
@@ -94,6 +94,15 @@ def _log_entry_without_personal_values(sender, instance: LogEntry, **kwargs) -> 
     """Every entry auditlog (or our code) writes passes here: create, change, delete, m2m."""
     if is_personal(ContentType.objects.get_for_id(instance.content_type_id).model_class()):
         redact(instance)
+
+
+@receiver(pre_delete, sender=get_user_model())
+def _keep_who_acted(sender, instance, **kwargs) -> None:
+    """LogEntry.actor is SET_NULL: before a user row goes, write their username on the entries
+    that name them by that row only (auditlog keeps the email it knew, if any)."""
+    LogEntry.objects.filter(actor=instance).filter(
+        Q(actor_email__isnull=True) | Q(actor_email="")
+    ).update(actor_email=instance.get_username())
 
 
 def person_viewed(person: Person) -> None:

@@ -30,7 +30,7 @@ from casework.models import (
     ServiceLine,
     VulnerabilityCategory,
 )
-from casework.tests.factories import UserFactory, country
+from casework.tests.factories import PersonFactory, UserFactory, country
 
 pytestmark = pytest.mark.django_db
 
@@ -246,6 +246,22 @@ def test_the_migration_scrubs_values_already_stored(person, caseworker):
     assert entry.changes == {"phone": [REDACTED, REDACTED]}
     assert PHONE not in stored(entry) and "Tzul" not in stored(entry)
     assert export.changes == {"export": ["xlsx", "FY2025"]}  # not a person's data: kept
+
+
+def test_an_entry_keeps_who_acted_when_the_user_row_goes(client, supervisor, center_a):
+    person = PersonFactory(centers=[center_a])
+    visitor = UserFactory(username="temp_worker", email="", centers=[center_a])
+    client.force_login(visitor)
+    client.get(reverse("person_detail", kwargs={"person_id": person.pk}))
+
+    get_user_model().objects.filter(pk=visitor.pk).delete()
+
+    entry = entries_of(person).get(action=LogEntry.Action.ACCESS)
+    assert entry.actor is None
+    assert entry.actor_email == "temp_worker"
+    client.force_login(supervisor)
+    page = client.get(reverse("person_access_log", kwargs={"person_id": person.pk}))
+    assert "temp_worker" in page.content.decode()
 
 
 # Models audited with their values: reference data only (none is audited yet).
