@@ -295,5 +295,6 @@ class FollowUpAdmin(CaseScopedAdmin):
     date_hierarchy = "due_date"
 
 
-# Users, their roles and centres (kept in its own module; imported here so autodiscover sees it).
-from . import admin_users  # noqa: E402, F401
+# Users, their roles and centres, and the audit log (kept in their own modules; imported here so
+# autodiscover sees them).
+from . import admin_audit, admin_users  # noqa: E402, F401

@@ -1,4 +1,5 @@
-"""User administration: roles and centres assigned by administrators, never by the user themself."""
+"""User administration: roles and centres assigned by administrators, never by the user themself;
+users are deactivated, never deleted."""
 
 from django import forms
 from django.contrib import admin
@@ -71,6 +72,10 @@ class RetornoUserAdmin(UserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Audit entries name who acted by the user row: staff leave by deactivation.
+        return False
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

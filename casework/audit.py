@@ -1,15 +1,108 @@
-"""Registers casework models with django-auditlog and records reads of a person's record."""
+"""The audit trail: which models django-auditlog records, what an entry may store, and reads of a
+person's record.
 
+An entry of a person's or a case's record names who acted, when, on which record and which
+fields changed, never the values: those are read on the record itself, by those who may read it.
+Reference data (service types, centres...) may keep its values.
+"""
+
+import contextlib
+import json
+
+from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from auditlog.signals import accessed
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Q
+from django.db.models.signals import pre_delete, pre_save
+from django.dispatch import receiver
 
 from .models import Case, CaseGoal, CaseNote, Consent, FollowUp, Person, PersonCenter, Referral
 
-auditlog.register(
-    Person, exclude_fields=["document_key", "given_name_keys", "surname_keys", "updated_at"]
-)
-auditlog.register(Consent)
-auditlog.register(PersonCenter)
+# Stands for every value of a personal record's field in its entries.
+REDACTED = "***"
+
+_PERSONAL: set[type[Model]] = set()
+
+
+def register_personal(model: type[Model], **options) -> None:
+    """Audit `model`, a person's or a case's data: its entries keep field names, not values."""
+    auditlog.register(model, **options)
+    _PERSONAL.add(model)
+
+
+def is_personal(model: type[Model] | None) -> bool:
+    return model in _PERSONAL
+
+
+def without_personal_data() -> list[ContentType]:
+    """The content types whose entries hold no personal data: staff accounts (exports, user
+    administration) and the audited reference data."""
+    models = [get_user_model(), *(m for m in auditlog.get_models() if not is_personal(m))]
+    return list(ContentType.objects.get_for_models(*models).values())
+
+
+def redacted_changes(changes: dict | None) -> dict | None:
+    """`changes` with each field's values replaced by REDACTED (an m2m change keeps its shape)."""
+    if not changes:
+        return changes
+    return {
+        field: (
+            {**values, "objects": [REDACTED]} if isinstance(values, dict) else [REDACTED, REDACTED]
+        )
+        for field, values in changes.items()
+    }
+
+
+def redact(entry) -> None:
+    """Strip the values of a personal record from `entry` (a LogEntry, or its historical model in
+    a migration): the changed fields' names stay; its name for the record becomes the pk."""
+    changes = entry.changes
+    if not changes and entry.changes_text:
+        with contextlib.suppress(ValueError):
+            changes = json.loads(entry.changes_text)
+    entry.changes = redacted_changes(changes) if isinstance(changes, dict) else None
+    entry.changes_text = ""
+    entry.object_repr = entry.object_pk
+    entry.serialized_data = None
+
+
+_REDACTED_FIELDS = ["changes", "changes_text", "object_repr", "serialized_data"]
+
+
+def stored_entries_redact(apps, *, app_label: str, models: list[str]) -> None:
+    """Redact the entries already stored for these models (for data migrations: `apps` is the
+    migration's app registry)."""
+    content_type = apps.get_model("contenttypes", "ContentType")
+    entry_model = apps.get_model("auditlog", "LogEntry")
+    entries = entry_model.objects.filter(
+        content_type__in=content_type.objects.filter(app_label=app_label, model__in=models)
+    ).only("object_pk", *_REDACTED_FIELDS)
+    batch = []
+    for entry in entries.iterator(chunk_size=1000):
+        redact(entry)
+        batch.append(entry)
+        if len(batch) == 1000:
+            entry_model.objects.bulk_update(batch, _REDACTED_FIELDS)
+            batch = []
+    entry_model.objects.bulk_update(batch, _REDACTED_FIELDS)
+
+
+@receiver(pre_save, sender=LogEntry)
+def _log_entry_without_personal_values(sender, instance: LogEntry, **kwargs) -> None:
+    """Every entry auditlog (or our code) writes passes here: create, change, delete, m2m."""
+    if is_personal(ContentType.objects.get_for_id(instance.content_type_id).model_class()):
+        redact(instance)
+
+
+@receiver(pre_delete, sender=get_user_model())
+def _keep_who_acted(sender, instance, **kwargs) -> None:
+    """LogEntry.actor is SET_NULL: before a user row goes, write their username on the entries
+    that name them by that row only (auditlog keeps the email it knew, if any)."""
+    LogEntry.objects.filter(actor=instance).filter(
+        Q(actor_email__isnull=True) | Q(actor_email="")
+    ).update(actor_email=instance.get_username())
 
 
 def person_viewed(person: Person) -> None:
@@ -17,8 +110,13 @@ def person_viewed(person: Person) -> None:
     accessed.send(sender=Person, instance=person)
 
 
-auditlog.register(Case, m2m_fields={"vulnerabilities"})
-auditlog.register(CaseNote)
-auditlog.register(CaseGoal)
-auditlog.register(Referral)
-auditlog.register(FollowUp)
+register_personal(
+    Person, exclude_fields=["document_key", "given_name_keys", "surname_keys", "updated_at"]
+)
+register_personal(Consent)
+register_personal(PersonCenter)
+register_personal(Case, m2m_fields={"vulnerabilities"})
+register_personal(CaseNote)
+register_personal(CaseGoal)
+register_personal(Referral)
+register_personal(FollowUp)

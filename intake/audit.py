@@ -1,7 +1,7 @@
-"""Registers intake models with django-auditlog."""
+"""Registers arrivals with django-auditlog: a person's data, so entries keep field names only."""
 
-from auditlog.registry import auditlog
+from casework.audit import register_personal
 
 from .models import Arrival
 
-auditlog.register(Arrival, m2m_fields={"reasons"}, exclude_fields=["request_fingerprint"])
+register_personal(Arrival, m2m_fields={"reasons"}, exclude_fields=["request_fingerprint"])

@@ -16,6 +16,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.audit import redact
 from casework.models import Case, Person, ReceptionCenter
 from casework.permissions import can_work_at, cases_for, persons_for
 from casework.signals import persons_changed
@@ -411,28 +412,24 @@ def distribution_record_bulk(
 
 
 def _audit_bulk_create(actor: AbstractBaseUser, deliveries: list[ServiceDelivery]) -> None:
-    """bulk_create sends no signals: write the audit entries ourselves, in bulk."""
+    """bulk_create sends no signals: write the audit entries ourselves, in bulk, redacted as
+    every entry of a person's data is (the fields recorded, not their values)."""
     content_type = ContentType.objects.get_for_model(ServiceDelivery)
     now = timezone.now()
-    LogEntry.objects.bulk_create(
-        [
-            LogEntry(
-                content_type=content_type,
-                object_pk=str(d.pk),
-                object_id=d.pk,
-                object_repr=str(d)[:200],
-                action=LogEntry.Action.CREATE,
-                actor=actor,
-                timestamp=now,
-                changes={
-                    "person": ["None", str(d.person_id)],
-                    "service_type": ["None", str(d.service_type_id)],
-                    "quantity": ["None", str(d.quantity)],
-                    "delivered_on": ["None", str(d.delivered_on)],
-                    "distribution": ["None", str(d.distribution_id)],
-                },
-            )
-            for d in deliveries
-        ],
-        batch_size=1000,
-    )
+    entries = [
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(d.pk),
+            object_id=d.pk,
+            action=LogEntry.Action.CREATE,
+            actor=actor,
+            timestamp=now,
+            changes=dict.fromkeys(
+                ("person", "service_type", "quantity", "delivered_on", "distribution")
+            ),
+        )
+        for d in deliveries
+    ]
+    for entry in entries:
+        redact(entry)
+    LogEntry.objects.bulk_create(entries, batch_size=1000)

@@ -1,8 +1,11 @@
-"""Registers service deliveries with django-auditlog (bulk rows are audited by the action)."""
+"""Registers service deliveries with django-auditlog (bulk rows are audited by the action).
 
-from auditlog.registry import auditlog
+A delivery is a person's data: its entries keep field names, not values.
+"""
+
+from casework.audit import register_personal
 
 from .models import Distribution, ServiceDelivery
 
-auditlog.register(ServiceDelivery, exclude_fields=["request_fingerprint"])
-auditlog.register(Distribution, exclude_fields=["request_fingerprint"])
+register_personal(ServiceDelivery, exclude_fields=["request_fingerprint"])
+register_personal(Distribution, exclude_fields=["request_fingerprint"])

@@ -130,3 +130,25 @@ def test_audit_entries_cannot_be_changed_or_deleted_in_the_admin(
     assert LogEntry.objects.count() == before
     entry.refresh_from_db()
     assert entry.object_pk == str(person.pk)
+
+
+@pytest.mark.parametrize("who", ["administrator", "superuser"])
+def test_users_are_deactivated_never_deleted_in_the_admin(client, administrator, caseworker, who):
+    """Audit entries name their actor by the user row: deleting it would erase who acted."""
+    user = administrator
+    if who == "superuser":
+        user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    assign_perm("auth.delete_user", user)
+    client.force_login(user)
+
+    page = client.get(reverse("admin:auth_user_delete", args=[caseworker.pk]))
+    client.post(reverse("admin:auth_user_delete", args=[caseworker.pk]), {"post": "yes"})
+    client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [caseworker.pk], "post": "yes"},
+    )
+    listing = client.get(reverse("admin:auth_user_changelist"))
+
+    assert page.status_code == 403
+    assert type(caseworker).objects.filter(pk=caseworker.pk).exists()
+    assert "delete_selected" not in listing.content.decode()

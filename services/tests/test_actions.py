@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.actions import case_open
+from casework.audit import REDACTED
 from casework.permissions import forget_center_ids
 from intake.tests.factories import ArrivalFactory
 from services.actions import (
@@ -354,6 +355,21 @@ def test_bulk_records_every_item_for_every_person_and_audits_each(caseworker, ce
     assert entries.count() == 6
     assert {e.object_pk for e in entries} == {str(r.pk) for r in rows}
     assert all(e.actor == caseworker for e in entries)
+
+
+def test_bulk_audit_entries_name_the_fields_not_the_person_or_values(caseworker, center_a):
+    """As every entry of a person's data: which fields were recorded, never their values."""
+    person = person_arrived(center_a)
+
+    bulk(caseworker, center_a, [person], items=(("food", 2),))
+
+    entry = delivery_log_entries(LogEntry.Action.CREATE).get()
+    assert entry.changes == dict.fromkeys(
+        ("person", "service_type", "quantity", "delivered_on", "distribution"),
+        [REDACTED, REDACTED],
+    )
+    assert str(person.pk) not in str(entry.changes)
+    assert entry.object_repr == entry.object_pk
 
 
 def test_bulk_is_all_or_nothing_and_names_the_wrong_person(caseworker, center_a, center_b):
