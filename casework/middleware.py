@@ -1,11 +1,15 @@
-"""Session idle timeout and absolute lifetime; the production content security policy header."""
+"""Session idle timeout and absolute lifetime; the production content security policy header;
+the audit log's client address."""
 
 import time
 from collections.abc import Callable
 
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+
+from .client_address import client_ip
 
 _STARTED = "retorno_session_started"
 _LAST_SEEN = "retorno_last_seen"
@@ -41,3 +45,16 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """auditlog's middleware, with the client address read by client_ip.
+
+    Its own takes the left-most X-Forwarded-For entry, which the client writes.
+    """
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_ip(request)
