@@ -1,5 +1,6 @@
-"""Session idle timeout and absolute lifetime; the production content security policy header;
-the audit log's client address."""
+"""Session idle timeout and absolute lifetime; answers to signed-in users never stored; the HTTP
+methods HTML pages answer; the production content security policy header; the audit log's
+client address."""
 
 import time
 from collections.abc import Callable
@@ -7,7 +8,8 @@ from collections.abc import Callable
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils.cache import add_never_cache_headers
 
 from .client_address import client_ip
 
@@ -34,6 +36,46 @@ class SessionLifetimeMiddleware:
                 logout(request)
             if request.user.is_authenticated:
                 request.session[_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every answer to a signed-in user (HTML, API, downloads) carries Cache-Control: no-store.
+
+    They may show personal data, which a shared tablet's browser cache or a proxy would keep
+    after the session ends. Static files are served by whitenoise before this runs and stay
+    cacheable. The user is asked before the view (signing out) and after it (signing in, and
+    the API's token authentication, which DRF sets on the request during the view).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+API_PREFIX = "/api/"
+HTML_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+
+class HtmlMethodsMiddleware:
+    """HTML pages answer GET, HEAD, POST and OPTIONS only: anything else is a 405 here, in one
+    place, rather than a page rendered for a PUT, DELETE or TRACE by a view that never looks at
+    the method. Each view still names which of these it takes (require_GET, require_POST, ...).
+    The API under /api/ has its own methods (PATCH) and DRF refuses the others itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in HTML_METHODS and not request.path_info.startswith(API_PREFIX):
+            return HttpResponseNotAllowed(HTML_METHODS)
         return self.get_response(request)
 
 
