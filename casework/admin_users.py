@@ -14,8 +14,11 @@ from .permissions import (
     VIEW_CENTER_RECORDS,
     WORK_AT_CENTER,
     centers_for,
+    groups_grantable_by,
     persons_for,
     readable_centers_for,
+    user_may_manage,
+    users_manageable_by,
 )
 from .roles import ROLE_LABELS
 
@@ -23,6 +26,14 @@ User = get_user_model()
 
 # Fields nobody may change on their own account: they would widen their own access.
 SELF_LOCKED_FIELDS = ("groups", "user_permissions", "is_superuser", "is_staff", "is_active")
+
+
+def may_manage(request, obj) -> bool:
+    """user_may_manage, asked once per request and account: the admin asks it many times a page."""
+    answers = request.__dict__.setdefault("_retorno_may_manage", {})
+    if obj.pk not in answers:
+        answers[obj.pk] = user_may_manage(request.user, obj)
+    return answers[obj.pk]
 
 
 class CenterPermissionForm(forms.ModelForm):
@@ -47,17 +58,18 @@ class CenterPermissionInline(admin.TabularInline):
     verbose_name = _("centre assignment")
     verbose_name_plural = _("centre assignments")
 
-    def _is_self(self, request, obj) -> bool:
-        return obj is not None and obj.pk == request.user.pk
+    def _may_assign(self, request, obj) -> bool:
+        """Never on one's own account, nor on an account with more rights than one's own."""
+        return obj is None or (obj.pk != request.user.pk and may_manage(request, obj))
 
     def has_add_permission(self, request, obj=None):
-        return not self._is_self(request, obj) and super().has_add_permission(request, obj)
+        return self._may_assign(request, obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return not self._is_self(request, obj) and super().has_change_permission(request, obj)
+        return self._may_assign(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not self._is_self(request, obj) and super().has_delete_permission(request, obj)
+        return self._may_assign(request, obj) and super().has_delete_permission(request, obj)
 
 
 class RetornoUserAdmin(UserAdmin):
@@ -73,9 +85,26 @@ class RetornoUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    # An account with more rights than the actor's is theirs to view, never to change: not its
+    # details, password (UserAdmin.user_change_password asks has_change_permission), roles,
+    # centres or status, nor through a changelist action.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(request, obj))
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Audit entries name who acted by the user row: staff leave by deactivation.
         return False
+
+    def response_action(self, request, queryset):
+        manageable = users_manageable_by(request.user).values("pk")
+        return super().response_action(request, queryset.filter(pk__in=manageable))
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "groups" and request is not None:
+            # Only roles whose permissions and centres the actor may hand out.
+            kwargs["queryset"] = groups_grantable_by(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

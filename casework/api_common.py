@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from .client_address import client_ip
 from .models import Consent, ReceptionCenter
 from .permissions import centers_for
 
@@ -65,7 +66,7 @@ def audit_actor(request: Request) -> Iterator[None]:
     AuditlogMiddleware runs before DRF authenticates, so a token-authenticated request would
     otherwise be logged without an actor.
     """
-    with set_actor(request.user, remote_addr=request.META.get("REMOTE_ADDR")):
+    with set_actor(request.user, remote_addr=client_ip(request)):
         yield
 
 

@@ -1,11 +1,17 @@
-"""Session idle timeout and absolute lifetime; the production content security policy header."""
+"""Session idle timeout and absolute lifetime; answers to signed-in users never stored; the HTTP
+methods HTML pages answer; the production content security policy header; the audit log's
+client address."""
 
 import time
 from collections.abc import Callable
 
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils.cache import add_never_cache_headers
+
+from .client_address import client_ip
 
 _STARTED = "retorno_session_started"
 _LAST_SEEN = "retorno_last_seen"
@@ -33,6 +39,46 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+class NoStoreMiddleware:
+    """Every answer to a signed-in user (HTML, API, downloads) carries Cache-Control: no-store.
+
+    They may show personal data, which a shared tablet's browser cache or a proxy would keep
+    after the session ends. Static files are served by whitenoise before this runs and stay
+    cacheable. The user is asked before the view (signing out) and after it (signing in, and
+    the API's token authentication, which DRF sets on the request during the view).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+API_PREFIX = "/api/"
+HTML_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+
+class HtmlMethodsMiddleware:
+    """HTML pages answer GET, HEAD, POST and OPTIONS only: anything else is a 405 here, in one
+    place, rather than a page rendered for a PUT, DELETE or TRACE by a view that never looks at
+    the method. Each view still names which of these it takes (require_GET, require_POST, ...).
+    The API under /api/ has its own methods (PATCH) and DRF refuses the others itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in HTML_METHODS and not request.path_info.startswith(API_PREFIX):
+            return HttpResponseNotAllowed(HTML_METHODS)
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -41,3 +87,16 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """auditlog's middleware, with the client address read by client_ip.
+
+    Its own takes the left-most X-Forwarded-For entry, which the client writes.
+    """
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_ip(request)

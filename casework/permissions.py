@@ -6,7 +6,10 @@ resolved once (a few rows) and then used as a plain `center_id IN (...)` filter.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
@@ -19,6 +22,7 @@ from .models import (
     ReceptionCenterGroupObjectPermission,
     ReceptionCenterUserObjectPermission,
 )
+from .roles import CASEWORKER, DONOR_REVIEWER, PROGRAMME_MANAGER, ROLE_PERMISSIONS, SUPERVISOR
 
 # Staff who work at a centre read and write its records; a programme manager reads the
 # records of the centres of their programme (a group holding VIEW_CENTER_RECORDS on them).
@@ -169,3 +173,103 @@ def can_manage_case(user: User, case: Case) -> bool:
 def can_assign_case(user: User, case: Case) -> bool:
     """Assign and reassign: supervisors of the case's centre."""
     return can_work_at(user, case.center_id) and user.has_perm(MANAGE_CENTER_CASES)
+
+
+# --- who may change which user account ------------------------------------------------------
+
+# A user manager (auth.change_user) hands out the working roles and centre access without
+# holding them: administrators assign casework roles but, by design, read no case record.
+# Anything else they hand out, or take over, only if they hold it themselves.
+DELEGATED_ROLES = (CASEWORKER, SUPERVISOR, PROGRAMME_MANAGER, DONOR_REVIEWER)
+MANAGE_USERS = "auth.change_user"
+ASSIGN_CENTRES = "casework.add_receptioncenteruserobjectpermission"
+
+
+def _permissions_named(names: Iterable[str]) -> QuerySet[Permission]:
+    by_app: dict[str, set[str]] = {}
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        by_app.setdefault(app_label, set()).add(codename)
+    query = Q(pk__in=[])
+    for app_label, codenames in by_app.items():
+        query |= Q(content_type__app_label=app_label, codename__in=codenames)
+    return Permission.objects.filter(query)
+
+
+def permissions_grantable_by(actor: User) -> QuerySet[Permission]:
+    """The permissions `actor` may hand out: their own and, for a user manager, the working roles'."""
+    if actor.is_superuser:
+        return Permission.objects.all()
+    names = set(actor.get_all_permissions())
+    if actor.has_perm(MANAGE_USERS):
+        names.update(name for role in DELEGATED_ROLES for name in ROLE_PERMISSIONS[role])
+    return _permissions_named(names)
+
+
+def _centre_access_beyond(actor: User, rows: QuerySet) -> QuerySet:
+    """Centre permission rows (user or group) the actor may neither assign nor holds."""
+    if actor.has_perm(ASSIGN_CENTRES):
+        return rows.none()
+    held = _center_permissions(actor)
+    return rows.exclude(
+        permission__codename=WORK_AT_CENTER, content_object_id__in=held[WORK_AT_CENTER]
+    ).exclude(
+        permission__codename=VIEW_CENTER_RECORDS,
+        content_object_id__in=held[VIEW_CENTER_RECORDS],
+    )
+
+
+def groups_grantable_by(actor: User) -> QuerySet[Group]:
+    """Groups whose permissions and centre access `actor` may hand out."""
+    if actor.is_superuser:
+        return Group.objects.all()
+    foreign = Permission.objects.exclude(pk__in=permissions_grantable_by(actor).values("pk"))
+    return Group.objects.exclude(
+        Exists(
+            Group.permissions.through.objects.filter(group=OuterRef("pk"), permission__in=foreign)
+        )
+    ).exclude(
+        Exists(
+            _centre_access_beyond(
+                actor, ReceptionCenterGroupObjectPermission.objects.filter(group=OuterRef("pk"))
+            )
+        )
+    )
+
+
+def users_manageable_by(actor: User) -> QuerySet:
+    """Accounts `actor` may change: none holding more rights than `actor` holds or may grant.
+
+    A superuser is changed by superusers only. Any other account is out of reach once it holds
+    a permission, a group or a centre assignment the actor could not give it: changing its
+    password would let the actor sign in with rights they do not have.
+    """
+    users = get_user_model().objects.all()
+    if actor.is_superuser:
+        return users
+    foreign = Permission.objects.exclude(pk__in=permissions_grantable_by(actor).values("pk"))
+    memberships = get_user_model().groups.through.objects.filter(user=OuterRef("pk"))
+    return (
+        users.filter(is_superuser=False)
+        .exclude(
+            Exists(
+                get_user_model().user_permissions.through.objects.filter(
+                    user=OuterRef("pk"), permission__in=foreign
+                )
+            )
+        )
+        .exclude(Exists(memberships.exclude(group__in=groups_grantable_by(actor))))
+        .exclude(
+            Exists(
+                _centre_access_beyond(
+                    actor,
+                    ReceptionCenterUserObjectPermission.objects.filter(user=OuterRef("pk")),
+                )
+            )
+        )
+    )
+
+
+def user_may_manage(actor: User, target: AbstractBaseUser) -> bool:
+    """May `actor` change `target`'s account (details, password, roles, centres, status)?"""
+    return users_manageable_by(actor).filter(pk=target.pk).exists()

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from .audit import person_viewed
 from .models import Consent
@@ -13,6 +14,7 @@ from .selectors import consents_in_force, person_audit_entries, person_get
 from .selectors_caseload import caseload_get, centers_overview
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Staff of a centre see their caseload; a programme manager sees counts per centre."""
@@ -27,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "casework/home.html", context)
 
 
+@require_GET
 @login_required
 def person_access_log(request: HttpRequest, person_id) -> HttpResponse:
     """Who viewed or changed a person's record, and when (supervisors of the person's centres)."""
@@ -39,6 +42,7 @@ def person_access_log(request: HttpRequest, person_id) -> HttpResponse:
     )
 
 
+@require_GET
 @login_required
 def person_detail(request: HttpRequest, person_id) -> HttpResponse:
     """A person's record, with the parts other apps contribute (arrivals, services, timeline)."""

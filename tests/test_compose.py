@@ -141,3 +141,10 @@ def test_docker_compose_accepts_the_file():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_web_reads_the_client_address_behind_the_tls_proxy(compose):
+    """One proxy in front by default: lockouts and the audit log use the address it saw."""
+    env = compose["services"]["web"]["environment"]
+
+    assert env["RETORNO_TRUSTED_PROXY_COUNT"] == "${RETORNO_TRUSTED_PROXY_COUNT:-1}"

@@ -36,3 +36,40 @@ def test_production_refuses_to_start_without_a_secret_key(run_manage, repo_root)
     # Production must never fall back to the development key in base settings.
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stdout + result.stderr
+
+
+# Through the TLS proxy: the address the proxy saw, as the lockouts, audit log and throttles read it.
+CLIENT_ADDRESSES = """
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.test import RequestFactory
+from django.utils.module_loading import import_string
+
+request = RequestFactory().get(
+    "/", REMOTE_ADDR="172.18.0.2", HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.5"
+)
+audit = next(import_string(m) for m in settings.MIDDLEWARE if m.endswith("AuditlogMiddleware"))
+throttles = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]
+print(get_client_ip_address(request), audit._get_remote_addr(request), end=" ")
+print(*(import_string(throttle)().get_ident(request) for throttle in throttles))
+"""
+
+
+@pytest.mark.parametrize(
+    ("proxies", "expected"), [(None, "172.18.0.2"), ("0", "172.18.0.2"), ("1", "203.0.113.5")]
+)
+def test_production_reads_the_client_address_behind_the_trusted_proxies(
+    run_manage, proxies, expected
+):
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        CLIENT_ADDRESSES,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+        RETORNO_TRUSTED_PROXY_COUNT=proxies,
+        **DEPLOY_ENV,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == [expected] * 4

@@ -46,10 +46,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "casework.middleware.NoStoreMiddleware",
+    "casework.middleware.HtmlMethodsMiddleware",
     "casework.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "casework.middleware.AuditlogMiddleware",
     # axes must be last
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,6 +143,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client's address for lockouts, the audit log and API throttles (casework.client_address):
+# behind N proxies that each append to X-Forwarded-For (the TLS proxy in production: 1), set
+# N; with 0 the header is ignored, as a client could write anything in it.
+RETORNO_TRUSTED_PROXY_COUNT = env.int("RETORNO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "casework.client_address.client_ip"
 
 # django-auditlog
 AUDITLOG_INCLUDE_ALL_MODELS = False
@@ -160,8 +167,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "casework.throttling.AnonRateThrottle",
+        "casework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"user": "5000/hour", "anon": "60/hour", "aggregates": "120/hour"},
 }

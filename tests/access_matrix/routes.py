@@ -20,6 +20,8 @@ Decisions the table pins (change them here, and in the code, together):
   them), but no response may show the case's number, notes, needs or goals to anyone else: the
   matrix checks every response body for those strings.
 - The OpenAPI schema and its docs page are public: they describe the API and hold no data.
+- Every answer to a signed-in user carries Cache-Control: no-store (any route may show personal
+  data). HTML routes answer PUT, PATCH, DELETE and TRACE with 405, whatever the role.
 - The service uptake dashboard (reporting/dashboard_views.py) is for programme managers and
   centre supervisors, each over the centres they read. Caseworkers get 403 (a page without a
   record that their role may not use, like the exports); users who read no centre at all (the
@@ -354,10 +356,10 @@ ROUTES: list[Route] = [
         "PUT",
         HTML,
         _plain("login"),
-        by_role(200, 302),
+        constant(405),
         records=(NO_RECORD,),
         body=wrong_login,
-        note="LoginView answers PUT like POST",
+        note="LoginView would answer PUT like POST; HTML pages take GET, HEAD, POST, OPTIONS only",
     ),
     Route(
         "login",

@@ -1,8 +1,10 @@
 """Every route × every role × an own-centre, an other-centre and a restricted record.
 
 The answers expected are in routes.py (with the decisions behind them). Each case also checks
-that a refused write changed nothing, and that no response shows a person or a case the role may
-not open (their document number, phone, case number, notes, needs or goals).
+that a refused write changed nothing, that no response shows a person or a case the role may
+not open (their document number, phone, case number, notes, needs or goals), and that no answer
+to a signed-in user may be stored by a cache. Every HTML route refuses the methods no HTML view
+handles.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rest_framework.test import APIClient
 from .routes import (
     API,
     CASE_READERS,
+    HTML,
     KNOWN_DEFECTS,
     PERSON_READERS,
     RECORDS,
@@ -114,3 +117,23 @@ def test_route_answers_role_for_record(route, role, record, world):
             assert model_snapshot() == before, "a refused (or invalid) write changed data"
     for text in _forbidden_strings(world, role):
         assert text not in content, f"{role} was shown {text!r}"
+    if role != "anonymous":
+        assert "no-store" in response.get("Cache-Control", ""), "an answer a cache may keep"
+
+
+HTML_ROUTES = {route.name: route for route in ROUTES if route.kind == HTML}
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "TRACE"])
+@pytest.mark.parametrize("name", sorted(HTML_ROUTES))
+def test_html_route_refuses_methods_it_does_not_handle(name, method, world):
+    route = HTML_ROUTES[name]
+    url = route.url(world, route.records[0])
+    client = Client()
+    client.force_login(world.user("caseworker_a"))
+    before = model_snapshot()
+
+    response = client.generic(method, url)
+
+    assert response.status_code == 405, f"{method} {url}: {response.status_code}"
+    assert model_snapshot() == before
