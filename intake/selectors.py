@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from casework.audit import person_viewed
 from casework.models import Person, ReceptionCenter
 from casework.permissions import User
 from casework.selectors import person_search_condition
@@ -32,10 +33,14 @@ def arrival_list(*, user: User) -> QuerySet[Arrival]:
 
 
 def arrival_get(*, user: User, arrival_id) -> Arrival:
+    """The arrival if the user may see it; Http404 otherwise. It shows the person's names and
+    document, so the person's access entry is written here, for the HTML page and the API."""
     try:
-        return arrival_list(user=user).get(pk=arrival_id)
+        arrival = arrival_list(user=user).get(pk=arrival_id)
     except (Arrival.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
+    person_viewed(arrival.person, actor=user)
+    return arrival
 
 
 def arrivals_search(queryset: QuerySet[Arrival], text: str) -> QuerySet[Arrival]:

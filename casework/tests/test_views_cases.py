@@ -105,6 +105,17 @@ def test_open_from_arrival_shows_the_person_and_opens_the_case(client_a, arrival
     assert not case.restricted
 
 
+@pytest.mark.parametrize("by", ["arrival", "person"])
+def test_the_open_a_case_page_logs_one_access_to_the_person(by, client_a, arrival, caseworker):
+    subject = arrival if by == "arrival" else arrival.person
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+
+    assert client_a.get(reverse("cases:case_open"), {by: subject.pk}).status_code == 200
+
+    logged = LogEntry.objects.get_for_object(arrival.person).filter(action=LogEntry.Action.ACCESS)
+    assert [entry.actor for entry in logged] == [caseworker]
+
+
 def test_double_submit_opens_one_case(client_a, arrival, caseworker):
     url = reverse("cases:case_open") + f"?arrival={arrival.pk}"
     data = {
