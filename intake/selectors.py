@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from casework.audit import person_viewed
@@ -70,18 +70,11 @@ def person_returns_summary(person: Person) -> dict:
     }
 
 
-def annotate_returns(queryset: QuerySet[Person]) -> QuerySet[Person]:
-    """Add arrivals_count, last_arrival_at and last_center_id from all arrivals of each person."""
+def annotate_last_return(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    """Add last_arrival_at and last_center_id from all arrivals of each person (recognition
+    shows when and where someone last returned, not how many times)."""
     last = Arrival.objects.filter(person=OuterRef("pk")).order_by("-arrived_at")
-    counts = (
-        Arrival.objects.filter(person=OuterRef("pk"))
-        .order_by()
-        .values("person")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return queryset.annotate(
-        arrivals_count=Subquery(counts),
         last_arrival_at=Subquery(last.values("arrived_at")[:1]),
         last_center_id=Subquery(last.values("center_id")[:1]),
     )
