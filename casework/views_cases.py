@@ -220,7 +220,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict) -> dict[str, 
             (goal, form(("goal", goal.pk), lambda g=goal: GoalProgressForm.for_goal(g)))
             for goal in goals
         ],
-        "referral_form": form("referral", ReferralForm),
+        "referral_form": form("referral", lambda: ReferralForm(case=case)),
         "referral_rows": [
             (r, form(("referral", r.pk), lambda r=r: ReferralStatusForm(referral=r)))
             for r in referrals
@@ -404,7 +404,7 @@ def referral_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         case,
         "referral",
-        ReferralForm,
+        lambda data: ReferralForm(data, case=case),
         lambda data: actions.referral_create(actor=request.user, case=case, **data),
         may=can_work_on_case,
         success=_("Referral recorded."),

@@ -560,7 +560,7 @@ class CaseReferralListCreateApi(_CaseChildListApi):
     def post(self, request: Request, case_id: int) -> Response:
         case = self.get_case()
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
-        serializer = ReferralCreateInputSerializer(data=request.data)
+        serializer = ReferralCreateInputSerializer(data=request.data, context={"case": case})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         referral = _referral_replay(case, data)

@@ -674,6 +674,30 @@ def test_referral_to_a_partner_lacking_the_service_is_400(api_a, caseworker, cas
     assert "service_line" in response.json()
 
 
+def test_referral_to_a_partner_of_another_country_is_400(api_a, caseworker, case):
+    Consent.objects.create(
+        person=case.person,
+        kind=Consent.Kind.SHARE_WITH_PARTNERS,
+        granted=True,
+        recorded_by=caseworker,
+    )
+    honduran = Partner.objects.create(
+        name="INFOP", kind=Partner.Kind.GOVERNMENT, country=country("HN")
+    )
+    honduran.service_lines.add(ServiceLine.objects.get(code="vocational_training"))
+
+    response = api_a.post(
+        f"{detail_url(case)}referrals/",
+        referral_body(honduran),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"partner": ["Choose a partner organisation."]}
+    assert not Referral.objects.exists()
+
+
 def test_another_centres_referral_is_404(api_a, outsider, other_case, partner):
     Consent.objects.create(
         person=other_case.person,

@@ -465,6 +465,48 @@ def test_referral_refused_without_share_consent(client_a, case, partner):
     assert not Referral.objects.exists()
 
 
+@pytest.fixture
+def honduran_partner():
+    partner = Partner.objects.create(
+        name="INFOP Honduras", kind=Partner.Kind.GOVERNMENT, country=country("HN")
+    )
+    partner.service_lines.add(ServiceLine.objects.get(code="vocational_training"))
+    return partner
+
+
+def test_the_referral_form_offers_only_partners_of_the_case_country(
+    client_a, case, partner, honduran_partner
+):
+    page = client_a.get(detail(case), **EN)
+
+    assert list(page.context["referral_form"].fields["partner"].queryset) == [partner]
+    assert "INFOP Honduras" not in page.content.decode()
+
+
+def test_a_forged_referral_to_a_partner_of_another_country_is_refused(
+    client_a, case, caseworker, honduran_partner
+):
+    actions.consents_record(
+        actor=caseworker, person=case.person, consents={"share_with_partners": True}
+    )
+
+    response = post(
+        client_a,
+        "referral_add",
+        case,
+        {
+            "partner": honduran_partner.pk,
+            "service_line": honduran_partner.service_lines.get().pk,
+            "client_uuid": uuid.uuid4(),
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["referral_form"].errors["partner"] == ["Choose a partner organisation."]
+    assert "Choose a partner organisation." in response.content.decode()
+    assert not Referral.objects.exists()
+
+
 def test_referral_with_consent_and_status_update(client_a, case, partner, caseworker):
     actions.consents_record(
         actor=caseworker, person=case.person, consents={"share_with_partners": True}
