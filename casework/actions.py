@@ -33,7 +33,7 @@ from .models import (
     ServiceLine,
     VulnerabilityCategory,
 )
-from .permissions import can_work_at, cases_for, persons_for
+from .permissions import can_work_at, cases_for, partners_for_case, persons_for
 
 PERSON_FIELDS = (
     "given_names",
@@ -632,6 +632,8 @@ def referral_create(
         )
     if not partner.active:
         _refuse(_("This partner is not active."), "partner")
+    if not partners_for_case(case).filter(pk=partner.pk).exists():
+        _refuse(_("This partner does not work in the country of this case."), "partner")
     if not partner.service_lines.filter(pk=service_line.pk).exists():
         _refuse(_("This partner does not offer this service."), "service_line")
     referral = Referral(

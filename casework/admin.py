@@ -176,7 +176,7 @@ class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         person = super().get_object(request, object_id, from_field)
         if person is not None:
             # Opening a person's record in the admin is a view like any other: audit it.
-            person_viewed(person)
+            person_viewed(person, actor=request.user)
         return person
 
 

@@ -1,4 +1,5 @@
-"""Shared API helpers: error translation, the 409 answer, idempotent responses, scoped fields."""
+"""Shared API helpers: error translation, the 409 answer, idempotent responses, scoped fields,
+the access audit of list pages."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from .audit import persons_viewed
 from .client_address import client_ip
 from .models import Consent, ReceptionCenter
 from .permissions import centers_for
@@ -68,6 +70,25 @@ def audit_actor(request: Request) -> Iterator[None]:
     """
     with set_actor(request.user, remote_addr=client_ip(request)):
         yield
+
+
+class PersonsShownMixin:
+    """For a list endpoint whose rows show persons: one access entry per person on the page.
+
+    `person_path` reaches the person from a row ("" when the rows are persons). The entries
+    are written in one insert, so the query count does not grow with the rows.
+    """
+
+    person_path = "person"
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)  # type: ignore[misc]
+        rows = queryset if page is None else page
+        persons_viewed(
+            (getattr(row, self.person_path) if self.person_path else row for row in rows),
+            actor=self.request.user,  # type: ignore[attr-defined]
+        )
+        return page
 
 
 def created_or_replayed(data: Any, *, created: bool) -> Response:

@@ -29,7 +29,7 @@ from .models import (
     ServiceLine,
     VulnerabilityCategory,
 )
-from .permissions import WORK_AT_CENTER
+from .permissions import WORK_AT_CENTER, partners_for_case
 
 
 def _date_widget() -> forms.DateInput:
@@ -204,7 +204,9 @@ class GoalProgressForm(ActionErrorsMixin, forms.Form):
 
 class ReferralForm(ActionErrorsMixin, forms.Form):
     partner = forms.ModelChoiceField(
-        label=_("Partner organisation"), queryset=Partner.objects.filter(active=True)
+        label=_("Partner organisation"),
+        queryset=Partner.objects.none(),
+        error_messages={"invalid_choice": _("Choose a partner organisation.")},
     )
     service_line = forms.ModelChoiceField(
         label=_("Service"), queryset=ServiceLine.objects.filter(active=True)
@@ -214,10 +216,11 @@ class ReferralForm(ActionErrorsMixin, forms.Form):
     )
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("client_uuid", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners_for_case(case)
 
 
 class ReferralStatusForm(ActionErrorsMixin, forms.Form):

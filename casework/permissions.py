@@ -16,6 +16,7 @@ from .models import (
     Case,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
+    Partner,
     Person,
     PersonCenter,
     ReceptionCenter,
@@ -156,6 +157,12 @@ def cases_for(user: User) -> QuerySet[Case]:
             )
         )
     )
+
+
+def partners_for_case(case: Case) -> QuerySet[Partner]:
+    """The partners a case may be referred to: active ones of the country of the case's centre
+    (a Guatemalan case is never referred to a Honduran partner)."""
+    return Partner.objects.filter(active=True, country__centers=case.center_id)
 
 
 def can_work_on_case(user: User, case: Case) -> bool:

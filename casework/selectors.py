@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from .audit import person_viewed
 from .models import Consent, Department, Municipality, Person
 from .names import document_normalise, name_keys
 from .permissions import User, persons_for
@@ -18,9 +19,12 @@ def person_list(*, user: User) -> QuerySet[Person]:
 
 
 def person_get(*, user: User, person_id) -> Person:
-    """The person if the user may see them; Http404 otherwise (missing and not-yours alike)."""
+    """The person if the user may see them; Http404 otherwise (missing and not-yours alike).
+
+    Every door that shows a person's record reads it here, so the access entry is written here.
+    """
     try:
-        return (
+        person = (
             person_list(user=user)
             .prefetch_related(
                 Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
@@ -30,6 +34,8 @@ def person_get(*, user: User, person_id) -> Person:
     except (Person.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         # A malformed id is answered like a missing one.
         raise Http404 from exc
+    person_viewed(person, actor=user)
+    return person
 
 
 def consents_in_force(person: Person) -> dict[str, Consent]:

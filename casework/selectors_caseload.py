@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from .audit import persons_viewed
 from .models import (
     Case,
     CaseNote,
@@ -340,6 +341,15 @@ def caseload_get(*, user: User, centers: list[ReceptionCenter]) -> Caseload:
         )
     supervision = (
         center_caseload(user=user, centers=centers) if user.has_perm(MANAGE_CENTER_CASES) else None
+    )
+    persons_viewed(
+        [
+            *(case.person for case in open_cases),
+            *(follow_up.case.person for follow_up in overdue),
+            *(referral.case.person for referral in referrals),
+            *(arrival.person for arrival in arrivals),
+        ],
+        actor=user,
     )
     return Caseload(
         open_cases=open_cases,

@@ -6,7 +6,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .audit import person_viewed
 from .models import Consent
 from .permissions import centers_for, readable_centers_for
 from .person_page import person_page_parts, person_timeline
@@ -47,7 +46,6 @@ def person_access_log(request: HttpRequest, person_id) -> HttpResponse:
 def person_detail(request: HttpRequest, person_id) -> HttpResponse:
     """A person's record, with the parts other apps contribute (arrivals, services, timeline)."""
     person = person_get(user=request.user, person_id=person_id)
-    person_viewed(person)
     in_force = consents_in_force(person)
     context = {
         "person": person,

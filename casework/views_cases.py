@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import actions
-from .audit import person_viewed
+from .audit import person_viewed, persons_viewed
 from .forms_cases import (
     AssessForm,
     AssignForm,
@@ -74,6 +74,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, queryset=case_list_query(user=request.user), request=request
     )
     page = Paginator(case_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    persons_viewed((case.person for case in page), actor=request.user)
     context = {"form": case_filter.form, "page": page, "filtered": bool(request.GET)}
     return render(request, "casework/case_list.html", context)
 
@@ -82,16 +83,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _arrival_get(user: Any, arrival_id: str) -> Any:
-    """An arrival at one of the user's centres, reached from Person (casework imports no intake)."""
+    """An arrival at one of the user's centres, reached from Person (casework imports no intake).
+
+    The page shows the person, so their access entry is written, as intake's arrival_get does.
+    """
     arrival_model = Person._meta.get_field("arrivals").related_model
     try:
-        return arrival_model._default_manager.select_related("person", "center").get(
+        arrival = arrival_model._default_manager.select_related("person", "center").get(
             pk=arrival_id,
             center_id__in=user_center_ids(user),
             person__in=persons_for(user),
         )
     except (arrival_model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
+    person_viewed(arrival.person, actor=user)
+    return arrival
 
 
 def _open_subject(request: HttpRequest) -> tuple[Person, Any, list, Any]:
@@ -214,7 +220,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict) -> dict[str, 
             (goal, form(("goal", goal.pk), lambda g=goal: GoalProgressForm.for_goal(g)))
             for goal in goals
         ],
-        "referral_form": form("referral", ReferralForm),
+        "referral_form": form("referral", lambda: ReferralForm(case=case)),
         "referral_rows": [
             (r, form(("referral", r.pk), lambda r=r: ReferralStatusForm(referral=r)))
             for r in referrals
@@ -250,7 +256,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict) -> dict[str, 
 def _render_detail(
     request: HttpRequest, case: Case, bound: dict | None = None, status: int = 200
 ) -> HttpResponse:
-    person_viewed(case.person)
+    person_viewed(case.person, actor=request.user)
     context = _detail_context(request, case, bound or {})
     with timezone.override(case.center.tzinfo):
         return render(request, "casework/case_detail.html", context, status=status)
@@ -398,7 +404,7 @@ def referral_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         case,
         "referral",
-        ReferralForm,
+        lambda data: ReferralForm(data, case=case),
         lambda data: actions.referral_create(actor=request.user, case=case, **data),
         may=can_work_on_case,
         success=_("Referral recorded."),

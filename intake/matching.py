@@ -2,7 +2,9 @@
 
 Matching searches the national registry (persons known at any centre of the user's countries)
 but returns only what recognition needs: names, date of birth, sex, the last four characters
-of the document, and the date and centre of the last return.
+of the document, and the date and centre of the last return (not how many times the person
+returned); besides, why each candidate matched and whether its record is open to the user.
+The duplicate-candidates API and the intake matches screen show these and nothing more.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from casework.models import Person, ReceptionCenter
 from casework.names import document_normalise, name_keys
 from casework.permissions import User, person_matching_scope_for, user_center_ids
 
-from .selectors import annotate_returns
+from .selectors import annotate_last_return
 
 MAX_CANDIDATES = 10
 # An estimated date of birth (an age only) is trusted to within this many years.
@@ -37,7 +39,6 @@ class Candidate:
     birth_date: date | None
     birth_date_estimated: bool
     document_last4: str
-    returns_count: int
     last_arrival_at: datetime | None
     last_center_name: str
     visible_to_user: bool
@@ -123,7 +124,7 @@ def duplicate_candidates(
     for key in given_keys:
         rank += Case(When(given_name_keys__contains=key, then=Value(3)), default=Value(0))
     rows = list(
-        annotate_returns(person_matching_scope_for(user).filter(condition))
+        annotate_last_return(person_matching_scope_for(user).filter(condition))
         .annotate(match_rank=rank)
         .order_by("-match_rank", "pk")
         .only(
@@ -179,7 +180,6 @@ def duplicate_candidates(
                 birth_date=person.birth_date,
                 birth_date_estimated=person.birth_date_estimated,
                 document_last4=person.document_last4,
-                returns_count=person.arrivals_count or 0,
                 last_arrival_at=person.last_arrival_at,
                 last_center_name=center_names.get(person.last_center_id, ""),
                 visible_to_user=person.pk in visible_ids,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from casework.audit import person_viewed
 from casework.models import Person, ReceptionCenter
 from casework.permissions import User
 from casework.selectors import person_search_condition
@@ -32,10 +33,14 @@ def arrival_list(*, user: User) -> QuerySet[Arrival]:
 
 
 def arrival_get(*, user: User, arrival_id) -> Arrival:
+    """The arrival if the user may see it; Http404 otherwise. It shows the person's names and
+    document, so the person's access entry is written here, for the HTML page and the API."""
     try:
-        return arrival_list(user=user).get(pk=arrival_id)
+        arrival = arrival_list(user=user).get(pk=arrival_id)
     except (Arrival.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
+    person_viewed(arrival.person, actor=user)
+    return arrival
 
 
 def arrivals_search(queryset: QuerySet[Arrival], text: str) -> QuerySet[Arrival]:
@@ -65,18 +70,11 @@ def person_returns_summary(person: Person) -> dict:
     }
 
 
-def annotate_returns(queryset: QuerySet[Person]) -> QuerySet[Person]:
-    """Add arrivals_count, last_arrival_at and last_center_id from all arrivals of each person."""
+def annotate_last_return(queryset: QuerySet[Person]) -> QuerySet[Person]:
+    """Add last_arrival_at and last_center_id from all arrivals of each person (recognition
+    shows when and where someone last returned, not how many times)."""
     last = Arrival.objects.filter(person=OuterRef("pk")).order_by("-arrived_at")
-    counts = (
-        Arrival.objects.filter(person=OuterRef("pk"))
-        .order_by()
-        .values("person")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return queryset.annotate(
-        arrivals_count=Subquery(counts),
         last_arrival_at=Subquery(last.values("arrived_at")[:1]),
         last_center_id=Subquery(last.values("center_id")[:1]),
     )

@@ -19,7 +19,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.audit import person_viewed
+from casework.audit import persons_viewed
 from casework.permissions import centers_for, readable_centers_for, user_center_ids
 
 from .actions import arrival_register
@@ -395,6 +395,7 @@ def arrival_list(request: HttpRequest) -> HttpResponse:
             request.GET.get("page")
         )
         rows = [(arrival, arrival.person.age_on(day)) for arrival in page]
+        persons_viewed((arrival.person for arrival, _age in rows), actor=request.user)
         context = {
             "form": form,
             "center": center,
@@ -411,6 +412,5 @@ def arrival_list(request: HttpRequest) -> HttpResponse:
 @intake_view
 def arrival_detail(request: HttpRequest, pk: int) -> HttpResponse:
     arrival = arrival_get(user=request.user, arrival_id=pk)
-    person_viewed(arrival.person)
     with timezone.override(arrival.center.tzinfo):
         return render(request, "intake/arrival_detail.html", {"arrival": arrival})

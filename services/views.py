@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.audit import person_viewed
 from casework.models import Case, Person
 from casework.permissions import can_work_at, cases_for, centers_for, user_center_ids
 from casework.selectors import person_get
@@ -83,7 +82,6 @@ def person_uptake_view(request: HttpRequest, person_id: uuid.UUID) -> HttpRespon
     """A person's services: counts per type and the latest rows of each group, or with
     ?show=<group> that group's full list, page by page; ?case=<id> keeps to one case."""
     person = person_get(user=request.user, person_id=person_id)
-    person_viewed(person)
     case = _case_of(request, person)
     list_url = uptake_list_url(person.pk, case.pk if case else None)
     context: dict[str, Any] = {

@@ -256,3 +256,128 @@ def test_not_even_a_superuser_can_add_an_audit_entry_in_the_admin(client):
 
     assert response.status_code == 403
     assert LogEntry.objects.count() == before
+
+
+# --- Reads of a person's data, at every door (issue 11, finding 7) ---------------------------
+
+
+def token_client(user) -> APIClient:
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def access_actors(person) -> list:
+    return [entry.actor for entry in entries(person, ACCESS)]
+
+
+def test_the_api_arrival_detail_logs_one_access_naming_the_token_user(caseworker, center_a):
+    arrival = ArrivalFactory(center=center_a)
+
+    response = token_client(caseworker).get(f"/api/v1/arrivals/{arrival.pk}/")
+
+    assert response.status_code == 200
+    assert access_actors(arrival.person) == [caseworker]
+    # The request's address still reaches the entry (AuditlogMiddleware).
+    assert entries(arrival.person, ACCESS).get().remote_addr == "127.0.0.1"
+
+
+def test_the_api_person_detail_logs_one_access_naming_the_token_user(caseworker, center_a):
+    person = PersonFactory(centers=[center_a])
+
+    response = token_client(caseworker).get(f"/api/v1/persons/{person.pk}/")
+
+    assert response.status_code == 200
+    assert access_actors(person) == [caseworker]
+
+
+def test_the_html_arrival_page_logs_one_access(client_a, caseworker, center_a):
+    arrival = ArrivalFactory(center=center_a)
+
+    response = client_a.get(reverse("intake:arrival_detail", kwargs={"pk": arrival.pk}))
+
+    assert response.status_code == 200
+    assert access_actors(arrival.person) == [caseworker]
+
+
+def test_a_record_outside_the_users_scope_logs_nothing(caseworker, center_b):
+    arrival = ArrivalFactory(center=center_b)
+
+    response = token_client(caseworker).get(f"/api/v1/arrivals/{arrival.pk}/")
+
+    assert response.status_code == 404
+    assert access_actors(arrival.person) == []
+
+
+@pytest.fixture
+def listed(caseworker, center_a, center_b):
+    """Three persons at centre A, each with an arrival an hour ago and a case assigned to the
+    caseworker (so each shows twice on the home page); one person at centre B."""
+    arrived_at = timezone.now() - timedelta(hours=1)
+    shown = []
+    for _ in range(3):
+        arrival = ArrivalFactory(center=center_a, arrived_at=arrived_at)
+        actions.case_open(
+            actor=caseworker,
+            person=arrival.person,
+            center=center_a,
+            arrival=arrival,
+            assigned_to=caseworker,
+        )
+        shown.append(arrival.person)
+    elsewhere = ArrivalFactory(center=center_b, arrived_at=arrived_at)
+    LogEntry.objects.filter(action=ACCESS).delete()
+    day = arrived_at.astimezone(center_a.tzinfo).date()
+    return shown, elsewhere.person, day
+
+
+def person_ids(rows, path: str) -> set[str]:
+    return {row[path]["id"] if path else row["id"] for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [("/api/v1/persons/", ""), ("/api/v1/arrivals/", "person"), ("/api/v1/cases/", "person")],
+    ids=["persons", "arrivals", "cases"],
+)
+def test_an_api_list_logs_one_access_per_person_shown(url, path, caseworker, listed):
+    shown, elsewhere, _day = listed
+    # A second arrival of the same person: shown twice in the arrivals list, logged once.
+    ArrivalFactory(person=shown[0], center=shown[0].arrivals.get().center)
+
+    response = token_client(caseworker).get(url)
+
+    assert response.status_code == 200
+    assert person_ids(response.json()["results"], path) == {str(p.pk) for p in shown}
+    for person in shown:
+        assert access_actors(person) == [caseworker]
+    assert access_actors(elsewhere) == []
+
+
+def test_an_api_list_logs_only_the_persons_on_the_page(caseworker, center_a):
+    for _ in range(27):
+        PersonFactory(centers=[center_a])
+    LogEntry.objects.filter(action=ACCESS).delete()
+
+    page = token_client(caseworker).get("/api/v1/persons/").json()
+
+    logged = set(LogEntry.objects.filter(action=ACCESS).values_list("object_pk", flat=True))
+    assert logged == person_ids(page["results"], "")
+    assert len(logged) == 25 < page["count"]
+
+
+@pytest.mark.parametrize("name", ["intake:arrival_list", "cases:case_list", "home"])
+def test_an_html_list_logs_one_access_per_person_shown(name, client_a, caseworker, listed):
+    shown, elsewhere, day = listed
+
+    response = client_a.get(reverse(name), {"day": day.isoformat()} if "arrival" in name else {})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    for person in shown:
+        assert person.full_name in content
+        assert access_actors(person) == [caseworker]
+    assert access_actors(elsewhere) == []

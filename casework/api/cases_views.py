@@ -46,6 +46,7 @@ from casework.actions import (
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
+    PersonsShownMixin,
     audit_actor,
     created_or_replayed,
     django_errors_as_api,
@@ -236,7 +237,7 @@ def _case_replay(request: Request, data) -> Case | None:
 
 
 @extend_schema_view(get=extend_schema(summary="Cases at your centres"))
-class CaseListCreateApi(generics.ListAPIView):
+class CaseListCreateApi(PersonsShownMixin, generics.ListAPIView):
     serializer_class = CaseOutputSerializer
     filterset_class = CaseFilter
     parser_classes = [JSONParser]
@@ -300,8 +301,7 @@ class CaseDetailApi(APIView):
     )
     def get(self, request: Request, case_id: int) -> Response:
         case = case_get(user=request.user, case_id=case_id)
-        with audit_actor(request):
-            person_viewed(case.person)
+        person_viewed(case.person, actor=request.user)
         return _with_etag(Response(CaseDetailOutputSerializer(case).data), case)
 
     @extend_schema(
@@ -560,7 +560,7 @@ class CaseReferralListCreateApi(_CaseChildListApi):
     def post(self, request: Request, case_id: int) -> Response:
         case = self.get_case()
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
-        serializer = ReferralCreateInputSerializer(data=request.data)
+        serializer = ReferralCreateInputSerializer(data=request.data, context={"case": case})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         referral = _referral_replay(case, data)

@@ -19,11 +19,11 @@ from casework.actions import PersonIdConflict, person_register
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
+    PersonsShownMixin,
     audit_actor,
     created_or_replayed,
     django_errors_as_api,
 )
-from casework.audit import person_viewed
 from casework.filters import PersonFilter
 from casework.selectors import person_get, person_list
 
@@ -37,7 +37,8 @@ from .serializers import (
 @extend_schema_view(
     get=extend_schema(summary="Persons known at your centres"),
 )
-class PersonListCreateApi(generics.ListAPIView):
+class PersonListCreateApi(PersonsShownMixin, generics.ListAPIView):
+    person_path = ""
     serializer_class = PersonOutputSerializer
     filterset_class = PersonFilter
     parser_classes = [JSONParser]
@@ -91,6 +92,4 @@ class PersonDetailApi(APIView):
     )
     def get(self, request: Request, person_id) -> Response:
         person = person_get(user=request.user, person_id=person_id)
-        with audit_actor(request):
-            person_viewed(person)
         return Response(PersonDetailOutputSerializer(person).data)

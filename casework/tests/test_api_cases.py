@@ -146,7 +146,8 @@ def test_list_makes_a_fixed_number_of_queries(caseworker, center_a):
     for _ in range(18):
         case_open(actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a)
     with_twenty = count_for_list()
-    assert with_two == with_twenty == 3  # the user's centres, the count, the page
+    # the user's centres, the count, the page, the page's access entries (one insert)
+    assert with_two == with_twenty == 4
 
 
 # --- open -------------------------------------------------------------------------------------
@@ -671,6 +672,30 @@ def test_referral_to_a_partner_lacking_the_service_is_400(api_a, caseworker, cas
     )
     assert response.status_code == 400
     assert "service_line" in response.json()
+
+
+def test_referral_to_a_partner_of_another_country_is_400(api_a, caseworker, case):
+    Consent.objects.create(
+        person=case.person,
+        kind=Consent.Kind.SHARE_WITH_PARTNERS,
+        granted=True,
+        recorded_by=caseworker,
+    )
+    honduran = Partner.objects.create(
+        name="INFOP", kind=Partner.Kind.GOVERNMENT, country=country("HN")
+    )
+    honduran.service_lines.add(ServiceLine.objects.get(code="vocational_training"))
+
+    response = api_a.post(
+        f"{detail_url(case)}referrals/",
+        referral_body(honduran),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"partner": ["Choose a partner organisation."]}
+    assert not Referral.objects.exists()
 
 
 def test_another_centres_referral_is_404(api_a, outsider, other_case, partner):

@@ -453,6 +453,21 @@ def test_referral_to_a_partner_lacking_the_service_line_is_refused(case, casewor
     assert not Referral.objects.exists()
 
 
+def test_referral_to_a_partner_of_another_country_is_refused(case, caseworker):
+    share_consent(case.person, caseworker)
+    line = ServiceLine.objects.get(code="vocational_training")
+    honduran = Partner.objects.create(
+        name="INFOP", kind=Partner.Kind.GOVERNMENT, country=country("HN")
+    )
+    honduran.service_lines.add(line)
+
+    with pytest.raises(ValidationError) as excinfo:
+        referral_create(actor=caseworker, case=case, partner=honduran, service_line=line)
+
+    assert "partner" in excinfo.value.message_dict
+    assert not Referral.objects.exists()
+
+
 def test_referral_with_consent_and_service_line_is_pending(case, caseworker, partner):
     share_consent(case.person, caseworker)
     line = ServiceLine.objects.get(code="vocational_training")

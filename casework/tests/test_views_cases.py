@@ -105,6 +105,17 @@ def test_open_from_arrival_shows_the_person_and_opens_the_case(client_a, arrival
     assert not case.restricted
 
 
+@pytest.mark.parametrize("by", ["arrival", "person"])
+def test_the_open_a_case_page_logs_one_access_to_the_person(by, client_a, arrival, caseworker):
+    subject = arrival if by == "arrival" else arrival.person
+    LogEntry.objects.filter(action=LogEntry.Action.ACCESS).delete()
+
+    assert client_a.get(reverse("cases:case_open"), {by: subject.pk}).status_code == 200
+
+    logged = LogEntry.objects.get_for_object(arrival.person).filter(action=LogEntry.Action.ACCESS)
+    assert [entry.actor for entry in logged] == [caseworker]
+
+
 def test_double_submit_opens_one_case(client_a, arrival, caseworker):
     url = reverse("cases:case_open") + f"?arrival={arrival.pk}"
     data = {
@@ -451,6 +462,48 @@ def test_referral_refused_without_share_consent(client_a, case, partner):
 
     assert response.status_code == 200
     assert "has not consented to share their data" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+@pytest.fixture
+def honduran_partner():
+    partner = Partner.objects.create(
+        name="INFOP Honduras", kind=Partner.Kind.GOVERNMENT, country=country("HN")
+    )
+    partner.service_lines.add(ServiceLine.objects.get(code="vocational_training"))
+    return partner
+
+
+def test_the_referral_form_offers_only_partners_of_the_case_country(
+    client_a, case, partner, honduran_partner
+):
+    page = client_a.get(detail(case), **EN)
+
+    assert list(page.context["referral_form"].fields["partner"].queryset) == [partner]
+    assert "INFOP Honduras" not in page.content.decode()
+
+
+def test_a_forged_referral_to_a_partner_of_another_country_is_refused(
+    client_a, case, caseworker, honduran_partner
+):
+    actions.consents_record(
+        actor=caseworker, person=case.person, consents={"share_with_partners": True}
+    )
+
+    response = post(
+        client_a,
+        "referral_add",
+        case,
+        {
+            "partner": honduran_partner.pk,
+            "service_line": honduran_partner.service_lines.get().pk,
+            "client_uuid": uuid.uuid4(),
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["referral_form"].errors["partner"] == ["Choose a partner organisation."]
+    assert "Choose a partner organisation." in response.content.decode()
     assert not Referral.objects.exists()
 
 

@@ -150,7 +150,6 @@ class CandidateOutputSerializer(serializers.Serializer):
     birth_date = serializers.DateField(allow_null=True)
     birth_date_estimated = serializers.BooleanField()
     document_last4 = serializers.CharField()
-    returns_count = serializers.IntegerField()
     last_arrival_at = serializers.DateTimeField(allow_null=True)
     last_center_name = serializers.CharField()
     visible_to_user = serializers.BooleanField(

@@ -24,6 +24,7 @@ from casework.actions import PERSON_FIELDS
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
+    PersonsShownMixin,
     audit_actor,
     created_or_replayed,
     validation_error_to_api,
@@ -77,7 +78,7 @@ def _registration_kwargs(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @extend_schema_view(get=extend_schema(summary="Arrivals at your centres"))
-class ArrivalListCreateApi(generics.ListAPIView):
+class ArrivalListCreateApi(PersonsShownMixin, generics.ListAPIView):
     serializer_class = ArrivalOutputSerializer
     filterset_class = ArrivalFilter
     parser_classes = [JSONParser]

@@ -145,9 +145,9 @@ def test_an_age_only_matches_within_the_estimate_window(caseworker, known):
     )
 
 
-def test_candidate_shows_returns_and_last_centre(caseworker, known, center_a):
+def test_candidate_shows_the_last_return_and_its_centre(caseworker, known, center_a):
     found = duplicate_candidates(user=caseworker, document_number="2345678900101")
-    assert found[0].returns_count == 1
+    assert found[0].last_arrival_at == known.arrivals.get().arrived_at
     assert found[0].last_center_name == center_a.name
     assert found[0].visible_to_user is True
 
