@@ -386,7 +386,9 @@ def test_an_arrival_may_be_dated_up_to_tomorrow_at_the_centre(api_a, monkeypatch
 
     assert late_tomorrow.status_code == 201, late_tomorrow.content
     assert day_after.status_code == 400
-    assert day_after.json() == {"arrived_at": ["La llegada no puede ser más de un día en el futuro."]}
+    assert day_after.json() == {
+        "arrived_at": ["La llegada no puede ser más de un día en el futuro."]
+    }
     assert Arrival.objects.count() == 1
 
 
