@@ -1,5 +1,5 @@
-"""Shared API helpers: error translation, the 409 answer, idempotent responses, scoped fields,
-the access audit of list pages."""
+"""Shared API helpers: the JSON parser, error translation, the 409 answer, idempotent responses,
+scoped fields, the access audit of list pages."""
 
 from __future__ import annotations
 
@@ -12,16 +12,46 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework import parsers, serializers, status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from .audit import persons_viewed
 from .client_address import client_ip
+from .http import NUL_REFUSED
 from .models import Consent, ReceptionCenter
 from .permissions import centers_for
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing what no request of this API needs and the stack or the
+    database cannot take: nesting deeper than MAX_DEPTH, and NUL characters (PostgreSQL
+    raises on them). Used by every API view (DEFAULT_PARSER_CLASSES and parser_classes)."""
+
+    MAX_DEPTH = 20
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:  # the decoder gave up on a very deep body
+            raise ParseError(_("The JSON body is nested too deeply.")) from exc
+        # Walked with a list, not by recursion: a body the decoder took may still be deep.
+        pending = [(data, 1)]
+        while pending:
+            value, depth = pending.pop()
+            if isinstance(value, str):
+                if "\x00" in value:
+                    raise ParseError(NUL_REFUSED)
+                continue
+            if not isinstance(value, dict | list):
+                continue
+            if depth > self.MAX_DEPTH:
+                raise ParseError(_("The JSON body is nested too deeply."))
+            children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+        return data
 
 
 class Conflict(APIException):

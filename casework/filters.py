@@ -10,6 +10,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .filtering import DateFilter
 from .models import Person
 from .names import document_normalise
 from .selectors import person_search_condition
@@ -32,7 +33,7 @@ class PersonFilter(django_filters.FilterSet):
     nationality = django_filters.CharFilter(
         field_name="nationality__iso2", label=_("Nationality (ISO code)"), max_length=2
     )
-    birth_date = django_filters.DateFilter(label=_("Date of birth"))
+    birth_date = DateFilter(label=_("Date of birth"))
 
     class Meta:
         model = Person

@@ -7,15 +7,25 @@ widens it.
 from __future__ import annotations
 
 import django_filters
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .filtering import DateFilter, id_parse
 from .models import Case
 from .selectors_cases import case_search
 
 ASSIGNED_TO_ME = "me"
 ASSIGNED_TO_NOBODY = "none"
+
+
+def _assignee_validate(value: str) -> None:
+    if value in (ASSIGNED_TO_ME, ASSIGNED_TO_NOBODY):
+        return
+    try:
+        id_parse(value)
+    except ValidationError as exc:
+        raise ValidationError(_('Use "me", "none" or the id of a caseworker.')) from exc
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -31,13 +41,8 @@ class CaseFilter(django_filters.FilterSet):
     assigned_to = django_filters.CharFilter(
         method="filter_assigned_to",
         label=_("Assigned caseworker"),
-        max_length=12,
-        validators=[
-            RegexValidator(
-                r"^(me|none|[0-9]{1,10})$",
-                _('Use "me", "none" or the id of a caseworker.'),
-            )
-        ],
+        max_length=19,
+        validators=[_assignee_validate],
         help_text=_('"me" for your own cases, "none" for unassigned ones, or a user id.'),
     )
     center = django_filters.CharFilter(
@@ -47,10 +52,10 @@ class CaseFilter(django_filters.FilterSet):
         max_length=10,
     )
     restricted = django_filters.BooleanFilter(label=_("Restricted"))
-    opened_from = django_filters.DateFilter(
+    opened_from = DateFilter(
         field_name="opened_at", lookup_expr="date__gte", label=_("Opened on or after")
     )
-    opened_to = django_filters.DateFilter(
+    opened_to = DateFilter(
         field_name="opened_at", lookup_expr="date__lte", label=_("Opened on or before")
     )
     ordering = django_filters.OrderingFilter(
@@ -75,4 +80,4 @@ class CaseFilter(django_filters.FilterSet):
             return queryset.filter(assigned_to_id=user.pk)
         if value == ASSIGNED_TO_NOBODY:
             return queryset.filter(assigned_to__isnull=True)
-        return queryset.filter(assigned_to_id=int(value))
+        return queryset.filter(assigned_to_id=id_parse(value))

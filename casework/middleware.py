@@ -1,17 +1,25 @@
 """Session idle timeout and absolute lifetime; answers to signed-in users never stored; the HTTP
-methods HTML pages answer; the production content security policy header; the audit log's
-client address."""
+methods HTML pages answer; NUL characters refused before any view; the production content
+security policy header; the audit log's client address."""
 
+import contextlib
 import time
 from collections.abc import Callable
 
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    UnreadablePostError,
+)
 from django.utils.cache import add_never_cache_headers
 
 from .client_address import client_ip
+from .http import NUL_REFUSED, InvalidInput
 
 _STARTED = "retorno_session_started"
 _LAST_SEEN = "retorno_last_seen"
@@ -100,3 +108,45 @@ class AuditlogMiddleware(BaseAuditlogMiddleware):
         if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
             return None
         return client_ip(request)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _nul_in(request: HttpRequest) -> tuple[bool, str]:
+    """(whether a NUL character was sent, the parameter holding it: "" for the path)."""
+    if "\x00" in request.path:
+        return True, ""
+    params = [request.GET]
+    # The API reads JSON bodies only, through its own parser; reading a form body here would
+    # turn its 415 for a form into a 400.
+    if request.method == "POST" and not _is_api(request):
+        # A broken connection: the view (or CSRF) answers for it as before.
+        with contextlib.suppress(UnreadablePostError):
+            params.append(request.POST)
+    for query in params:
+        for name, values in query.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return True, name.replace("\x00", "")
+    return False, ""
+
+
+class RefuseNulMiddleware:
+    """Answers 400 to a NUL character in the path, the query string or form data.
+
+    PostgreSQL cannot store or compare text with NUL (the query raises), and no user types one.
+    The API's JSON bodies are checked by its parser (casework.api_common.JSONParser).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        found, name = _nul_in(request)
+        if not found:
+            return self.get_response(request)
+        message = str(NUL_REFUSED)
+        if _is_api(request):
+            return JsonResponse({name: [message]} if name else {"detail": message}, status=400)
+        raise InvalidInput(message)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .dates import BIRTH_DATES, PLANNED_DATES
 from .names import document_normalise, name_keys
 
 TIME_ZONES = [
@@ -361,10 +362,9 @@ class Person(models.Model):
         errors: dict[str, list] = {}
         today = timezone.localdate()
         if self.birth_date:
-            if self.birth_date > today:
-                errors.setdefault("birth_date", []).append(
-                    _("The date of birth cannot be in the future.")
-                )
+            out_of_range = BIRTH_DATES.error(self.birth_date, today=today)
+            if out_of_range:
+                errors.setdefault("birth_date", []).append(out_of_range)
             elif self.age_on(today) > 110:
                 errors.setdefault("birth_date", []).append(_("The age cannot be over 110 years."))
         for field in ("given_names", "first_surname"):
@@ -673,6 +673,14 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name_plural = _("case permissions of groups")
 
 
+def _planned_date_check(instance: models.Model, field: str) -> None:
+    """A plan's date (a goal's target, a follow-up's due date) within PLANNED_DATES."""
+    value = getattr(instance, field)
+    message = value and PLANNED_DATES.error(value, today=timezone.localdate())
+    if message:
+        raise ValidationError({field: [message]})
+
+
 class CaseGoal(models.Model):
     """A goal of the reintegration plan."""
 
@@ -702,6 +710,9 @@ class CaseGoal(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def clean(self) -> None:
+        _planned_date_check(self, "target_date")
 
 
 class CaseNote(models.Model):
@@ -826,6 +837,9 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.due_date}"
+
+    def clean(self) -> None:
+        _planned_date_check(self, "due_date")
 
     def is_overdue(self, today) -> bool:
         """Not done and due before `today` (the centre's local date)."""

@@ -17,3 +17,5 @@ urlpatterns = [
     path("reports/dashboard/", include("reporting.dashboard_urls")),
     path("services/", include("services.urls")),
 ]
+
+handler400 = "casework.http.bad_request"

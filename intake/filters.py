@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from casework.filtering import DateFromToRangeFilter
 from casework.models import ReceptionCenter
 from casework.permissions import centers_for
 
@@ -35,7 +36,7 @@ class ArrivalFilter(django_filters.FilterSet):
         label=_("Reception centre"),
         help_text=_("Code of one of your reception centres."),
     )
-    arrived_at = django_filters.DateFromToRangeFilter(
+    arrived_at = DateFromToRangeFilter(
         label=_("Date of arrival"),
         help_text=_("arrived_at_after and arrived_at_before, both days included (YYYY-MM-DD)."),
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.actions import PERSON_FIELDS, birth_date_from_age
+from casework.filtering import QueryDateField
 from casework.models import (
     Consent,
     Country,
@@ -248,7 +249,7 @@ class ArrivalForm(ModelErrorsMixin, forms.ModelForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.center = center
+        self.center = self.instance.center = center  # the model checks the date at the centre
         self.family_group = uuid.UUID(family_group) if family_group else None
         self.fields["returned_from"].queryset = Country.objects.all()
         self.fields["reasons"].queryset = MigrationReason.objects.filter(active=True)
@@ -333,7 +334,7 @@ class MatchForm(forms.Form):
 
 class ArrivalFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or document"), required=False, max_length=100)
-    day = forms.DateField(label=_("Date"), required=False, widget=_date_widget())
+    day = QueryDateField(label=_("Date"), required=False, widget=_date_widget())
     center = forms.TypedChoiceField(label=_("Reception centre"), required=False, coerce=int)
 
     def __init__(self, *args: Any, centers: list[ReceptionCenter], **kwargs: Any) -> None:

@@ -1,7 +1,6 @@
 """Arrivals: one row per return event of a person at a reception centre."""
 
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.dates import ARRIVAL_DATES
 from casework.models import Country, MigrationReason, Person, ReceptionCenter
 
 
@@ -91,8 +91,14 @@ class Arrival(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list] = {}
-        if self.arrived_at and self.arrived_at > timezone.now() + timedelta(days=1):
-            errors["arrived_at"] = [_("The arrival cannot be more than a day ahead.")]
+        if self.arrived_at:
+            # The date at the centre, up to its tomorrow (a clock a little off, a late entry).
+            center = self.center if self.center_id else None
+            tz = center.tzinfo if center else timezone.get_current_timezone()
+            today = timezone.now().astimezone(tz).date()
+            message = ARRIVAL_DATES.error(self.arrived_at, today=today, tz=tz)
+            if message:
+                errors["arrived_at"] = [message]
         if self.travel_group != self.TravelGroup.FAMILY_UNIT and self.family_group is not None:
             errors["family_group"] = [_("Only a family unit has a family group.")]
         if errors:

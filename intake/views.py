@@ -405,7 +405,9 @@ def arrival_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "text": text,
         }
-        return render(request, "intake/arrival_list.html", context)
+        # A day or search the form refused is shown on the form, today's list under it.
+        status = 400 if form.is_bound and form.errors else 200
+        return render(request, "intake/arrival_list.html", context, status=status)
 
 
 @require_GET

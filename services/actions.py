@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.audit import redact
+from casework.dates import DELIVERY_DATES
 from casework.models import Case, Person, ReceptionCenter
 from casework.permissions import can_work_at, cases_for, persons_for
 from casework.signals import persons_changed
@@ -75,7 +76,6 @@ def _delivery_errors(
     actor: AbstractBaseUser,
     delivery: ServiceDelivery,
     center: ReceptionCenter,
-    today: date,
     first_arrival: date | None,
     outcomes: dict[str, Any],
 ) -> dict[str, list[str]]:
@@ -88,14 +88,6 @@ def _delivery_errors(
     service_type: ServiceType = delivery.service_type
     if not service_type.active:
         add("service_type", _("This service is no longer offered."))
-    if delivery.delivered_on > today:
-        add("delivered_on", _("The date cannot be after today at the centre."))
-    if first_arrival and delivery.delivered_on < first_arrival:
-        add(
-            "delivered_on",
-            _("The date cannot be before the person's first arrival (%(date)s).")
-            % {"date": first_arrival.strftime("%d/%m/%Y")},
-        )
     if delivery.quantity is None or delivery.quantity < 1:
         add("quantity", _("Enter a quantity of at least 1."))
     elif delivery.quantity > service_type.max_quantity:
@@ -136,6 +128,13 @@ def _delivery_errors(
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+    # The model checked the date's range (up to today at the centre); within it:
+    if first_arrival and "delivered_on" not in errors and delivery.delivered_on < first_arrival:
+        add(
+            "delivered_on",
+            _("The date cannot be before the person's first arrival (%(date)s).")
+            % {"date": first_arrival.strftime("%d/%m/%Y")},
+        )
     return errors
 
 
@@ -225,7 +224,6 @@ def service_delivery_record(
         actor=actor,
         delivery=delivery,
         center=center,
-        today=center.local_now().date(),
         first_arrival=_first_arrival_dates([person.pk], center).get(person.pk),
         outcomes=outcomes,
     )
@@ -328,7 +326,8 @@ def distribution_record_bulk(
         if person_id not in persons and str(person_id) not in {str(k) for k in persons}:
             problems.persons[str(person_id)] = [_("This person was not found.")]
     first_arrivals = _first_arrival_dates(list(persons), center)
-    today = center.local_now().date()
+    # A date out of range is wrong for everyone: said once, not per person.
+    out_of_range = DELIVERY_DATES.error(delivered_on, today=center.local_now().date())
     now = timezone.now()
     rows: list[ServiceDelivery] = []
     for index, item in enumerate(items):
@@ -366,7 +365,6 @@ def distribution_record_bulk(
                 actor=actor,
                 delivery=delivery,
                 center=center,
-                today=today,
                 first_arrival=first_arrivals.get(person.pk),
                 outcomes={},
             )
@@ -375,7 +373,7 @@ def distribution_record_bulk(
                     problems.items.setdefault(index, []).extend(
                         m for m in messages if m not in problems.items.get(index, [])
                     )
-                elif name == "delivered_on" and messages and delivered_on > today:
+                elif name == "delivered_on" and messages and out_of_range:
                     if messages[0] not in problems.general:
                         problems.general.append(messages[0])
                 else:

@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from casework.filtering import DateFromToRangeFilter, IdFilter
 from casework.models import ReceptionCenter
 from casework.permissions import readable_centers_for
 
@@ -24,7 +25,7 @@ def _readable_centers(request) -> QuerySet[ReceptionCenter]:
 
 class DeliveryFilter(django_filters.FilterSet):
     person = django_filters.UUIDFilter(field_name="person_id", label=_("Person"))
-    case = django_filters.NumberFilter(field_name="case_id", label=_("Case"))
+    case = IdFilter(field_name="case_id", label=_("Case"))
     center = django_filters.ModelChoiceFilter(
         queryset=_readable_centers,
         to_field_name="code",
@@ -44,7 +45,7 @@ class DeliveryFilter(django_filters.FilterSet):
         label=_("Category"),
     )
     status = django_filters.ChoiceFilter(choices=ServiceDelivery.Status.choices, label=_("Status"))
-    delivered_on = django_filters.DateFromToRangeFilter(
+    delivered_on = DateFromToRangeFilter(
         label=_("Date"),
         help_text=_("delivered_on_after and delivered_on_before, both days included (YYYY-MM-DD)."),
     )

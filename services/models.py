@@ -3,11 +3,13 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.dates import DELIVERY_DATES, PLANNED_DATES
 from casework.models import Case, Country, Dimension, Person, ReceptionCenter
 
 
@@ -270,6 +272,20 @@ class ServiceDelivery(models.Model):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.delivered_on and self.center_id:
+            today = self.center.local_now().date()
+            message = DELIVERY_DATES.error(self.delivered_on, today=today)
+            if message:
+                errors["delivered_on"] = [message]
+        if self.employment_start:
+            message = PLANNED_DATES.error(self.employment_start, today=timezone.localdate())
+            if message:
+                errors["employment_start"] = [message]
+        if errors:
+            raise ValidationError(errors)
 
 
 OUTCOME_FIELDS: dict[str, tuple[str, ...]] = {

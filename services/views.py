@@ -7,7 +7,6 @@ not work at its centre (a programme manager) answers 403 on the write screens.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from casework.filtering import QueryDateField
+from casework.http import InvalidInput
 from casework.models import Case, Person
 from casework.permissions import can_work_at, cases_for, centers_for, user_center_ids
 from casework.selectors import person_get
@@ -246,12 +247,10 @@ def _group(request: HttpRequest) -> ArrivalGroup:
     if query.get("arrival"):
         return group_for_arrival(user=request.user, arrival_id=query["arrival"])
     if query.get("flight"):
-        day = None
-        if query.get("day"):
-            try:
-                day = date.fromisoformat(query["day"])
-            except ValueError as exc:
-                raise Http404 from exc
+        try:
+            day = QueryDateField(required=False).clean(query.get("day"))
+        except ValidationError as exc:
+            raise InvalidInput(" ".join(exc.messages)) from exc
         return group_for_flight(
             user=request.user, reference=query["flight"], day=day, center_id=query.get("center")
         )

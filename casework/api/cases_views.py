@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,6 +45,7 @@ from casework.actions import (
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
+    JSONParser,
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,

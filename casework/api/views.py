@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +18,7 @@ from casework.actions import PersonIdConflict, person_register
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
+    JSONParser,
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,

@@ -131,6 +131,32 @@ def test_bad_filter_values_are_400(api_a, params):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"opened_from": "9999-12-31"}, "opened_from", "La fecha no puede ser posterior al "),
+        ({"opened_to": "0001-01-01"}, "opened_to", "La fecha no puede ser anterior al 01/01/1900."),
+        ({"assigned_to": "1.5"}, "assigned_to", 'Use "me", "none" o el'),
+        ({"assigned_to": "9223372036854775808"}, "assigned_to", 'Use "me", "none" o el'),
+    ],
+)
+def test_filter_values_out_of_range_are_400_in_spanish(api_a, params, field, message):
+    response = api_a.get(LIST_URL, params)
+
+    assert response.status_code == 400
+    assert response.json()[field][0].startswith(message)
+
+
+def test_the_assignee_filter_takes_a_user_id(api_a, caseworker, case):
+    def numbers(assigned_to):
+        response = api_a.get(LIST_URL, {"assigned_to": assigned_to})
+        assert response.status_code == 200
+        return [row["number"] for row in response.json()["results"]]
+
+    assert numbers(str(caseworker.pk)) == [case.number]
+    assert numbers("9223372036854775807") == []
+
+
 def test_list_makes_a_fixed_number_of_queries(caseworker, center_a):
     def count_for_list() -> int:
         client = api(caseworker)
@@ -750,6 +776,23 @@ def test_follow_up_bad_input_is_400(api_a, case, body):
     assert not FollowUp.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("due_date", "message"),
+    [
+        ("0001-01-01", "La fecha no puede ser anterior al 01/01/2000."),
+        ("9999-12-31", "La fecha no puede ser posterior al "),
+    ],
+)
+def test_a_due_date_out_of_range_is_400_in_spanish_and_writes_nothing(
+    api_a, case, due_date, message
+):
+    response = api_a.post(f"{detail_url(case)}follow-ups/", {"due_date": due_date}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["due_date"][0].startswith(message)
+    assert not FollowUp.objects.exists()
+
+
 def test_completing_with_an_unknown_outcome_is_400(api_a, caseworker, case):
     follow_up = follow_up_schedule(actor=caseworker, case=case, due_date=datetime.date(2026, 1, 1))
     response = api_a.post(
@@ -800,6 +843,25 @@ def test_goal_bad_input_and_scope(api_a, outsider, case, other_case):
         f"/api/v1/goals/{goal.pk}/progress/", {"progress": "achieved"}, format="json"
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("target_date", "message"),
+    [
+        ("0001-01-01", "La fecha no puede ser anterior al 01/01/2000."),
+        ("9999-12-31", "La fecha no puede ser posterior al "),
+    ],
+)
+def test_a_target_date_out_of_range_is_400_in_spanish_and_writes_nothing(
+    api_a, case, target_date, message
+):
+    body = {"dimension": "economic", "description": "x", "target_date": target_date}
+
+    response = api_a.post(f"{detail_url(case)}goals/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["target_date"][0].startswith(message)
+    assert not case.goals.exists()
 
 
 def test_goals_of_a_closed_case_are_refused(api_a, case):

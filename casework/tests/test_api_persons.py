@@ -333,6 +333,20 @@ def test_bad_filter_value_is_400(api_a):
     assert api_a.get(LIST_URL, {"birth_date": "yesterday"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("birth_date", "message"),
+    [
+        ("0001-01-01", "La fecha no puede ser anterior al 01/01/1900."),
+        ("9999-12-31", "La fecha no puede ser posterior al "),
+    ],
+)
+def test_a_date_of_birth_out_of_range_in_the_filter_is_400_in_spanish(api_a, birth_date, message):
+    response = api_a.get(LIST_URL, {"birth_date": birth_date})
+
+    assert response.status_code == 400
+    assert response.json()["birth_date"][0].startswith(message)
+
+
 # --- query count ---------------------------------------------------------------------------
 
 

@@ -555,6 +555,32 @@ def test_goal_add_and_progress(client_a, case):
     assert goal.progress == "in_progress"
 
 
+@pytest.mark.parametrize(
+    ("name", "field", "data"),
+    [
+        ("goal_add", "target_date", {"dimension": "economic", "description": "x"}),
+        ("follow_up_add", "due_date", {}),
+    ],
+)
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("0001-01-01", "The date cannot be before 01/01/2000."),
+        ("9999-12-31", "The date cannot be after "),
+    ],
+)
+def test_a_plan_date_out_of_range_is_shown_on_the_field(
+    client_a, case, name, field, data, day, message
+):
+    response = post(client_a, name, case, {**data, field: day})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="id_{field}_error"' in page
+    assert message in page
+    assert not case.goals.exists() and not case.follow_ups.exists()
+
+
 def test_follow_ups_default_and_done(client_a, case):
     post(client_a, "follow_ups_default", case)
     first = case.follow_ups.order_by("due_date").first()

@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "casework.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # after the language, the user and the session: its 400 page is the user's
+    "casework.middleware.RefuseNulMiddleware",
     "casework.middleware.AuditlogMiddleware",
     # axes must be last
     "axes.middleware.AxesMiddleware",
@@ -162,6 +164,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API reads JSON only, through the parser that refuses NUL characters and deep nesting.
+    "DEFAULT_PARSER_CLASSES": ["casework.api_common.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from casework.api.serializers import PersonFieldsInputSerializer
 from casework.api_common import ConsentsField, UserCenterField
+from casework.dates import BIRTH_DATES
 from casework.models import Country, MigrationReason, Person
 from intake.models import Arrival
 
@@ -72,22 +73,14 @@ class ArrivalCreateInputSerializer(serializers.Serializer):
 
     default_error_messages = {
         "person_twice": _("Give either a person who returned before or a new person, not both."),
-        "time_out_of_range": _("Enter a date and time of arrival within a sensible range."),
     }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("person") and attrs.get("new_person"):
             raise serializers.ValidationError({"person": self.error_messages["person_twice"]})
-        arrived_at = attrs["arrived_at"]
-        if timezone.is_naive(arrived_at):
-            arrived_at = arrived_at.replace(tzinfo=attrs["center"].tzinfo)
-        try:
-            arrived_at.astimezone(datetime.UTC)
-        except OverflowError as exc:
-            raise serializers.ValidationError(
-                {"arrived_at": self.error_messages["time_out_of_range"]}
-            ) from exc
-        attrs["arrived_at"] = arrived_at
+        # Its range is the model's to check (intake.models.Arrival.clean), at the centre.
+        if timezone.is_naive(attrs["arrived_at"]):
+            attrs["arrived_at"] = attrs["arrived_at"].replace(tzinfo=attrs["center"].tzinfo)
         return attrs
 
 
@@ -134,7 +127,7 @@ class CandidateQueryInputSerializer(serializers.Serializer):
     given_names = serializers.CharField(max_length=150, allow_blank=True, default="")
     first_surname = serializers.CharField(max_length=100, allow_blank=True, default="")
     second_surname = serializers.CharField(max_length=100, allow_blank=True, default="")
-    birth_date = serializers.DateField(allow_null=True, default=None)
+    birth_date = serializers.DateField(allow_null=True, default=None, validators=[BIRTH_DATES])
     birth_date_estimated = serializers.BooleanField(default=False)
     document_number = serializers.CharField(max_length=40, allow_blank=True, default="")
 

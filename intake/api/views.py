@@ -15,7 +15,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +23,7 @@ from casework.actions import PERSON_FIELDS
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
+    JSONParser,
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,

@@ -345,6 +345,72 @@ def test_both_a_returning_person_and_a_new_one_is_refused(api_a, center_a):
     assert "person" in response.json()
 
 
+# --- dates out of range --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arrived_at", "message"),
+    [
+        # Year 1 was stored, then the answer (converting it to Guatemala time) failed for ever.
+        ("0001-01-01T01:00:00Z", "La fecha de llegada no puede ser anterior al 01/01/2000."),
+        ("0001-01-01T23:59:59-06:00", "La fecha de llegada no puede ser anterior al 01/01/2000."),
+        ("0001-01-01T12:00:00", "La fecha de llegada no puede ser anterior al 01/01/2000."),
+        ("0001-01-01T00:00:00+14:00", "La fecha de llegada no puede ser anterior al 01/01/2000."),
+        ("1999-12-31T23:00:00-06:00", "La fecha de llegada no puede ser anterior al 01/01/2000."),
+        ("9999-12-31T23:59:59-06:00", "La llegada no puede ser más de un día en el futuro."),
+        ("9999-12-31T23:59:59-14:00", "La llegada no puede ser más de un día en el futuro."),
+    ],
+)
+def test_an_arrival_out_of_range_is_refused_in_spanish_and_writes_nothing(
+    api_a, center_a, arrived_at, message
+):
+    response = api_a.post(LIST_URL, arrival_body(arrived_at=arrived_at), format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"arrived_at": [message]}
+    assert not Arrival.objects.exists()
+    assert not Person.objects.exists()
+    assert not PersonCenter.objects.exists()
+    assert not Consent.objects.exists()
+
+
+def test_an_arrival_may_be_dated_up_to_tomorrow_at_the_centre(api_a, monkeypatch):
+    # 23:30 on 10 March in Guatemala (UTC-6): tomorrow there ends 24 h 30 min later.
+    now = datetime(2026, 3, 11, 5, 30, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+
+    late_tomorrow = api_a.post(
+        LIST_URL, arrival_body(arrived_at="2026-03-11T23:59:00"), format="json"
+    )
+    day_after = api_a.post(LIST_URL, arrival_body(arrived_at="2026-03-12T00:00:00"), format="json")
+
+    assert late_tomorrow.status_code == 201, late_tomorrow.content
+    assert day_after.status_code == 400
+    assert day_after.json() == {
+        "arrived_at": ["La llegada no puede ser más de un día en el futuro."]
+    }
+    assert Arrival.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "message"),
+    [
+        ("0001-01-01", "La fecha de nacimiento no puede ser anterior al 01/01/1900."),
+        ("1899-12-31", "La fecha de nacimiento no puede ser anterior al 01/01/1900."),
+        ("9999-12-31", "La fecha de nacimiento no puede ser futura."),
+    ],
+)
+def test_a_new_persons_date_of_birth_out_of_range_is_refused(api_a, birth_date, message):
+    body = arrival_body(new_person=new_person(birth_date=birth_date))
+
+    response = api_a.post(LIST_URL, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"new_person": {"birth_date": [message]}}
+    assert not Person.objects.exists()
+    assert not Arrival.objects.exists()
+
+
 # --- filters -------------------------------------------------------------------------------
 
 
@@ -382,6 +448,21 @@ def test_filters_narrow_the_scoped_list(caseworker, center_a):
 def test_filter_by_a_centre_that_is_not_yours_is_400(api_a, center_b):
     assert api_a.get(LIST_URL, {"center": "CB"}).status_code == 400
     assert api_a.get(LIST_URL, {"arrived_at_after": "soon"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"arrived_at_before": "9999-12-31"}, "La fecha no puede ser posterior al "),
+        ({"arrived_at_after": "9999-12-31"}, "La fecha no puede ser posterior al "),
+        ({"arrived_at_after": "0001-01-01"}, "La fecha no puede ser anterior al 01/01/1900."),
+    ],
+)
+def test_a_day_out_of_range_in_the_filter_is_400_in_spanish(api_a, params, message):
+    response = api_a.get(LIST_URL, params)
+
+    assert response.status_code == 400
+    assert response.json()["arrived_at"][0].startswith(message)
 
 
 # --- query count ---------------------------------------------------------------------------

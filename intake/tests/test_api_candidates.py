@@ -151,6 +151,25 @@ def test_bad_input_is_a_field_error(api_a, params):
     assert api_a.post(URL, params, format="json").status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("birth_date", "message"),
+    [
+        ("0001-01-01", "La fecha de nacimiento no puede ser anterior al 01/01/1900."),
+        ("9999-12-31", "La fecha de nacimiento no puede ser futura."),
+    ],
+)
+@pytest.mark.parametrize("estimated", [False, True])
+def test_a_date_of_birth_out_of_range_is_a_field_error_in_spanish(
+    api_a, jose, birth_date, message, estimated
+):
+    # The window of years around it once overflowed (a 500) before any query ran.
+    params = {**QUERY, "birth_date": birth_date, "birth_date_estimated": estimated}
+
+    for response in (api_a.get(URL, params), api_a.post(URL, params, format="json")):
+        assert response.status_code == 400
+        assert response.json() == {"birth_date": [message]}
+
+
 def test_anonymous_gets_nothing(db, jose):
     client = APIClient()
 

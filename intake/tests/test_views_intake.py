@@ -451,6 +451,8 @@ def _future(days):
 PERSON_ERRORS = [
     ("birth_date", {"birth_date": "2999-01-01"}, "The date of birth cannot be in the future."),
     ("birth_date", {"birth_date": "1900-01-01"}, "The age cannot be over 110 years."),
+    ("birth_date", {"birth_date": "0001-01-01"}, "cannot be before 01/01/1900."),
+    ("birth_date", {"birth_date": "9999-12-31"}, "The date of birth cannot be in the future."),
     ("age_years", {"birth_date": "", "age_years": "111"}, "less than or equal to 110"),
     ("birth_date", {"birth_date": "", "age_years": ""}, "Enter the date of birth or the age"),
     ("birth_date", {"birth_date": "31/02/1990"}, "Enter a valid date."),
@@ -500,6 +502,9 @@ def test_a_dpi_number_must_have_thirteen_digits(en, client_a, ref):
     ("field", "changes", "message"),
     [
         ("arrival_date", {"arrival_date": "DATE+3"}, "more than a day ahead"),
+        ("arrival_date", {"arrival_date": "9999-12-31"}, "more than a day ahead"),
+        ("arrival_date", {"arrival_date": "0001-01-01"}, "cannot be before 01/01/2000."),
+        ("arrival_date", {"arrival_date": "1999-12-31"}, "cannot be before 01/01/2000."),
         ("arrival_date", {"arrival_date": ""}, "This field is required."),
         ("arrival_time", {"arrival_time": "25:99"}, "Enter a valid time."),
         ("transport_reference", {"transport_reference": "V" * 41}, "at most 40 characters"),
@@ -595,6 +600,23 @@ def test_errors_are_in_spanish_by_default(client_a, ref):
     assert 'id="id_given_names_error"' in page
     assert "Este campo es" in page  # Django's own Spanish: "Este campo es requerido."
     assert "This field is required." not in page
+
+
+def test_an_arrival_in_year_1_is_refused_in_spanish_and_never_registered(client_a, ref):
+    # It was stored, and its page and its person's page then answered 500 for ever.
+    client_uuid, location = start(client_a)
+    client_a.post(location, person_data(ref))
+    client_a.post(step_url(client_uuid, "origin"), {})
+    response = client_a.post(
+        step_url(client_uuid, "arrival"), arrival_data(ref, arrival_date="0001-01-01")
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_arrival_date_error"' in page
+    assert "La fecha de llegada no puede ser anterior al 01/01/2000." in page
+    assert client_a.post(step_url(client_uuid, "consents"), CONSENTS).status_code == 302
+    assert not Arrival.objects.exists()
+    assert not Person.objects.exists()
 
 
 def test_html_in_a_name_is_shown_as_text(client_a, ref):
@@ -694,6 +716,24 @@ def test_a_row_shows_what_the_caseworker_needs(en, client_a, center_a, caseworke
     assert reverse("intake:arrival_detail", args=[arrival.pk]) in page
     assert "…5556" in page and ">17<" in page and "Male" in page
     assert "GUA-2026-001" in page and "Alone" in page
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("9999-12-31", "La fecha no puede ser posterior al "),
+        ("0001-01-01", "La fecha no puede ser anterior al 01/01/1900."),
+        ("31/02/2026", "Introduzca una fecha válida."),
+    ],
+)
+def test_a_day_out_of_range_is_400_with_the_error_on_the_form(client_a, center_a, day, message):
+    response = client_a.get(reverse("intake:arrival_list"), {"day": day})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_day_error"' in page
+    assert message in page
+    assert f'value="{day}"' in page
 
 
 def _list_queries(client, center, user, rows):

@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -27,6 +26,7 @@ from casework.actions import fingerprint
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
+    JSONParser,
     audit_actor,
     created_or_replayed,
     validation_error_to_api,

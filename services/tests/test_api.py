@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from casework.actions import case_open
 from casework.permissions import forget_center_ids
+from casework.tests.factories import PersonFactory
 from services.models import Distribution, ServiceDelivery
 
 from .factories import ServiceDeliveryFactory, person_arrived, service_type
@@ -151,6 +152,43 @@ def test_filtering_by_another_centre_is_refused(api_a):
     assert api_a.get(LIST_URL, {"center": "CB"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "case_id",
+    # Beyond a 64-bit key SQLite raised (a 500); a decimal matched nothing without a word.
+    ["9223372036854775808", "99999999999999999999999", "1.5", "1.0", "-1", "0", "1e3", "abc"],
+)
+def test_the_case_filter_refuses_what_is_not_an_id_in_spanish(api_a, case_id):
+    response = api_a.get(LIST_URL, {"case": case_id})
+
+    assert response.status_code == 400
+    assert response.json() == {"case": ["Ingrese un identificador válido: un número entero."]}
+
+
+def test_the_case_filter_finds_the_cases_deliveries(api_a, caseworker, center_a, person):
+    case = case_open(actor=caseworker, person=person, center=center_a)
+    in_case = stored(center_a, person, case=case)
+    stored(center_a, person)
+
+    response = api_a.get(LIST_URL, {"case": str(case.pk)})
+
+    assert [row["id"] for row in response.json()["results"]] == [in_case.pk]
+    assert api_a.get(LIST_URL, {"case": "9223372036854775807"}).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"delivered_on_before": "9999-12-31"}, "La fecha no puede ser posterior al "),
+        ({"delivered_on_after": "0001-01-01"}, "La fecha no puede ser anterior al 01/01/1900."),
+    ],
+)
+def test_a_day_out_of_range_in_the_filter_is_400_in_spanish(api_a, params, message):
+    response = api_a.get(LIST_URL, params)
+
+    assert response.status_code == 400
+    assert response.json()["delivered_on"][0].startswith(message)
+
+
 # --- recording one delivery ------------------------------------------------------------------
 
 
@@ -215,6 +253,47 @@ def test_a_future_date_answers_400(api_a, center_a, person):
 
     assert response.status_code == 400
     assert "delivered_on" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("0001-01-01", "La fecha no puede ser anterior al 01/01/2000."),
+        ("1999-12-31", "La fecha no puede ser anterior al 01/01/2000."),
+        ("9999-12-31", "La fecha no puede ser posterior a la fecha de hoy en el centro."),
+    ],
+)
+def test_a_date_out_of_range_answers_400_in_spanish_and_writes_nothing(
+    api_a, center_a, day, message
+):
+    # Known at the centre without an arrival: no first-arrival date stopped year 1 before.
+    person = PersonFactory(centers=[center_a])
+
+    response = api_a.post(
+        LIST_URL, delivery_body(person, center_a, delivered_on=day), format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"delivered_on": [message]}
+    assert not ServiceDelivery.objects.exists()
+
+
+def test_a_job_start_out_of_range_answers_400(api_a, caseworker, center_a, person):
+    case = case_open(actor=caseworker, person=person, center=center_a)
+    body = delivery_body(
+        person,
+        center_a,
+        service_type="job_placement",
+        case=case.pk,
+        employer_sector="commerce",
+        employment_start="9999-12-31",
+    )
+
+    response = api_a.post(LIST_URL, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["employment_start"][0].startswith("La fecha no puede ser posterior al ")
+    assert not ServiceDelivery.objects.exists()
 
 
 def test_a_reintegration_service_with_outcomes_and_a_case(api_a, caseworker, center_a, person):
@@ -290,6 +369,24 @@ def test_bulk_answers_201_then_200_with_the_same_body_then_409(api_a, caseworker
     )
     assert create_entries.count() == 6
     assert {e.actor for e in create_entries} == {caseworker}
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("0001-01-01", "La fecha no puede ser anterior al 01/01/2000."),
+        ("9999-12-31", "La fecha no puede ser posterior a la fecha de hoy en el centro."),
+    ],
+)
+def test_bulk_on_a_date_out_of_range_says_so_once_and_saves_nothing(api_a, center_a, day, message):
+    persons = [PersonFactory(centers=[center_a]), person_arrived(center_a)]
+
+    response = api_a.post(BULK_URL, bulk_body(center_a, persons, delivered_on=day), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"non_field_errors": [message]}
+    assert not Distribution.objects.exists()
+    assert not ServiceDelivery.objects.exists()
 
 
 def test_bulk_saves_nothing_and_names_the_wrong_person_and_item(api_a, center_a, center_b):

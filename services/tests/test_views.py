@@ -346,9 +346,53 @@ def test_another_centres_group_is_not_found(client_a, outsider, center_b):
     assert client_a.get(_distribution_url(center_b)).status_code == 404
     assert client_a.get(_distribution_url(center_b, arrival=arrival.pk)).status_code == 404
     assert client_a.get(reverse("services:distribution")).status_code == 404
-    assert client_a.get(_distribution_url(center_b, flight=FLIGHT, day="nonsense")).status_code == (
-        404
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        # The end of that day overflowed: a 500.
+        ("9999-12-31", "La fecha no puede ser posterior al "),
+        ("0001-01-01", "La fecha no puede ser anterior al 01/01/1900."),
+        ("nonsense", "Introduzca una fecha válida."),
+    ],
+)
+def test_a_day_that_is_not_a_date_in_range_is_400_in_spanish(
+    client_a, caseworker, center_a, day, message
+):
+    _flight(center_a, caseworker, 1)
+
+    response = client_a.get(
+        _distribution_url(center_a, flight=FLIGHT, day=day), HTTP_ACCEPT_LANGUAGE="es"
     )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_a_nul_character_in_the_flight_is_400_in_spanish(client_a, caseworker, center_a):
+    # PostgreSQL raised on it (a 500); SQLite answered 404.
+    _flight(center_a, caseworker, 1)
+
+    response = client_a.get(
+        reverse("services:distribution") + "?flight=%00", HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert response.status_code == 400
+    assert "La solicitud contiene un carácter NUL" in response.content.decode()
+
+
+def test_a_delivery_dated_year_1_is_shown_on_the_date_and_not_saved(client_a, center_a):
+    # Without an arrival there is no first-arrival date to stop it: it was recorded.
+    person = PersonFactory(centers=[center_a])
+    url = reverse("services:record", args=[person.pk])
+
+    response = client_a.post(url, _record_data(uuid.uuid4(), {"food": {}}, day="0001-01-01"))
+
+    assert response.status_code == 200
+    assert 'id="id_delivered_on_error"' in response.content.decode()
+    assert "The date cannot be before 01/01/2000." in response.content.decode()
+    assert not ServiceDelivery.objects.exists()
 
 
 def _queries(client, url):
