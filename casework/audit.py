@@ -17,8 +17,8 @@ def person_viewed(person: Person) -> None:
     accessed.send(sender=Person, instance=person)
 
 
-auditlog.register(Case, m2m_fields={"vulnerabilities"})
-auditlog.register(CaseNote)
+auditlog.register(Case, m2m_fields={"vulnerabilities"}, exclude_fields=["request_fingerprint"])
+auditlog.register(CaseNote, exclude_fields=["request_fingerprint"])
 auditlog.register(CaseGoal)
-auditlog.register(Referral)
+auditlog.register(Referral, exclude_fields=["request_fingerprint"])
 auditlog.register(FollowUp)

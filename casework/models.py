@@ -624,6 +624,9 @@ class Case(models.Model):
     closure_note = models.TextField(_("closure note"), max_length=2000, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     client_uuid = models.UUIDField(_("client identifier"), unique=True, default=uuid.uuid4)
+    # A hash of the submission that recorded the row (casework.idempotency): a replay under the
+    # same client UUID must match it.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -725,6 +728,9 @@ class CaseNote(models.Model):
     )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    # A hash of the submission that recorded the row (casework.idempotency): a replay under the
+    # same client UUID must match it.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case note")
@@ -781,6 +787,9 @@ class Referral(models.Model):
     )
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    # A hash of the submission that recorded the row (casework.idempotency): a replay under the
+    # same client UUID must match it.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("referral")

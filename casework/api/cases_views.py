@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -44,7 +44,6 @@ from casework.actions import (
     referral_set_status,
 )
 from casework.api_common import (
-    Conflict,
     ConflictSerializer,
     audit_actor,
     created_or_replayed,
@@ -57,7 +56,6 @@ from casework.permissions import (
     can_assign_case,
     can_manage_case,
     can_work_on_case,
-    cases_for,
 )
 from casework.selectors_cases import (
     case_get,
@@ -97,7 +95,6 @@ from .cases_serializers import (
 CANNOT_WORK = _("You cannot change cases of this centre.")
 CANNOT_MANAGE = _("Only the assigned caseworker or a supervisor of the centre can do this.")
 CANNOT_ASSIGN = _("Only a supervisor of the centre can assign cases.")
-ALREADY_OPEN = _("This person already has an open case at this centre.")
 
 
 class PreconditionRequired(APIException):
@@ -216,25 +213,6 @@ PRECONDITION_RESPONSES = {
 # --- cases ------------------------------------------------------------------------------------
 
 
-def _case_replay(request: Request, data) -> Case | None:
-    """The case opened earlier under this client_uuid if the body matches it; 409 if it does not.
-
-    The same person at the same centre is a replay. The person who opened a restricted case
-    assigned to someone else may no longer see it, and may still replay their own submission.
-    """
-    existing = Case.objects.filter(client_uuid=data["client_uuid"]).first()
-    if existing is None:
-        return None
-    same_body = existing.person_id == data["person"].pk and existing.center_id == data["center"].pk
-    visible = (
-        existing.opened_by_id == request.user.pk
-        or cases_for(request.user).filter(pk=existing.pk).exists()
-    )
-    if not (same_body and visible):
-        raise Conflict()
-    return existing
-
-
 @extend_schema_view(get=extend_schema(summary="Cases at your centres"))
 class CaseListCreateApi(generics.ListAPIView):
     serializer_class = CaseOutputSerializer
@@ -261,29 +239,10 @@ class CaseListCreateApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         serializer = CaseCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        created = False
-        case = _case_replay(request, data)
-        if case is None:
-            try:
-                with django_errors_as_api(), audit_actor(request):
-                    case = case_open(
-                        actor=request.user,
-                        person=data["person"],
-                        center=data["center"],
-                        arrival=data["arrival"],
-                        assigned_to=data["assigned_to"],
-                        restricted=data["restricted"],
-                        client_uuid=data["client_uuid"],
-                    )
-                created = True
-            except IntegrityError as exc:
-                # A concurrent request won the race for the client_uuid or the open case.
-                case = _case_replay(request, data)
-                if case is None:
-                    raise serializers.ValidationError({"person": [ALREADY_OPEN]}) from exc
-        case = _case_reloaded(case)
-        response = created_or_replayed(CaseOutputSerializer(case).data, created=created)
+        with django_errors_as_api(), audit_actor(request):
+            opened = case_open(actor=request.user, **serializer.validated_data)
+        case = _case_reloaded(opened.case)
+        response = created_or_replayed(CaseOutputSerializer(case).data, created=opened.created)
         return _with_etag(response, case)
 
 
@@ -494,39 +453,10 @@ class CaseNoteListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = NoteCreateInputSerializer(data=request.data, context={"case": case})
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        note = _note_replay(case, data)
-        created = note is None
-        if note is None:
-            try:
-                with django_errors_as_api(), audit_actor(request):
-                    note = note_add(
-                        actor=request.user,
-                        case=case,
-                        text=data["text"],
-                        corrects=data["corrects"],
-                        client_uuid=data["client_uuid"],
-                    )
-            except IntegrityError as exc:
-                note = _note_replay(case, data)
-                if note is None:
-                    raise Conflict() from exc
-        note = notes_for_case(case).get(pk=note.pk)
-        return created_or_replayed(NoteOutputSerializer(note).data, created=created)
-
-
-def _note_replay(case: Case, data) -> CaseNote | None:
-    existing = CaseNote.objects.filter(client_uuid=data["client_uuid"]).first()
-    if existing is None:
-        return None
-    corrects = data["corrects"]
-    if (
-        existing.case_id != case.pk
-        or existing.text != data["text"].strip()
-        or existing.corrects_id != (corrects.pk if corrects else None)
-    ):
-        raise Conflict()
-    return existing
+        with django_errors_as_api(), audit_actor(request):
+            added = note_add(actor=request.user, case=case, **serializer.validated_data)
+        note = notes_for_case(case).get(pk=added.note.pk)
+        return created_or_replayed(NoteOutputSerializer(note).data, created=added.created)
 
 
 @extend_schema_view(get=extend_schema(summary="Referrals of a case", parameters=[CASE_ID]))
@@ -562,32 +492,10 @@ class CaseReferralListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = ReferralCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        referral = _referral_replay(case, data)
-        created = referral is None
-        if referral is None:
-            try:
-                with django_errors_as_api(), audit_actor(request):
-                    referral = referral_create(actor=request.user, case=case, **data)
-            except IntegrityError as exc:
-                referral = _referral_replay(case, data)
-                if referral is None:
-                    raise Conflict() from exc
-        referral = referrals_for_case(case).get(pk=referral.pk)
-        return created_or_replayed(ReferralOutputSerializer(referral).data, created=created)
-
-
-def _referral_replay(case: Case, data) -> Referral | None:
-    existing = Referral.objects.filter(client_uuid=data["client_uuid"]).first()
-    if existing is None:
-        return None
-    if (
-        existing.case_id != case.pk
-        or existing.partner_id != data["partner"].pk
-        or existing.service_line_id != data["service_line"].pk
-    ):
-        raise Conflict()
-    return existing
+        with django_errors_as_api(), audit_actor(request):
+            made = referral_create(actor=request.user, case=case, **serializer.validated_data)
+        referral = referrals_for_case(case).get(pk=made.referral.pk)
+        return created_or_replayed(ReferralOutputSerializer(referral).data, created=made.created)
 
 
 class ReferralStatusApi(APIView):
