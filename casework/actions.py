@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +34,8 @@ from .models import (
     VulnerabilityCategory,
 )
 from .permissions import can_work_at, cases_for, persons_for
+
+StrOrPromise = str | Promise
 
 PERSON_FIELDS = (
     "given_names",
@@ -260,9 +263,16 @@ class VersionConflict(Exception):
         "Review their changes and try again."
     )
 
-    def __init__(self, current_version: int) -> None:
+    def __init__(self, current_version: int, message: StrOrPromise | None = None) -> None:
+        if message is not None:
+            self.message = message
         super().__init__(str(self.message))
         self.current_version = current_version
+
+
+GOAL_CHANGED = gettext_lazy(
+    "Someone else changed this goal while you were editing it. Review their changes and try again."
+)
 
 
 def _refuse(message, field: str | None = None) -> NoReturn:
@@ -629,11 +639,21 @@ def goal_add(
 
 
 @transaction.atomic
-def goal_set_progress(*, actor: AbstractBaseUser, goal: CaseGoal, progress: str) -> CaseGoal:
+def goal_set_progress(
+    *, actor: AbstractBaseUser, goal: CaseGoal, progress: str, expected_version: int
+) -> CaseGoal:
+    """Record a goal's progress; refused when someone else saved it since `expected_version`."""
     _require_open_case_work(actor, goal.case)
     goal.progress = progress
     goal.full_clean()
-    goal.save(update_fields=["progress", "updated_at"])
+    updated = CaseGoal.objects.filter(pk=goal.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not updated:
+        current = CaseGoal.objects.filter(pk=goal.pk).values_list("version", flat=True).first()
+        raise VersionConflict(current or goal.version, GOAL_CHANGED)
+    goal.version = expected_version + 1
+    goal.save(update_fields=["progress", "updated_at", "version"])
     return goal
 
 

@@ -697,6 +697,8 @@ class CaseGoal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Optimistic concurrency, as on the case: a change names the version it started from.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("plan goal")

@@ -214,7 +214,11 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict) -> dict[str, 
         ],
         "goal_form": form("goal", GoalForm),
         "goal_rows": [
-            (goal, form(("goal", goal.pk), lambda g=goal: GoalProgressForm.for_goal(g)))
+            (
+                goal,
+                form(("goal", goal.pk), lambda g=goal: GoalProgressForm.for_goal(g)),
+                bound.get("conflict") == ("goal", goal.pk),
+            )
             for goal in goals
         ],
         "referral_form": form("referral", ReferralForm),
@@ -389,7 +393,10 @@ def goal_progress(request: HttpRequest, pk: int, goal_id: int) -> HttpResponse:
         ("goal", goal.pk),
         lambda data: GoalProgressForm(data, prefix=f"goal-{goal.pk}"),
         lambda data: actions.goal_set_progress(
-            actor=request.user, goal=goal, progress=data["progress"]
+            actor=request.user,
+            goal=goal,
+            progress=data["progress"],
+            expected_version=data["version"],
         ),
         may=can_work_on_case,
         success=_("Progress saved."),

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.actions import (
+    GOAL_CHANGED,
     VersionConflict,
     case_assess,
     case_assign,
@@ -109,7 +110,7 @@ class PreconditionRequired(APIException):
 
 
 class PreconditionFailed(APIException):
-    """412: someone else saved the case since the version the client read."""
+    """412: someone else saved the case (or the goal) since the version the client read."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = VersionConflict.message
@@ -122,17 +123,13 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def _etag(case: Case) -> str:
-    return f'"{case.version}"'
-
-
-def _with_etag(response: Response, case: Case) -> Response:
-    response["ETag"] = _etag(case)
+def _with_etag(response: Response, row: Case | CaseGoal) -> Response:
+    response["ETag"] = f'"{row.version}"'
     return response
 
 
 def _if_match_versions(request: Request) -> set[int]:
-    """The case versions named by If-Match ("3", W/"3" or 3); 428 when the header is missing."""
+    """The versions named by If-Match ("3", W/"3" or 3); 428 when the header is missing."""
     header = (request.headers.get("If-Match") or "").strip()
     if not header:
         raise PreconditionRequired()
@@ -144,21 +141,21 @@ def _if_match_versions(request: Request) -> set[int]:
     return versions
 
 
-def _expected_version(request: Request, case: Case) -> int:
+def _expected_version(request: Request, row: Case | CaseGoal) -> int:
     """The version the client read, if it is still the current one; 412 otherwise."""
-    if case.version not in _if_match_versions(request):
-        raise PreconditionFailed()
-    return case.version
+    if row.version not in _if_match_versions(request):
+        raise PreconditionFailed(GOAL_CHANGED if isinstance(row, CaseGoal) else None)
+    return row.version
 
 
 @contextmanager
 def _case_write(request: Request) -> Iterator[None]:
-    """One atomic change of a case: 400 for refusals, 412 for a concurrent save, audited."""
+    """One atomic change of a case or goal: 400 for refusals, 412 for a concurrent save, audited."""
     try:
         with django_errors_as_api(), audit_actor(request), transaction.atomic():
             yield
     except VersionConflict as exc:
-        raise PreconditionFailed() from exc
+        raise PreconditionFailed(exc.message) from exc
 
 
 def _require(allowed: bool, message) -> None:
@@ -200,6 +197,20 @@ ETAG = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=[200, 201],
     description=_("The version of the case, to send back in If-Match when changing it."),
+)
+GOAL_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=_('The ETag (or version) of the goal as last read, e.g. "3".'),
+)
+GOAL_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description=_("The version of the goal, to send back in If-Match when changing it."),
 )
 NOT_FOUND = OpenApiResponse(description="Not found.")
 FIELD_ERRORS = OpenApiResponse(description="Field errors: {field: [messages]}.")
@@ -585,7 +596,7 @@ class CaseGoalListCreateApi(_CaseChildListApi):
 
     @extend_schema(
         summary="Add a goal to the reintegration plan",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, GOAL_ETAG],
         request=GoalCreateInputSerializer,
         responses={201: GoalOutputSerializer, 400: FIELD_ERRORS, 403: REFUSED, 404: NOT_FOUND},
     )
@@ -596,23 +607,44 @@ class CaseGoalListCreateApi(_CaseChildListApi):
         serializer.is_valid(raise_exception=True)
         with django_errors_as_api(), audit_actor(request):
             goal = goal_add(actor=request.user, case=case, **serializer.validated_data)
-        return Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)
+        response = Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)
+        return _with_etag(response, goal)
 
 
 class GoalProgressApi(APIView):
+    """Progress is guarded by the goal's version, as changes of the case are by the case's."""
+
     parser_classes = [JSONParser]
 
     @extend_schema(
         summary="Record the progress of a plan goal",
-        parameters=[OpenApiParameter("goal_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter("goal_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+            GOAL_IF_MATCH,
+            GOAL_ETAG,
+        ],
         request=GoalProgressInputSerializer,
-        responses={200: GoalOutputSerializer, 400: FIELD_ERRORS, 403: REFUSED, 404: NOT_FOUND},
+        responses={
+            200: GoalOutputSerializer,
+            400: FIELD_ERRORS,
+            403: REFUSED,
+            404: NOT_FOUND,
+            412: OpenApiResponse(DetailSerializer, description="Someone else changed the goal."),
+            428: PRECONDITION_RESPONSES[428],
+        },
     )
     def post(self, request: Request, goal_id: int) -> Response:
         goal = goal_get(user=request.user, goal_id=goal_id)
         _require(can_work_on_case(request.user, goal.case), CANNOT_WORK)
+        _if_match_versions(request)
         serializer = GoalProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
-            goal_set_progress(actor=request.user, goal=goal, **serializer.validated_data)
-        return Response(GoalOutputSerializer(goal).data)
+        expected = _expected_version(request, goal)
+        with _case_write(request):
+            goal_set_progress(
+                actor=request.user,
+                goal=goal,
+                progress=serializer.validated_data["progress"],
+                expected_version=expected,
+            )
+        return _with_etag(Response(GoalOutputSerializer(goal).data), goal)

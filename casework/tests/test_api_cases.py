@@ -826,20 +826,59 @@ def test_another_centres_follow_up_is_404(api_a, outsider, other_case):
 # --- goals ------------------------------------------------------------------------------------
 
 
+def progress_url(goal_id) -> str:
+    return f"/api/v1/goals/{goal_id}/progress/"
+
+
 def test_add_a_goal_and_record_progress(api_a, case):
     url = f"{detail_url(case)}goals/"
     created = api_a.post(
         url, {"dimension": "economic", "description": "Abrir una tienda"}, format="json"
     )
     assert created.status_code == 201, created.content
+    assert created["ETag"] == '"1"'
+    assert created.json()["version"] == 1
     progress = api_a.post(
-        f"/api/v1/goals/{created.json()['id']}/progress/",
+        progress_url(created.json()["id"]),
         {"progress": "in_progress"},
         format="json",
+        HTTP_IF_MATCH=created["ETag"],
     )
     assert progress.status_code == 200
     assert progress.json()["progress"] == "in_progress"
-    assert api_a.get(url).json()["count"] == 1
+    assert progress.json()["version"] == 2
+    assert progress["ETag"] == '"2"'
+    assert api_a.get(url).json()["results"][0]["version"] == 2
+
+
+def test_goal_progress_without_if_match_is_428(api_a, caseworker, case):
+    goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
+    response = api_a.post(progress_url(goal.pk), {"progress": "achieved"}, format="json")
+    assert response.status_code == 428
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("not_started", 1)
+
+
+def test_goal_progress_from_a_stale_version_is_412_and_keeps_the_other_change(
+    api_a, caseworker, colleague, case
+):
+    goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
+    # A colleague saved first, from the same version the caseworker read.
+    first = api(colleague).post(
+        progress_url(goal.pk), {"progress": "achieved"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert first.status_code == 200
+    response = api_a.post(
+        progress_url(goal.pk),
+        {"progress": "dropped"},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 412
+    assert "Someone else changed this goal" in response.json()["detail"]
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("achieved", 2)
 
 
 def test_goal_bad_input_and_scope(api_a, outsider, case, other_case):
@@ -850,7 +889,7 @@ def test_goal_bad_input_and_scope(api_a, outsider, case, other_case):
     assert "dimension" in bad.json()
     goal = goal_add(actor=outsider, case=other_case, dimension="social", description="y")
     response = api_a.post(
-        f"/api/v1/goals/{goal.pk}/progress/", {"progress": "achieved"}, format="json"
+        progress_url(goal.pk), {"progress": "achieved"}, format="json", HTTP_IF_MATCH='"1"'
     )
     assert response.status_code == 404
 

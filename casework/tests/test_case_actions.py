@@ -422,15 +422,25 @@ def test_goal_added_and_progressed(case, caseworker):
         actor=caseworker, case=case, dimension="economic", description="Conseguir empleo"
     )
     assert goal.progress == "not_started"
-    goal_set_progress(actor=caseworker, goal=goal, progress="achieved")
+    goal_set_progress(actor=caseworker, goal=goal, progress="achieved", expected_version=1)
     goal.refresh_from_db()
-    assert goal.progress == "achieved"
+    assert (goal.progress, goal.version) == ("achieved", 2)
+
+
+def test_goal_progress_from_a_stale_version_is_a_version_conflict(case, caseworker, colleague):
+    goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
+    goal_set_progress(actor=colleague, goal=goal, progress="achieved", expected_version=1)
+    with pytest.raises(VersionConflict) as excinfo:
+        goal_set_progress(actor=caseworker, goal=goal, progress="dropped", expected_version=1)
+    assert excinfo.value.current_version == 2
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("achieved", 2)
 
 
 def test_goal_with_an_unknown_progress_is_refused(case, caseworker):
     goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
     with pytest.raises(ValidationError):
-        goal_set_progress(actor=caseworker, goal=goal, progress="nearly")
+        goal_set_progress(actor=caseworker, goal=goal, progress="nearly", expected_version=1)
 
 
 def test_goals_cannot_be_added_to_a_closed_case(case, caseworker, reason):

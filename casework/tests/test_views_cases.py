@@ -543,13 +543,41 @@ def test_goal_add_and_progress(client_a, case):
         client_a,
         "goal_progress",
         case,
-        {f"goal-{goal.pk}-progress": "in_progress"},
+        {f"goal-{goal.pk}-progress": "in_progress", f"goal-{goal.pk}-version": 1},
         goal_id=goal.pk,
     )
 
     assert response.status_code == 302
     goal.refresh_from_db()
-    assert goal.progress == "in_progress"
+    assert (goal.progress, goal.version) == ("in_progress", 2)
+
+
+def test_goal_progress_saved_by_someone_else_meanwhile_is_shown_not_overwritten(
+    client_a, case, colleague
+):
+    goal = actions.goal_add(actor=colleague, case=case, dimension="economic", description="Empleo")
+    page = client_a.get(detail(case), **EN)
+    version = page.context["goal_rows"][0][1]["version"].value()
+    # A colleague records progress first, from the same version.
+    actions.goal_set_progress(actor=colleague, goal=goal, progress="achieved", expected_version=1)
+
+    response = post(
+        client_a,
+        "goal_progress",
+        case,
+        {f"goal-{goal.pk}-progress": "dropped", f"goal-{goal.pk}-version": version},
+        goal_id=goal.pk,
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else changed this goal" in content
+    assert "Stored now: Achieved" in content
+    form = response.context["goal_rows"][0][1]
+    assert form["progress"].value() == "dropped"  # what the user chose, kept
+    assert form["version"].value() == "2"  # saving again is a deliberate choice
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("achieved", 2)
 
 
 def test_follow_ups_default_and_done(client_a, case):
