@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -13,9 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .idempotency import fingerprint, replay
 from .models import (
     Case,
     CaseCounter,
@@ -34,6 +34,8 @@ from .models import (
     VulnerabilityCategory,
 )
 from .permissions import can_work_at, cases_for, partners_for_case, persons_for
+
+StrOrPromise = str | Promise
 
 PERSON_FIELDS = (
     "given_names",
@@ -144,12 +146,6 @@ def person_update(
     person.version = expected_version + 1
     person.save(update_fields=[*data.keys(), "version"])
     return person
-
-
-def fingerprint(payload: Any) -> str:
-    """A stable hash of a submission, to tell a replay from a reuse of the same client UUID."""
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class PersonIdConflict(Exception):
@@ -267,9 +263,16 @@ class VersionConflict(Exception):
         "Review their changes and try again."
     )
 
-    def __init__(self, current_version: int) -> None:
+    def __init__(self, current_version: int, message: StrOrPromise | None = None) -> None:
+        if message is not None:
+            self.message = message
         super().__init__(str(self.message))
         self.current_version = current_version
+
+
+GOAL_CHANGED = gettext_lazy(
+    "Someone else changed this goal while you were editing it. Review their changes and try again."
+)
 
 
 def _refuse(message, field: str | None = None) -> NoReturn:
@@ -313,16 +316,24 @@ def _restricted_access_sync(case: Case) -> None:
         assign_perm("casework.view_restricted_case", case.assigned_to, case)
 
 
-def _replayed(model, client_uuid, actor: AbstractBaseUser, visible):
-    """The row already recorded under client_uuid, if the actor may see it; else refuse reuse."""
-    if client_uuid is None:
-        return None
-    existing = model.objects.filter(client_uuid=client_uuid).first()
-    if existing is None:
-        return None
-    if not visible(existing):
-        _refuse(_("This identifier was already used for another record."), "client_uuid")
-    return existing
+@dataclass(frozen=True)
+class CaseOpened:
+    case: Case
+    created: bool  # False: a replay of the submission that opened it
+
+
+ALREADY_OPEN = gettext_lazy("This person already has an open case at this centre.")
+
+
+def _case_replay_visible(actor: AbstractBaseUser, case: Case) -> bool:
+    """Who may get an opened case back: whoever may see it, and its opener while at the centre.
+
+    The opener of a restricted case assigned to someone else no longer sees it, and may still
+    be answered about the case they opened a moment ago.
+    """
+    if case.opened_by_id == actor.pk and can_work_at(actor, case.center_id):
+        return True
+    return cases_for(actor).filter(pk=case.pk).exists()
 
 
 @transaction.atomic
@@ -335,39 +346,50 @@ def case_open(
     assigned_to: AbstractBaseUser | None = None,
     restricted: bool = False,
     client_uuid: uuid.UUID | None = None,
-) -> Case:
-    """Open a reintegration case for a person at a centre (one open case per person and centre)."""
-    existing = _replayed(
+) -> CaseOpened:
+    """Open a reintegration case for a person at a centre (one open case per person and centre).
+
+    Idempotent on `client_uuid`: the same submission again returns the case (created=False);
+    the same UUID with anything else raises IdempotencyConflict.
+    """
+    assignee = assigned_to or actor
+    submitted = fingerprint(
+        {
+            "actor": actor.pk,
+            "person": person.pk,
+            "center": center.pk,
+            "arrival": getattr(arrival, "pk", None),
+            "assigned_to": assignee.pk,
+            "restricted": restricted,
+        }
+    )
+    existing = replay(
         Case,
-        client_uuid,
-        actor,
-        lambda row: row.person_id == person.pk and cases_for(actor).filter(pk=row.pk).exists(),
+        client_uuid=client_uuid,
+        request_fingerprint=submitted,
+        visible=lambda row: _case_replay_visible(actor, row),
     )
     if existing is not None:
-        return existing
+        return CaseOpened(existing, created=False)
     if not can_work_at(actor, center):
         _refuse(_("You cannot open cases at this centre."), "center")
     if not persons_for(actor).filter(pk=person.pk).exists():
         _refuse(_("This person was not found."), "person")
-    assignee = assigned_to or actor
     if not can_work_at(assignee, center):
         _refuse(_("The caseworker does not work at this centre."), "assigned_to")
     if arrival is not None and (arrival.person_id != person.pk or arrival.center_id != center.pk):
         _refuse(_("The arrival is not this person's arrival at this centre."), "arrival")
-    open_case = Case.objects.filter(person=person, center=center, status=Case.Status.OPEN).first()
-    if open_case is not None:
-        if cases_for(actor).filter(pk=open_case.pk).exists():
-            message = _("%(name)s already has an open case at this centre: %(number)s.") % {
-                "name": person.full_name,
-                "number": open_case.number,
-            }
-        else:
-            # A restricted case: say that one exists, never which.
-            message = _("%(name)s already has an open case at this centre.") % {
-                "name": person.full_name
-            }
-        _refuse(message, "person")
+    # Taking the number locks the centre's counter: openings at one centre queue here, so the
+    # check below sees a case a concurrent opening has just committed.
+    number = _case_number(center)
+    if Case.objects.filter(person=person, center=center, status=Case.Status.OPEN).exists():
+        # The same words whether the actor may see that case or not, without its number or the
+        # person's name: the answer must not tell a restricted case (e.g. gender-based violence)
+        # from an ordinary one. The rule itself refuses either way; the HTML page links to the
+        # case when the actor may open it, and a supervisor of the centre sees them all.
+        _refuse(ALREADY_OPEN, "person")
     case = Case(
+        number=number,
         person=person,
         center=center,
         opened_from_arrival=arrival,
@@ -375,14 +397,14 @@ def case_open(
         restricted=restricted,
         opened_by=actor,
         client_uuid=client_uuid or uuid.uuid4(),
+        request_fingerprint=submitted,
     )
-    case.number = _case_number(center)
     case.full_clean(exclude=["number"])
     case.save(force_insert=True)
     person_link_center(person=person, center=center)
     if restricted:
         _restricted_access_sync(case)
-    return case
+    return CaseOpened(case, created=True)
 
 
 @transaction.atomic
@@ -535,6 +557,16 @@ def _require_open_case_work(actor: AbstractBaseUser, case: Case) -> None:
         _refuse(_("Reopen the case before changing it."))
 
 
+def _case_visible(actor: AbstractBaseUser, case_id: int) -> bool:
+    return cases_for(actor).filter(pk=case_id).exists()
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    note: CaseNote
+    created: bool  # False: a replay of the submission that wrote it
+
+
 @transaction.atomic
 def note_add(
     *,
@@ -543,27 +575,45 @@ def note_add(
     text: str,
     corrects: CaseNote | None = None,
     client_uuid: uuid.UUID | None = None,
-) -> CaseNote:
-    """Append a note (closed cases too: what happened after closure is still recorded)."""
+) -> NoteAdded:
+    """Append a note (closed cases too: what happened after closure is still recorded).
+
+    Idempotent on `client_uuid`, like case_open.
+    """
     from .permissions import can_work_on_case
 
-    existing = _replayed(CaseNote, client_uuid, actor, lambda row: row.case_id == case.pk)
+    text = (text or "").strip()
+    submitted = fingerprint(
+        {
+            "actor": actor.pk,
+            "case": case.pk,
+            "text": text,
+            "corrects": getattr(corrects, "pk", None),
+        }
+    )
+    existing = replay(
+        CaseNote,
+        client_uuid=client_uuid,
+        request_fingerprint=submitted,
+        visible=lambda row: _case_visible(actor, row.case_id),
+    )
     if existing is not None:
-        return existing
+        return NoteAdded(existing, created=False)
     if not can_work_on_case(actor, case):
         _refuse(_("You cannot write notes on cases of this centre."))
     if corrects is not None and corrects.case_id != case.pk:
         _refuse(_("A correction must refer to a note of the same case."), "corrects")
     note = CaseNote(
         case=case,
-        text=(text or "").strip(),
+        text=text,
         corrects=corrects,
         author=actor,
         client_uuid=client_uuid or uuid.uuid4(),
+        request_fingerprint=submitted,
     )
     note.full_clean()
     note.save(force_insert=True)
-    return note
+    return NoteAdded(note, created=True)
 
 
 @transaction.atomic
@@ -589,11 +639,21 @@ def goal_add(
 
 
 @transaction.atomic
-def goal_set_progress(*, actor: AbstractBaseUser, goal: CaseGoal, progress: str) -> CaseGoal:
+def goal_set_progress(
+    *, actor: AbstractBaseUser, goal: CaseGoal, progress: str, expected_version: int
+) -> CaseGoal:
+    """Record a goal's progress; refused when someone else saved it since `expected_version`."""
     _require_open_case_work(actor, goal.case)
     goal.progress = progress
     goal.full_clean()
-    goal.save(update_fields=["progress", "updated_at"])
+    updated = CaseGoal.objects.filter(pk=goal.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not updated:
+        current = CaseGoal.objects.filter(pk=goal.pk).values_list("version", flat=True).first()
+        raise VersionConflict(current or goal.version, GOAL_CHANGED)
+    goal.version = expected_version + 1
+    goal.save(update_fields=["progress", "updated_at", "version"])
     return goal
 
 
@@ -607,6 +667,12 @@ def consent_in_force(person: Person, kind: str) -> bool:
     return bool(latest)
 
 
+@dataclass(frozen=True)
+class ReferralMade:
+    referral: Referral
+    created: bool  # False: a replay of the submission that made it
+
+
 @transaction.atomic
 def referral_create(
     *,
@@ -616,11 +682,29 @@ def referral_create(
     service_line: ServiceLine,
     reason: str = "",
     client_uuid: uuid.UUID | None = None,
-) -> Referral:
-    """Refer the person to a partner; requires their consent to share data with partners."""
-    existing = _replayed(Referral, client_uuid, actor, lambda row: row.case_id == case.pk)
+) -> ReferralMade:
+    """Refer the person to a partner; requires their consent to share data with partners.
+
+    Idempotent on `client_uuid`, like case_open.
+    """
+    reason = (reason or "").strip()
+    submitted = fingerprint(
+        {
+            "actor": actor.pk,
+            "case": case.pk,
+            "partner": partner.pk,
+            "service_line": service_line.pk,
+            "reason": reason,
+        }
+    )
+    existing = replay(
+        Referral,
+        client_uuid=client_uuid,
+        request_fingerprint=submitted,
+        visible=lambda row: _case_visible(actor, row.case_id),
+    )
     if existing is not None:
-        return existing
+        return ReferralMade(existing, created=False)
     _require_open_case_work(actor, case)
     if not consent_in_force(case.person, Consent.Kind.SHARE_WITH_PARTNERS):
         _refuse(
@@ -640,13 +724,14 @@ def referral_create(
         case=case,
         partner=partner,
         service_line=service_line,
-        reason=(reason or "").strip(),
+        reason=reason,
         referred_by=actor,
         client_uuid=client_uuid or uuid.uuid4(),
+        request_fingerprint=submitted,
     )
     referral.full_clean()
     referral.save(force_insert=True)
-    return referral
+    return ReferralMade(referral, created=True)
 
 
 @transaction.atomic

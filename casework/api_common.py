@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 from .audit import persons_viewed
 from .client_address import client_ip
 from .http import NUL_REFUSED
+from .idempotency import IdempotencyConflict
 from .models import Consent, ReceptionCenter
 from .permissions import centers_for
 
@@ -58,10 +59,7 @@ class Conflict(APIException):
     """409: the client identifier was already used for a different submission."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = _(
-        "This identifier was already used for a different submission. "
-        "Generate a new identifier for a new record."
-    )
+    default_detail = IdempotencyConflict.message
     default_code = "conflict"
 
 
@@ -84,9 +82,11 @@ def validation_error_to_api(exc: DjangoValidationError) -> serializers.Validatio
 
 @contextmanager
 def django_errors_as_api() -> Iterator[None]:
-    """Let an action's ValidationError answer 400 with field errors instead of a 500."""
+    """An action's ValidationError as 400 with field errors, its IdempotencyConflict as 409."""
     try:
         yield
+    except IdempotencyConflict as exc:
+        raise Conflict() from exc
     except DjangoValidationError as exc:
         raise validation_error_to_api(exc) from exc
 

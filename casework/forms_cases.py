@@ -93,7 +93,8 @@ class ActionErrorsMixin:
 
 
 class VersionedForm(ActionErrorsMixin, forms.Form):
-    """A form that changes the case itself: it carries the version the caseworker started from."""
+    """A form that changes a versioned row (the case, a goal): it carries the version the
+    caseworker started from."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -194,12 +195,14 @@ class GoalForm(ActionErrorsMixin, forms.Form):
     target_date = forms.DateField(label=_("Target date"), required=False, widget=_date_widget())
 
 
-class GoalProgressForm(ActionErrorsMixin, forms.Form):
+class GoalProgressForm(VersionedForm):
     progress = forms.ChoiceField(label=_("Progress"), choices=CaseGoal.Progress.choices)
 
     @classmethod
     def for_goal(cls, goal: CaseGoal) -> GoalProgressForm:
-        return cls(initial={"progress": goal.progress}, prefix=f"goal-{goal.pk}")
+        return cls(
+            initial={"progress": goal.progress, "version": goal.version}, prefix=f"goal-{goal.pk}"
+        )
 
 
 class ReferralForm(ActionErrorsMixin, forms.Form):

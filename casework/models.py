@@ -624,6 +624,9 @@ class Case(models.Model):
     closure_note = models.TextField(_("closure note"), max_length=2000, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     client_uuid = models.UUIDField(_("client identifier"), unique=True, default=uuid.uuid4)
+    # A hash of the submission that recorded the row (casework.idempotency): a replay under the
+    # same client UUID must match it.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -702,6 +705,8 @@ class CaseGoal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Optimistic concurrency, as on the case: a change names the version it started from.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("plan goal")
@@ -736,6 +741,9 @@ class CaseNote(models.Model):
     )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    # A hash of the submission that recorded the row (casework.idempotency): a replay under the
+    # same client UUID must match it.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case note")
@@ -792,6 +800,9 @@ class Referral(models.Model):
     )
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    # A hash of the submission that recorded the row (casework.idempotency): a replay under the
+    # same client UUID must match it.
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("referral")

@@ -40,6 +40,7 @@ from .forms_cases import (
     ReopenForm,
     RestrictForm,
 )
+from .idempotency import IdempotencyConflict, form_as_new_submission
 from .models import Case, Consent, Person
 from .permissions import (
     can_assign_case,
@@ -137,7 +138,9 @@ def case_open(request: HttpRequest) -> HttpResponse:
                 assigned_to=form.cleaned_data["assigned_to"],
                 restricted=form.cleaned_data["restricted"],
                 client_uuid=form.cleaned_data["client_uuid"],
-            )
+            ).case
+        except IdempotencyConflict as exc:
+            form_as_new_submission(form, exc)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -217,7 +220,11 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict) -> dict[str, 
         ],
         "goal_form": form("goal", GoalForm),
         "goal_rows": [
-            (goal, form(("goal", goal.pk), lambda g=goal: GoalProgressForm.for_goal(g)))
+            (
+                goal,
+                form(("goal", goal.pk), lambda g=goal: GoalProgressForm.for_goal(g)),
+                bound.get("conflict") == ("goal", goal.pk),
+            )
             for goal in goals
         ],
         "referral_form": form("referral", lambda: ReferralForm(case=case)),
@@ -283,8 +290,9 @@ def _write(
 
     On an error the case page is shown again, read afresh, with the form as typed. A version
     conflict keeps what the caseworker typed, shows what is stored now, and moves the form to
-    the current version so that saving again is a deliberate choice. 403 only when the user can
-    see the case but may not do this.
+    the current version so that saving again is a deliberate choice; a client UUID used for
+    other content moves the form to a new one likewise. 403 only when the user can see the case
+    but may not do this.
     """
     form = make_form(request.POST)
     bound: dict[Any, Any] = {}
@@ -294,11 +302,14 @@ def _write(
         except actions.VersionConflict as exc:
             case = _get_case(request, case.pk)
             data = request.POST.copy()
-            data[form.add_prefix("version")] = str(case.version)
+            data[form.add_prefix("version")] = str(exc.current_version)
             form = make_form(data)
             form.is_valid()
             form.add_error(None, str(exc.message))
             bound["conflict"] = key
+        except IdempotencyConflict as exc:
+            case = _get_case(request, case.pk)
+            form_as_new_submission(form, exc)
         except ValidationError as exc:
             case = _get_case(request, case.pk)
             form.add_error(None, exc)
@@ -388,7 +399,10 @@ def goal_progress(request: HttpRequest, pk: int, goal_id: int) -> HttpResponse:
         ("goal", goal.pk),
         lambda data: GoalProgressForm(data, prefix=f"goal-{goal.pk}"),
         lambda data: actions.goal_set_progress(
-            actor=request.user, goal=goal, progress=data["progress"]
+            actor=request.user,
+            goal=goal,
+            progress=data["progress"],
+            expected_version=data["version"],
         ),
         may=can_work_on_case,
         success=_("Progress saved."),

@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from casework.actions import consents_record, fingerprint, person_build, person_link_center
+from casework.actions import consents_record, person_build, person_link_center
+from casework.idempotency import replay
 from casework.models import MigrationReason, Person, ReceptionCenter
 from casework.permissions import can_work_at
 
 from .matching import matchable_person
 from .models import Arrival
-
-__all__ = ["IdempotencyConflict", "Registration", "arrival_register", "fingerprint"]
+from .permissions import arrivals_for
 
 ARRIVAL_FIELDS = (
     "arrived_at",
@@ -33,29 +33,13 @@ ARRIVAL_FIELDS = (
 )
 
 
-class IdempotencyConflict(Exception):
-    """The client UUID was already used for a different submission."""
-
-    def __init__(self, existing: Arrival) -> None:
-        super().__init__(str(existing.client_uuid))
-        self.existing = existing
-
-
 @dataclass(frozen=True)
 class Registration:
     arrival: Arrival
     created: bool
 
 
-def _replay(client_uuid: uuid.UUID, request_fingerprint: str) -> Registration | None:
-    existing = Arrival.objects.filter(client_uuid=client_uuid).first()
-    if existing is None:
-        return None
-    if request_fingerprint and existing.request_fingerprint != request_fingerprint:
-        raise IdempotencyConflict(existing)
-    return Registration(arrival=existing, created=False)
-
-
+@transaction.atomic
 def arrival_register(
     *,
     actor: AbstractBaseUser,
@@ -73,11 +57,17 @@ def arrival_register(
     """Record an arrival, for a person recognised from before or a new one.
 
     Idempotent on `client_uuid`: a replay returns the first arrival (created=False); the same
-    UUID with a different fingerprint raises IdempotencyConflict.
+    UUID with a different fingerprint (the API's hash of the body; the tablet flow, whose
+    session holds the submission, sends none) raises IdempotencyConflict.
     """
-    replay = _replay(client_uuid, request_fingerprint)
-    if replay:
-        return replay
+    existing = replay(
+        Arrival,
+        client_uuid=client_uuid,
+        request_fingerprint=request_fingerprint,
+        visible=lambda row: arrivals_for(actor).filter(pk=row.pk).exists(),
+    )
+    if existing is not None:
+        return Registration(arrival=existing, created=False)
     if not can_work_at(actor, center):
         raise ValidationError({"center": _("You cannot register arrivals at this centre.")})
     try:
@@ -96,11 +86,8 @@ def arrival_register(
                 request_fingerprint=request_fingerprint,
             )
     except IntegrityError as exc:
-        # A concurrent retry won the race on the unique client UUID ...
-        replay = _replay(client_uuid, request_fingerprint)
-        if replay:
-            return replay
-        # ... or another submission took the new person's identifier first.
+        # Another submission took the new person's identifier first (the lock above keeps
+        # submissions of the same client UUID apart).
         raise ValidationError(
             {"person": _("A person with this identifier already exists.")}
         ) from exc

@@ -445,6 +445,7 @@ class Generator:
                 "status", "restricted", "economic_needs", "social_needs", "psychosocial_needs",
                 "assessed_at", "opened_at", "opened_by", "closed_at", "closed_by",
                 "closure_reason", "closure_note", "version", "client_uuid",
+                "request_fingerprint",
             ),
         )  # fmt: skip
         self.case_vulnerabilities = RowWriter(
@@ -682,7 +683,7 @@ class Generator:
                 opened_at, opened_at, self.user_id, closed_at,
                 self.user_id if closed else None,
                 reasons[int(draw() * len(reasons))] if closed else None, "", 1,
-                _seeded_uuid(rng),
+                _seeded_uuid(rng), "",
             )
         )  # fmt: skip
         if draw() < 0.5 and self.ref.vulnerabilities:

@@ -11,15 +11,16 @@ from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.audit import redact
 from casework.dates import DELIVERY_DATES
+from casework.idempotency import replay
 from casework.models import Case, Person, ReceptionCenter
-from casework.permissions import can_work_at, cases_for, persons_for
+from casework.permissions import can_work_at, cases_for, persons_for, user_center_ids
 from casework.signals import persons_changed
 
 from .models import (
@@ -30,12 +31,9 @@ from .models import (
     ServiceDelivery,
     ServiceType,
 )
+from .permissions import deliveries_for
 
 CURRENCIES = ("GTQ", "HNL", "USD")
-
-
-class IdempotencyConflict(Exception):
-    """The client UUID was already used for a different submission."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +171,7 @@ def _new_delivery(
     return delivery
 
 
+@transaction.atomic
 def service_delivery_record(
     *,
     actor: AbstractBaseUser,
@@ -193,10 +192,13 @@ def service_delivery_record(
 ) -> Recorded:
     """Record one delivery. Idempotent on client_uuid (replay → created=False; other body → conflict)."""
     client_uuid = client_uuid or uuid.uuid4()
-    existing = ServiceDelivery.objects.filter(client_uuid=client_uuid).first()
+    existing = replay(
+        ServiceDelivery,
+        client_uuid=client_uuid,
+        request_fingerprint=request_fingerprint,
+        visible=lambda row: deliveries_for(actor).filter(pk=row.pk).exists(),
+    )
     if existing is not None:
-        if request_fingerprint and existing.request_fingerprint != request_fingerprint:
-            raise IdempotencyConflict(str(client_uuid))
         return Recorded(delivery=existing, created=False)
     if not can_work_at(actor, center):
         raise ValidationError({"center": _("You cannot record services at this centre.")})
@@ -229,14 +231,7 @@ def service_delivery_record(
     )
     if errors:
         raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            delivery.save(force_insert=True)
-    except IntegrityError:
-        existing = ServiceDelivery.objects.filter(client_uuid=client_uuid).first()
-        if existing is None:
-            raise
-        return Recorded(delivery=existing, created=False)
+    delivery.save(force_insert=True)
     return Recorded(delivery=delivery, created=True)
 
 
@@ -283,6 +278,7 @@ def service_delivery_correct(
     ).delivery
 
 
+@transaction.atomic
 def distribution_record_bulk(
     *,
     actor: AbstractBaseUser,
@@ -301,10 +297,13 @@ def distribution_record_bulk(
     `items` are dicts with service_type (ServiceType) and quantity. Idempotent as a whole on
     client_uuid. Raises BulkValidationError naming the wrong persons and items.
     """
-    existing = Distribution.objects.filter(client_uuid=client_uuid).first()
+    existing = replay(
+        Distribution,
+        client_uuid=client_uuid,
+        request_fingerprint=request_fingerprint,
+        visible=lambda row: row.center_id in user_center_ids(actor),
+    )
     if existing is not None:
-        if request_fingerprint and existing.request_fingerprint != request_fingerprint:
-            raise IdempotencyConflict(str(client_uuid))
         return BulkRecorded(existing, existing.deliveries.count(), created=False)
     problems = BulkValidationError()
     if not can_work_at(actor, center):
@@ -383,29 +382,22 @@ def distribution_record_bulk(
             rows.append(delivery)
     if problems:
         raise problems
-    try:
-        with transaction.atomic():
-            distribution = Distribution.objects.create(
-                client_uuid=client_uuid,
-                center=center,
-                delivered_on=delivered_on,
-                group_label=(group_label or "").strip()[:80],
-                recorded_by=actor,
-                request_fingerprint=request_fingerprint,
-            )
-            for row in rows:
-                row.distribution = distribution
-            created = ServiceDelivery.objects.bulk_create(rows, batch_size=1000)
-            _audit_bulk_create(actor, created)
-            # bulk_create sends no post_save: say which persons changed.
-            persons_changed.send(
-                sender=ServiceDelivery, person_ids=sorted({row.person_id for row in created})
-            )
-    except IntegrityError:
-        existing = Distribution.objects.filter(client_uuid=client_uuid).first()
-        if existing is None:
-            raise
-        return BulkRecorded(existing, existing.deliveries.count(), created=False)
+    distribution = Distribution.objects.create(
+        client_uuid=client_uuid,
+        center=center,
+        delivered_on=delivered_on,
+        group_label=(group_label or "").strip()[:80],
+        recorded_by=actor,
+        request_fingerprint=request_fingerprint,
+    )
+    for row in rows:
+        row.distribution = distribution
+    created = ServiceDelivery.objects.bulk_create(rows, batch_size=1000)
+    _audit_bulk_create(actor, created)
+    # bulk_create sends no post_save: say which persons changed.
+    persons_changed.send(
+        sender=ServiceDelivery, person_ids=sorted({row.person_id for row in created})
+    )
     return BulkRecorded(distribution, len(created), created=True)
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from casework.filtering import QueryDateField
 from casework.http import InvalidInput
+from casework.idempotency import IdempotencyConflict, form_as_new_submission
 from casework.models import Case, Person
 from casework.permissions import can_work_at, cases_for, centers_for, user_center_ids
 from casework.selectors import person_get
@@ -171,6 +172,9 @@ def _record_rows(request: HttpRequest, person: Person, form: RecordForm, rows: l
                             client_uuid=uuid.uuid5(shared["client_uuid"], row.service_type.code),
                         )
                     )
+                except IdempotencyConflict as exc:
+                    form_as_new_submission(form, exc)
+                    break
                 except ValidationError as exc:
                     place_delivery_errors(exc, row=row, form=form)
             if any(row.errors for row in rows) or form.errors:
@@ -303,6 +307,8 @@ def distribution(request: HttpRequest) -> HttpResponse:
             )
         except BulkValidationError as problems:
             person_errors = _place_bulk_errors(problems, form, ticked)
+        except IdempotencyConflict as exc:
+            form_as_new_submission(form, exc)
         else:
             done = reverse("services:distribution_done", args=[result.distribution.client_uuid])
             return redirect(f"{done}?{urlencode(group.query())}")

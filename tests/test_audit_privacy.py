@@ -236,7 +236,7 @@ def test_the_migration_scrubs_values_already_stored(person, caseworker):
         changes={"export": ["xlsx", "FY2025"]},
     )
     migration = __import__(
-        "casework.migrations.0011_audit_entries_without_personal_values", fromlist=["scrub"]
+        "casework.migrations.0014_audit_entries_without_personal_values", fromlist=["scrub"]
     )
 
     migration.scrub(apps, None)

@@ -128,11 +128,11 @@ def test_case_note_referral_and_follow_up_writes_are_logged(caseworker, supervis
     )
     partner.service_lines.add(line)
     with set_actor(caseworker):
-        case = actions.case_open(actor=caseworker, person=person, center=center_a)
-        note = actions.note_add(actor=caseworker, case=case, text="Primera entrevista.")
+        case = actions.case_open(actor=caseworker, person=person, center=center_a).case
+        note = actions.note_add(actor=caseworker, case=case, text="Primera entrevista.").note
         referral = actions.referral_create(
             actor=caseworker, case=case, partner=partner, service_line=line
-        )
+        ).referral
         actions.referral_set_status(actor=caseworker, referral=referral, status="accepted")
         follow_up = actions.follow_up_schedule(
             actor=caseworker, case=case, due_date=timezone.localdate() + timedelta(days=30)
@@ -167,7 +167,7 @@ def test_deletes_are_logged(caseworker, center_a):
     with set_actor(caseworker):
         case = actions.case_open(
             actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-        )
+        ).case
         follow_up = FollowUp.objects.create(
             case=case, due_date=timezone.localdate(), created_by=caseworker
         )

@@ -55,7 +55,7 @@ def caseworker_with(centres: int, rows_per_centre: int, tag: str):
                 center=centre,
                 arrival=arrival,
                 assigned_to=assignee,
-            )
+            ).case
             note_add(actor=colleague, case=case, text="Nota")
             follow_up_schedule(actor=colleague, case=case, due_date=timezone.localdate())
     return type(user).objects.get(pk=user.pk)

@@ -176,6 +176,9 @@ class GoalOutputSerializer(serializers.Serializer):
     progress = serializers.ChoiceField(choices=CaseGoal.Progress.choices)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField(
+        help_text=_('Send it back in If-Match when recording progress, e.g. "3".')
+    )
 
 
 class ReferralOutputSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.actions import (
+    GOAL_CHANGED,
     VersionConflict,
     case_assess,
     case_assign,
@@ -43,7 +44,6 @@ from casework.actions import (
     referral_set_status,
 )
 from casework.api_common import (
-    Conflict,
     ConflictSerializer,
     JSONParser,
     PersonsShownMixin,
@@ -58,7 +58,6 @@ from casework.permissions import (
     can_assign_case,
     can_manage_case,
     can_work_on_case,
-    cases_for,
 )
 from casework.selectors_cases import (
     case_get,
@@ -98,7 +97,6 @@ from .cases_serializers import (
 CANNOT_WORK = _("You cannot change cases of this centre.")
 CANNOT_MANAGE = _("Only the assigned caseworker or a supervisor of the centre can do this.")
 CANNOT_ASSIGN = _("Only a supervisor of the centre can assign cases.")
-ALREADY_OPEN = _("This person already has an open case at this centre.")
 
 
 class PreconditionRequired(APIException):
@@ -113,7 +111,7 @@ class PreconditionRequired(APIException):
 
 
 class PreconditionFailed(APIException):
-    """412: someone else saved the case since the version the client read."""
+    """412: someone else saved the case (or the goal) since the version the client read."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = VersionConflict.message
@@ -126,17 +124,13 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def _etag(case: Case) -> str:
-    return f'"{case.version}"'
-
-
-def _with_etag(response: Response, case: Case) -> Response:
-    response["ETag"] = _etag(case)
+def _with_etag(response: Response, row: Case | CaseGoal) -> Response:
+    response["ETag"] = f'"{row.version}"'
     return response
 
 
 def _if_match_versions(request: Request) -> set[int]:
-    """The case versions named by If-Match ("3", W/"3" or 3); 428 when the header is missing."""
+    """The versions named by If-Match ("3", W/"3" or 3); 428 when the header is missing."""
     header = (request.headers.get("If-Match") or "").strip()
     if not header:
         raise PreconditionRequired()
@@ -148,21 +142,21 @@ def _if_match_versions(request: Request) -> set[int]:
     return versions
 
 
-def _expected_version(request: Request, case: Case) -> int:
+def _expected_version(request: Request, row: Case | CaseGoal) -> int:
     """The version the client read, if it is still the current one; 412 otherwise."""
-    if case.version not in _if_match_versions(request):
-        raise PreconditionFailed()
-    return case.version
+    if row.version not in _if_match_versions(request):
+        raise PreconditionFailed(GOAL_CHANGED if isinstance(row, CaseGoal) else None)
+    return row.version
 
 
 @contextmanager
 def _case_write(request: Request) -> Iterator[None]:
-    """One atomic change of a case: 400 for refusals, 412 for a concurrent save, audited."""
+    """One atomic change of a case or goal: 400 for refusals, 412 for a concurrent save, audited."""
     try:
         with django_errors_as_api(), audit_actor(request), transaction.atomic():
             yield
     except VersionConflict as exc:
-        raise PreconditionFailed() from exc
+        raise PreconditionFailed(exc.message) from exc
 
 
 def _require(allowed: bool, message) -> None:
@@ -205,6 +199,20 @@ ETAG = OpenApiParameter(
     response=[200, 201],
     description=_("The version of the case, to send back in If-Match when changing it."),
 )
+GOAL_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=_('The ETag (or version) of the goal as last read, e.g. "3".'),
+)
+GOAL_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description=_("The version of the goal, to send back in If-Match when changing it."),
+)
 NOT_FOUND = OpenApiResponse(description="Not found.")
 FIELD_ERRORS = OpenApiResponse(description="Field errors: {field: [messages]}.")
 REFUSED = OpenApiResponse(DetailSerializer, description="You may see the case but not do this.")
@@ -215,25 +223,6 @@ PRECONDITION_RESPONSES = {
 
 
 # --- cases ------------------------------------------------------------------------------------
-
-
-def _case_replay(request: Request, data) -> Case | None:
-    """The case opened earlier under this client_uuid if the body matches it; 409 if it does not.
-
-    The same person at the same centre is a replay. The person who opened a restricted case
-    assigned to someone else may no longer see it, and may still replay their own submission.
-    """
-    existing = Case.objects.filter(client_uuid=data["client_uuid"]).first()
-    if existing is None:
-        return None
-    same_body = existing.person_id == data["person"].pk and existing.center_id == data["center"].pk
-    visible = (
-        existing.opened_by_id == request.user.pk
-        or cases_for(request.user).filter(pk=existing.pk).exists()
-    )
-    if not (same_body and visible):
-        raise Conflict()
-    return existing
 
 
 @extend_schema_view(get=extend_schema(summary="Cases at your centres"))
@@ -262,29 +251,10 @@ class CaseListCreateApi(PersonsShownMixin, generics.ListAPIView):
     def post(self, request: Request) -> Response:
         serializer = CaseCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        created = False
-        case = _case_replay(request, data)
-        if case is None:
-            try:
-                with django_errors_as_api(), audit_actor(request):
-                    case = case_open(
-                        actor=request.user,
-                        person=data["person"],
-                        center=data["center"],
-                        arrival=data["arrival"],
-                        assigned_to=data["assigned_to"],
-                        restricted=data["restricted"],
-                        client_uuid=data["client_uuid"],
-                    )
-                created = True
-            except IntegrityError as exc:
-                # A concurrent request won the race for the client_uuid or the open case.
-                case = _case_replay(request, data)
-                if case is None:
-                    raise serializers.ValidationError({"person": [ALREADY_OPEN]}) from exc
-        case = _case_reloaded(case)
-        response = created_or_replayed(CaseOutputSerializer(case).data, created=created)
+        with django_errors_as_api(), audit_actor(request):
+            opened = case_open(actor=request.user, **serializer.validated_data)
+        case = _case_reloaded(opened.case)
+        response = created_or_replayed(CaseOutputSerializer(case).data, created=opened.created)
         return _with_etag(response, case)
 
 
@@ -494,39 +464,10 @@ class CaseNoteListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = NoteCreateInputSerializer(data=request.data, context={"case": case})
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        note = _note_replay(case, data)
-        created = note is None
-        if note is None:
-            try:
-                with django_errors_as_api(), audit_actor(request):
-                    note = note_add(
-                        actor=request.user,
-                        case=case,
-                        text=data["text"],
-                        corrects=data["corrects"],
-                        client_uuid=data["client_uuid"],
-                    )
-            except IntegrityError as exc:
-                note = _note_replay(case, data)
-                if note is None:
-                    raise Conflict() from exc
-        note = notes_for_case(case).get(pk=note.pk)
-        return created_or_replayed(NoteOutputSerializer(note).data, created=created)
-
-
-def _note_replay(case: Case, data) -> CaseNote | None:
-    existing = CaseNote.objects.filter(client_uuid=data["client_uuid"]).first()
-    if existing is None:
-        return None
-    corrects = data["corrects"]
-    if (
-        existing.case_id != case.pk
-        or existing.text != data["text"].strip()
-        or existing.corrects_id != (corrects.pk if corrects else None)
-    ):
-        raise Conflict()
-    return existing
+        with django_errors_as_api(), audit_actor(request):
+            added = note_add(actor=request.user, case=case, **serializer.validated_data)
+        note = notes_for_case(case).get(pk=added.note.pk)
+        return created_or_replayed(NoteOutputSerializer(note).data, created=added.created)
 
 
 @extend_schema_view(get=extend_schema(summary="Referrals of a case", parameters=[CASE_ID]))
@@ -562,32 +503,10 @@ class CaseReferralListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = ReferralCreateInputSerializer(data=request.data, context={"case": case})
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        referral = _referral_replay(case, data)
-        created = referral is None
-        if referral is None:
-            try:
-                with django_errors_as_api(), audit_actor(request):
-                    referral = referral_create(actor=request.user, case=case, **data)
-            except IntegrityError as exc:
-                referral = _referral_replay(case, data)
-                if referral is None:
-                    raise Conflict() from exc
-        referral = referrals_for_case(case).get(pk=referral.pk)
-        return created_or_replayed(ReferralOutputSerializer(referral).data, created=created)
-
-
-def _referral_replay(case: Case, data) -> Referral | None:
-    existing = Referral.objects.filter(client_uuid=data["client_uuid"]).first()
-    if existing is None:
-        return None
-    if (
-        existing.case_id != case.pk
-        or existing.partner_id != data["partner"].pk
-        or existing.service_line_id != data["service_line"].pk
-    ):
-        raise Conflict()
-    return existing
+        with django_errors_as_api(), audit_actor(request):
+            made = referral_create(actor=request.user, case=case, **serializer.validated_data)
+        referral = referrals_for_case(case).get(pk=made.referral.pk)
+        return created_or_replayed(ReferralOutputSerializer(referral).data, created=made.created)
 
 
 class ReferralStatusApi(APIView):
@@ -677,7 +596,7 @@ class CaseGoalListCreateApi(_CaseChildListApi):
 
     @extend_schema(
         summary="Add a goal to the reintegration plan",
-        parameters=[CASE_ID],
+        parameters=[CASE_ID, GOAL_ETAG],
         request=GoalCreateInputSerializer,
         responses={201: GoalOutputSerializer, 400: FIELD_ERRORS, 403: REFUSED, 404: NOT_FOUND},
     )
@@ -688,23 +607,44 @@ class CaseGoalListCreateApi(_CaseChildListApi):
         serializer.is_valid(raise_exception=True)
         with django_errors_as_api(), audit_actor(request):
             goal = goal_add(actor=request.user, case=case, **serializer.validated_data)
-        return Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)
+        response = Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)
+        return _with_etag(response, goal)
 
 
 class GoalProgressApi(APIView):
+    """Progress is guarded by the goal's version, as changes of the case are by the case's."""
+
     parser_classes = [JSONParser]
 
     @extend_schema(
         summary="Record the progress of a plan goal",
-        parameters=[OpenApiParameter("goal_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter("goal_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+            GOAL_IF_MATCH,
+            GOAL_ETAG,
+        ],
         request=GoalProgressInputSerializer,
-        responses={200: GoalOutputSerializer, 400: FIELD_ERRORS, 403: REFUSED, 404: NOT_FOUND},
+        responses={
+            200: GoalOutputSerializer,
+            400: FIELD_ERRORS,
+            403: REFUSED,
+            404: NOT_FOUND,
+            412: OpenApiResponse(DetailSerializer, description="Someone else changed the goal."),
+            428: PRECONDITION_RESPONSES[428],
+        },
     )
     def post(self, request: Request, goal_id: int) -> Response:
         goal = goal_get(user=request.user, goal_id=goal_id)
         _require(can_work_on_case(request.user, goal.case), CANNOT_WORK)
+        _if_match_versions(request)
         serializer = GoalProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
-            goal_set_progress(actor=request.user, goal=goal, **serializer.validated_data)
-        return Response(GoalOutputSerializer(goal).data)
+        expected = _expected_version(request, goal)
+        with _case_write(request):
+            goal_set_progress(
+                actor=request.user,
+                goal=goal,
+                progress=serializer.validated_data["progress"],
+                expected_version=expected,
+            )
+        return _with_etag(Response(GoalOutputSerializer(goal).data), goal)

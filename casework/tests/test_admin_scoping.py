@@ -44,8 +44,8 @@ def records(caseworker, outsider, center_a, center_b):
         )
         case = case_open(
             actor=user, person=person, center=center, arrival=arrival, restricted=restricted
-        )
-        note = note_add(actor=user, case=case, text=f"nota {key}")
+        ).case
+        note = note_add(actor=user, case=case, text=f"nota {key}").note
         referral = Referral.objects.create(
             case=case, partner=partner, service_line=line, referred_by=user
         )

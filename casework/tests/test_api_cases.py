@@ -52,12 +52,12 @@ def person(center_a):
 
 @pytest.fixture
 def case(caseworker, person, center_a):
-    return case_open(actor=caseworker, person=person, center=center_a)
+    return case_open(actor=caseworker, person=person, center=center_a).case
 
 
 @pytest.fixture
 def other_case(outsider, center_b):
-    return case_open(actor=outsider, person=PersonFactory(centers=[center_b]), center=center_b)
+    return case_open(actor=outsider, person=PersonFactory(centers=[center_b]), center=center_b).case
 
 
 @pytest.fixture
@@ -103,13 +103,15 @@ def test_list_leaves_out_restricted_cases_not_opened_to_the_user(
 
 
 def test_list_filters_and_searches(api_a, caseworker, colleague, center_a):
-    mine = case_open(actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a)
+    mine = case_open(
+        actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
+    ).case
     theirs = case_open(
         actor=caseworker,
         person=PersonFactory(centers=[center_a], given_names="Rigoberta", first_surname="Tum"),
         center=center_a,
         assigned_to=colleague,
-    )
+    ).case
     numbers = lambda r: {row["number"] for row in r.json()["results"]}  # noqa: E731
     assert numbers(api_a.get(LIST_URL, {"assigned_to": "me"})) == {mine.number}
     assert numbers(api_a.get(LIST_URL, {"q": "rigoberta"})) == {theirs.number}
@@ -226,10 +228,48 @@ def test_opener_of_a_restricted_case_assigned_to_someone_else_can_replay(api_a, 
     assert api_a.get(detail_url(Case.objects.get())).status_code == 404
 
 
+def test_same_client_uuid_with_restricted_true_answers_409_and_the_case_stays_as_it_was(
+    api_a, person
+):
+    body = case_body(person)
+    assert api_a.post(LIST_URL, body, format="json").status_code == 201
+    response = api_a.post(LIST_URL, {**body, "restricted": True}, format="json")
+    assert response.status_code == 409
+    assert not Case.objects.get().restricted
+    assert Case.objects.count() == 1
+
+
+def test_a_colleague_reusing_a_case_uuid_with_the_same_body_answers_409(api_a, colleague, person):
+    body = case_body(person, assigned_to=colleague.pk)
+    assert api_a.post(LIST_URL, body, format="json").status_code == 201
+    response = api(colleague).post(LIST_URL, body, format="json")
+    assert response.status_code == 409
+    assert Case.objects.get().opened_by != colleague
+
+
 def test_second_open_case_for_the_person_is_a_field_error(api_a, case, person):
-    response = api_a.post(LIST_URL, case_body(person), format="json")
+    response = api_a.post(LIST_URL, case_body(person), format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert case.number in response.json()["person"][0]
+    assert response.json() == {"person": ["This person already has an open case at this centre."]}
+
+
+def test_a_hidden_restricted_case_is_refused_exactly_like_a_visible_open_case(
+    caseworker, colleague, center_a
+):
+    """The one-open-case rule refuses a second case either way; the answer says no more."""
+    hidden = PersonFactory(centers=[center_a])
+    case_open(actor=caseworker, person=hidden, center=center_a, restricted=True)
+    restricted = Case.objects.get(person=hidden)
+    shown = PersonFactory(centers=[center_a])
+    case_open(actor=caseworker, person=shown, center=center_a)
+    client = api(colleague)
+
+    refused_hidden = client.post(LIST_URL, case_body(hidden), format="json")
+    refused_shown = client.post(LIST_URL, case_body(shown), format="json")
+
+    assert refused_hidden.status_code == refused_shown.status_code == 400
+    assert refused_hidden.json() == refused_shown.json()
+    assert restricted.number not in refused_hidden.content.decode()
 
 
 def test_opening_for_a_person_of_another_centre_reads_as_not_found(api_a, center_b):
@@ -330,7 +370,7 @@ def test_other_centres_and_restricted_cases_are_404(api_a, colleague, other_case
     assert api_a.get(detail_url(other_case)).status_code == 404
     restricted = case_open(
         actor=colleague, person=PersonFactory(centers=[center_a]), center=center_a, restricted=True
-    )
+    ).case
     assert api_a.get(detail_url(restricted)).status_code == 404
     assert api_a.get("/api/v1/cases/999999/").status_code == 404
     assert api_a.get("/api/v1/cases/abc/").status_code == 404
@@ -540,7 +580,7 @@ def test_assigning_to_a_user_of_another_centre_is_400(case, supervisor, outsider
 def test_reassigning_a_restricted_case_moves_who_can_open_it(
     caseworker, colleague, supervisor, person, center_a
 ):
-    case = case_open(actor=caseworker, person=person, center=center_a, restricted=True)
+    case = case_open(actor=caseworker, person=person, center=center_a, restricted=True).case
     response = api(supervisor).post(
         f"{detail_url(case)}assign/", {"assignee": colleague.pk}, format="json", HTTP_IF_MATCH='"1"'
     )
@@ -569,7 +609,7 @@ def test_add_and_list_notes_idempotently(api_a, case):
 
 
 def test_a_correction_references_the_old_note(api_a, caseworker, case):
-    old = note_add(actor=caseworker, case=case, text="Tiene 3 hijos")
+    old = note_add(actor=caseworker, case=case, text="Tiene 3 hijos").note
     response = api_a.post(
         notes_url(case),
         {"client_uuid": str(uuid.uuid4()), "text": "Tiene 2 hijos", "corrects": old.pk},
@@ -581,8 +621,10 @@ def test_a_correction_references_the_old_note(api_a, caseworker, case):
 
 
 def test_a_correction_of_another_cases_note_is_400(api_a, caseworker, case, center_a):
-    other = case_open(actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a)
-    note = note_add(actor=caseworker, case=other, text="x")
+    other = case_open(
+        actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
+    ).case
+    note = note_add(actor=caseworker, case=other, text="x").note
     response = api_a.post(
         notes_url(case),
         {"client_uuid": str(uuid.uuid4()), "text": "y", "corrects": note.pk},
@@ -593,12 +635,29 @@ def test_a_correction_of_another_cases_note_is_400(api_a, caseworker, case, cent
 
 
 def test_a_note_uuid_of_another_case_is_409(api_a, caseworker, case, other_case, outsider):
-    note = note_add(actor=outsider, case=other_case, text="secreto")
+    note = note_add(actor=outsider, case=other_case, text="secreto").note
     response = api_a.post(
         notes_url(case), {"client_uuid": str(note.client_uuid), "text": "secreto"}, format="json"
     )
     assert response.status_code == 409
     assert "secreto" not in response.content.decode()
+
+
+def test_same_note_uuid_with_another_text_answers_409_and_keeps_the_first_text(api_a, case):
+    body = {"client_uuid": str(uuid.uuid4()), "text": "Primera entrevista"}
+    assert api_a.post(notes_url(case), body, format="json").status_code == 201
+    response = api_a.post(notes_url(case), {**body, "text": "Otra cosa"}, format="json")
+    assert response.status_code == 409
+    assert "Primera entrevista" not in response.content.decode()
+    assert [note.text for note in CaseNote.objects.all()] == ["Primera entrevista"]
+
+
+def test_a_colleague_reusing_a_note_uuid_with_the_same_text_answers_409(api_a, case, colleague):
+    body = {"client_uuid": str(uuid.uuid4()), "text": "Primera entrevista"}
+    assert api_a.post(notes_url(case), body, format="json").status_code == 201
+    response = api(colleague).post(notes_url(case), body, format="json")
+    assert response.status_code == 409
+    assert CaseNote.objects.get().author != colleague
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
@@ -684,6 +743,25 @@ def test_referral_with_consent_is_created_once(api_a, caseworker, case, partner)
     assert "status" in refused.json()
 
 
+def test_same_referral_uuid_with_another_reason_answers_409(api_a, caseworker, case, partner):
+    share_consent(case, caseworker)
+    url = f"{detail_url(case)}referrals/"
+    body = referral_body(partner)
+    assert api_a.post(url, body, format="json").status_code == 201
+    response = api_a.post(url, {**body, "reason": "Curso de panadería"}, format="json")
+    assert response.status_code == 409
+    assert [r.reason for r in Referral.objects.all()] == ["Curso de cocina"]
+
+
+def share_consent(case, recorded_by) -> None:
+    Consent.objects.create(
+        person=case.person,
+        kind=Consent.Kind.SHARE_WITH_PARTNERS,
+        granted=True,
+        recorded_by=recorded_by,
+    )
+
+
 def test_referral_to_a_partner_lacking_the_service_is_400(api_a, caseworker, case, partner):
     Consent.objects.create(
         person=case.person,
@@ -736,7 +814,7 @@ def test_another_centres_referral_is_404(api_a, outsider, other_case, partner):
         case=other_case,
         partner=partner,
         service_line=ServiceLine.objects.get(code="vocational_training"),
-    )
+    ).referral
     response = api_a.post(
         f"/api/v1/referrals/{referral.pk}/status/", {"status": "accepted"}, format="json"
     )
@@ -816,20 +894,59 @@ def test_another_centres_follow_up_is_404(api_a, outsider, other_case):
 # --- goals ------------------------------------------------------------------------------------
 
 
+def progress_url(goal_id) -> str:
+    return f"/api/v1/goals/{goal_id}/progress/"
+
+
 def test_add_a_goal_and_record_progress(api_a, case):
     url = f"{detail_url(case)}goals/"
     created = api_a.post(
         url, {"dimension": "economic", "description": "Abrir una tienda"}, format="json"
     )
     assert created.status_code == 201, created.content
+    assert created["ETag"] == '"1"'
+    assert created.json()["version"] == 1
     progress = api_a.post(
-        f"/api/v1/goals/{created.json()['id']}/progress/",
+        progress_url(created.json()["id"]),
         {"progress": "in_progress"},
         format="json",
+        HTTP_IF_MATCH=created["ETag"],
     )
     assert progress.status_code == 200
     assert progress.json()["progress"] == "in_progress"
-    assert api_a.get(url).json()["count"] == 1
+    assert progress.json()["version"] == 2
+    assert progress["ETag"] == '"2"'
+    assert api_a.get(url).json()["results"][0]["version"] == 2
+
+
+def test_goal_progress_without_if_match_is_428(api_a, caseworker, case):
+    goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
+    response = api_a.post(progress_url(goal.pk), {"progress": "achieved"}, format="json")
+    assert response.status_code == 428
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("not_started", 1)
+
+
+def test_goal_progress_from_a_stale_version_is_412_and_keeps_the_other_change(
+    api_a, caseworker, colleague, case
+):
+    goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
+    # A colleague saved first, from the same version the caseworker read.
+    first = api(colleague).post(
+        progress_url(goal.pk), {"progress": "achieved"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert first.status_code == 200
+    response = api_a.post(
+        progress_url(goal.pk),
+        {"progress": "dropped"},
+        format="json",
+        HTTP_IF_MATCH='"1"',
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 412
+    assert "Someone else changed this goal" in response.json()["detail"]
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("achieved", 2)
 
 
 def test_goal_bad_input_and_scope(api_a, outsider, case, other_case):
@@ -840,7 +957,7 @@ def test_goal_bad_input_and_scope(api_a, outsider, case, other_case):
     assert "dimension" in bad.json()
     goal = goal_add(actor=outsider, case=other_case, dimension="social", description="y")
     response = api_a.post(
-        f"/api/v1/goals/{goal.pk}/progress/", {"progress": "achieved"}, format="json"
+        progress_url(goal.pk), {"progress": "achieved"}, format="json", HTTP_IF_MATCH='"1"'
     )
     assert response.status_code == 404
 

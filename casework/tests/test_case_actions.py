@@ -26,6 +26,7 @@ from casework.actions import (
     referral_create,
     referral_set_status,
 )
+from casework.idempotency import IdempotencyConflict
 from casework.models import (
     Case,
     CaseNote,
@@ -56,7 +57,7 @@ def person(center_a):
 
 @pytest.fixture
 def case(caseworker, person, center_a):
-    return case_open(actor=caseworker, person=person, center=center_a)
+    return case_open(actor=caseworker, person=person, center=center_a).case
 
 
 @pytest.fixture
@@ -91,14 +92,16 @@ def test_case_numbers_count_up_per_centre_and_local_year(caseworker, center_a, c
     with mock.patch("django.utils.timezone.now", return_value=now):
         first = case_open(
             actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-        )
+        ).case
         second = case_open(
             actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-        )
+        ).case
     assert first.number == "CA-2026-00001"
     assert second.number == "CA-2026-00002"
     outsider = UserFactory(username="other_b", centers=[center_b])
-    elsewhere = case_open(actor=outsider, person=PersonFactory(centers=[center_b]), center=center_b)
+    elsewhere = case_open(
+        actor=outsider, person=PersonFactory(centers=[center_b]), center=center_b
+    ).case
     assert elsewhere.number.startswith("CB-") and elsewhere.number.endswith("-00001")
 
 
@@ -108,13 +111,13 @@ def test_case_number_year_is_the_centres_local_year(caseworker, center_a):
     with mock.patch("django.utils.timezone.now", return_value=now):
         case = case_open(
             actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-        )
+        ).case
     assert case.number.startswith("CA-2026-")
 
 
 def test_opening_assigns_the_opener_and_makes_the_person_known_at_the_centre(caseworker, center_a):
     person = PersonFactory(centers=[center_a])
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     assert case.status == Case.Status.OPEN
     assert case.assigned_to == caseworker
     assert case.opened_by == caseworker
@@ -125,7 +128,7 @@ def test_a_second_open_case_for_the_same_person_and_centre_is_refused(case, case
     with pytest.raises(ValidationError) as excinfo:
         case_open(actor=caseworker, person=case.person, center=center_a)
     assert "person" in excinfo.value.message_dict
-    assert case.number in excinfo.value.message_dict["person"][0]
+    assert case.number not in excinfo.value.message_dict["person"][0]
     assert Case.objects.filter(person=case.person).count() == 1
 
 
@@ -149,8 +152,19 @@ def test_opening_with_a_known_client_uuid_returns_the_same_case(caseworker, pers
     key = uuid.uuid4()
     first = case_open(actor=caseworker, person=person, center=center_a, client_uuid=key)
     again = case_open(actor=caseworker, person=person, center=center_a, client_uuid=key)
-    assert again.pk == first.pk
+    assert (first.created, again.created) == (True, False)
+    assert again.case.pk == first.case.pk
     assert Case.objects.count() == 1
+
+
+def test_a_known_client_uuid_with_restricted_true_is_a_conflict(caseworker, person, center_a):
+    key = uuid.uuid4()
+    case_open(actor=caseworker, person=person, center=center_a, client_uuid=key)
+    with pytest.raises(IdempotencyConflict):
+        case_open(
+            actor=caseworker, person=person, center=center_a, client_uuid=key, restricted=True
+        )
+    assert not Case.objects.get().restricted
 
 
 # --- closing and reopening --------------------------------------------------------------------
@@ -232,7 +246,7 @@ def test_reopening_is_refused_while_another_case_of_the_person_is_open(
 
 def test_a_closed_case_lets_a_new_one_be_opened(case, caseworker, reason, center_a):
     case_close(actor=caseworker, case=case, reason=reason, expected_version=1)
-    second = case_open(actor=caseworker, person=case.person, center=center_a)
+    second = case_open(actor=caseworker, person=case.person, center=center_a).case
     assert second.number != case.number
 
 
@@ -264,7 +278,7 @@ def visible_to(user, case) -> bool:
 def test_a_restricted_case_is_visible_only_to_its_caseworker_and_the_centres_supervisors(
     caseworker, colleague, supervisor, outsider, person, center_a
 ):
-    case = case_open(actor=caseworker, person=person, center=center_a, restricted=True)
+    case = case_open(actor=caseworker, person=person, center=center_a, restricted=True).case
     assert visible_to(caseworker, case)
     assert visible_to(supervisor, case)
     assert not visible_to(colleague, case)
@@ -274,7 +288,7 @@ def test_a_restricted_case_is_visible_only_to_its_caseworker_and_the_centres_sup
 def test_reassigning_a_restricted_case_moves_the_permission(
     caseworker, colleague, supervisor, person, center_a
 ):
-    case = case_open(actor=caseworker, person=person, center=center_a, restricted=True)
+    case = case_open(actor=caseworker, person=person, center=center_a, restricted=True).case
     case_assign(actor=supervisor, case=case, assignee=colleague, expected_version=1)
     assert visible_to(colleague, case)
     assert not visible_to(caseworker, case)
@@ -355,7 +369,7 @@ def test_a_closed_case_cannot_be_assessed(case, caseworker, reason):
 
 
 def test_notes_cannot_be_changed_or_deleted(case, caseworker):
-    note = note_add(actor=caseworker, case=case, text="Primera entrevista")
+    note = note_add(actor=caseworker, case=case, text="Primera entrevista").note
     note.text = "Cambiado"
     with pytest.raises(ValidationError):
         note.save()
@@ -365,8 +379,8 @@ def test_notes_cannot_be_changed_or_deleted(case, caseworker):
 
 
 def test_a_correction_is_a_new_note_referencing_the_old_one(case, caseworker, colleague):
-    note = note_add(actor=caseworker, case=case, text="Tiene 3 hijos")
-    correction = note_add(actor=colleague, case=case, text="Tiene 2 hijos", corrects=note)
+    note = note_add(actor=caseworker, case=case, text="Tiene 3 hijos").note
+    correction = note_add(actor=colleague, case=case, text="Tiene 2 hijos", corrects=note).note
     assert correction.pk != note.pk
     assert correction.corrects == note
     assert list(note.corrections.all()) == [correction]
@@ -376,8 +390,8 @@ def test_a_correction_is_a_new_note_referencing_the_old_one(case, caseworker, co
 def test_a_correction_must_refer_to_a_note_of_the_same_case(case, caseworker, center_a):
     other_case = case_open(
         actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-    )
-    note = note_add(actor=caseworker, case=other_case, text="Otra")
+    ).case
+    note = note_add(actor=caseworker, case=other_case, text="Otra").note
     with pytest.raises(ValidationError) as excinfo:
         note_add(actor=caseworker, case=case, text="Corrige", corrects=note)
     assert "corrects" in excinfo.value.message_dict
@@ -385,7 +399,7 @@ def test_a_correction_must_refer_to_a_note_of_the_same_case(case, caseworker, ce
 
 def test_notes_can_be_added_to_a_closed_case(case, caseworker, reason):
     case_close(actor=caseworker, case=case, reason=reason, expected_version=1)
-    note = note_add(actor=caseworker, case=case, text="Llamó después del cierre")
+    note = note_add(actor=caseworker, case=case, text="Llamó después del cierre").note
     assert note.pk is not None
 
 
@@ -408,15 +422,25 @@ def test_goal_added_and_progressed(case, caseworker):
         actor=caseworker, case=case, dimension="economic", description="Conseguir empleo"
     )
     assert goal.progress == "not_started"
-    goal_set_progress(actor=caseworker, goal=goal, progress="achieved")
+    goal_set_progress(actor=caseworker, goal=goal, progress="achieved", expected_version=1)
     goal.refresh_from_db()
-    assert goal.progress == "achieved"
+    assert (goal.progress, goal.version) == ("achieved", 2)
+
+
+def test_goal_progress_from_a_stale_version_is_a_version_conflict(case, caseworker, colleague):
+    goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
+    goal_set_progress(actor=colleague, goal=goal, progress="achieved", expected_version=1)
+    with pytest.raises(VersionConflict) as excinfo:
+        goal_set_progress(actor=caseworker, goal=goal, progress="dropped", expected_version=1)
+    assert excinfo.value.current_version == 2
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("achieved", 2)
 
 
 def test_goal_with_an_unknown_progress_is_refused(case, caseworker):
     goal = goal_add(actor=caseworker, case=case, dimension="social", description="Vivienda")
     with pytest.raises(ValidationError):
-        goal_set_progress(actor=caseworker, goal=goal, progress="nearly")
+        goal_set_progress(actor=caseworker, goal=goal, progress="nearly", expected_version=1)
 
 
 def test_goals_cannot_be_added_to_a_closed_case(case, caseworker, reason):
@@ -473,7 +497,7 @@ def test_referral_with_consent_and_service_line_is_pending(case, caseworker, par
     line = ServiceLine.objects.get(code="vocational_training")
     referral = referral_create(
         actor=caseworker, case=case, partner=partner, service_line=line, reason="Taller"
-    )
+    ).referral
     assert referral.status == Referral.Status.PENDING
     assert referral.referred_by == caseworker
 
@@ -482,7 +506,7 @@ def test_referral_with_consent_and_service_line_is_pending(case, caseworker, par
 def referral(case, caseworker, partner):
     share_consent(case.person, caseworker)
     line = ServiceLine.objects.get(code="vocational_training")
-    return referral_create(actor=caseworker, case=case, partner=partner, service_line=line)
+    return referral_create(actor=caseworker, case=case, partner=partner, service_line=line).referral
 
 
 @pytest.mark.parametrize(
@@ -559,7 +583,7 @@ def test_follow_up_overdue_uses_the_centres_local_date(caseworker, person, db):
     center = ReceptionCenterFactory(code="GUA", time_zone="America/Guatemala")
     caseworker_gua = UserFactory(username="caseworker_gua", centers=[center])
     person.center_links.create(center=center)
-    case = case_open(actor=caseworker_gua, person=person, center=center)
+    case = case_open(actor=caseworker_gua, person=person, center=center).case
     follow_up = follow_up_schedule(
         actor=caseworker_gua, case=case, due_date=datetime.date(2026, 3, 9)
     )

@@ -59,7 +59,7 @@ def open_case(center, assignee, *, restricted=False, arrival=None, person=None):
         assigned_to=assignee,
         restricted=restricted,
         arrival=arrival,
-    )
+    ).case
 
 
 def follow_up(case, *, days, done=False):

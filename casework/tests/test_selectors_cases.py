@@ -37,7 +37,7 @@ def open_case(actor, center, **kwargs):
     if "document_number" in kwargs:
         person_fields["document_number"] = kwargs.pop("document_number")
     person = PersonFactory(centers=[center], **person_fields)
-    return case_open(actor=actor, person=person, center=center, **kwargs)
+    return case_open(actor=actor, person=person, center=center, **kwargs).case
 
 
 def test_case_get_returns_a_case_of_the_users_centre(caseworker, center_a):
@@ -226,8 +226,8 @@ def test_filter_refuses_a_bad_assignee_value(caseworker):
 
 def test_notes_come_in_writing_order_with_their_author(caseworker, center_a):
     case = open_case(caseworker, center_a)
-    first = note_add(actor=caseworker, case=case, text="uno")
-    second = note_add(actor=caseworker, case=case, text="dos", corrects=first)
+    first = note_add(actor=caseworker, case=case, text="uno").note
+    second = note_add(actor=caseworker, case=case, text="dos", corrects=first).note
     notes = list(notes_for_case(case))
     assert notes == [first, second]
     assert notes[1].corrects == first

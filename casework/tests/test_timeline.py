@@ -48,7 +48,7 @@ def page(client, user, person):
 
 def test_entries_of_every_kind_newest_first(caseworker, center_a, person, partner):
     arrival = ArrivalFactory(person=person, center=center_a, arrived_at=at(1))
-    case = case_open(actor=caseworker, person=person, center=center_a, arrival=arrival)
+    case = case_open(actor=caseworker, person=person, center=center_a, arrival=arrival).case
     case.opened_at = at(2)
     case.save(update_fields=["opened_at"])
     note(case, "Primera entrevista", at(3))
@@ -87,7 +87,7 @@ def test_entries_of_every_kind_newest_first(caseworker, center_a, person, partne
 
 
 def test_closed_case_shows_its_closure(caseworker, center_a, person):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     case_close(
         actor=caseworker,
         case=case,
@@ -108,7 +108,7 @@ def test_dates_are_in_the_centres_time_zone(caseworker, center_a, person):
 
 def test_page_shows_timeline_with_links(client, caseworker, center_a, person):
     arrival = ArrivalFactory(person=person, center=center_a)
-    case = case_open(actor=caseworker, person=person, center=center_a, arrival=arrival)
+    case = case_open(actor=caseworker, person=person, center=center_a, arrival=arrival).case
     note(case, "Llamada a la familia", timezone.now())
 
     response = page(client, caseworker, person)
@@ -129,7 +129,7 @@ def test_page_shows_timeline_with_links(client, caseworker, center_a, person):
 def test_other_centres_records_are_left_out(caseworker, outsider, center_a, center_b, person):
     mine = ArrivalFactory(person=person, center=center_a)
     ArrivalFactory(person=person, center=center_b)
-    other_case = case_open(actor=outsider, person=person, center=center_b)
+    other_case = case_open(actor=outsider, person=person, center=center_b).case
     note(other_case, "Nota del centro B", timezone.now())
 
     timeline = person_timeline(user=caseworker, person=person)
@@ -140,7 +140,7 @@ def test_other_centres_records_are_left_out(caseworker, outsider, center_a, cent
 def test_restricted_case_and_its_notes_are_hidden_from_a_colleague(
     client, caseworker, colleague, center_a, person
 ):
-    restricted = case_open(actor=caseworker, person=person, center=center_a, restricted=True)
+    restricted = case_open(actor=caseworker, person=person, center=center_a, restricted=True).case
     note(restricted, "Sobreviviente de violencia", timezone.now())
     FollowUp.objects.create(
         case=restricted, due_date=timezone.localdate() + timedelta(days=3), created_by=caseworker
@@ -163,7 +163,7 @@ def test_outsider_gets_404(client, center_b, center_a):
 def _add_items(n, *, caseworker, center, person, partner):
     for _ in range(n):
         ArrivalFactory(person=person, center=center)
-        case = case_open(actor=caseworker, person=person, center=center)
+        case = case_open(actor=caseworker, person=person, center=center).case
         note(case, "Nota", timezone.now())
         Referral.objects.create(
             case=case,

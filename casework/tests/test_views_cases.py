@@ -47,7 +47,7 @@ def arrival(person, center_a, caseworker):
 
 @pytest.fixture
 def case(person, center_a, caseworker, arrival):
-    return actions.case_open(actor=caseworker, person=person, center=center_a, arrival=arrival)
+    return actions.case_open(actor=caseworker, person=person, center=center_a, arrival=arrival).case
 
 
 @pytest.fixture
@@ -152,6 +152,37 @@ def test_second_open_case_is_refused_with_a_link(client_a, case, arrival, casewo
     assert response.status_code == 200
     assert "already has an open case" in response.content.decode()
     assert Case.objects.filter(person=arrival.person).count() == 1
+
+
+def test_a_hidden_restricted_case_is_refused_in_the_same_words_as_a_visible_one(
+    client, caseworker, colleague, center_a
+):
+    hidden = PersonFactory(centers=[center_a])
+    restricted = actions.case_open(
+        actor=caseworker, person=hidden, center=center_a, restricted=True
+    ).case
+    shown = PersonFactory(centers=[center_a])
+    actions.case_open(actor=caseworker, person=shown, center=center_a)
+    client.force_login(colleague)
+
+    def refusal(person):
+        response = client.post(
+            reverse("cases:case_open") + f"?person={person.pk}",
+            {"center": center_a.pk, "assigned_to": colleague.pk, "client_uuid": uuid.uuid4()},
+            **EN,
+        )
+        assert response.status_code == 200
+        return response
+
+    hidden_page = refusal(hidden)
+    assert hidden_page.context["form"].non_field_errors() == (
+        refusal(shown).context["form"].non_field_errors()
+    )
+    assert hidden_page.context["form"].non_field_errors() == [
+        "This person already has an open case at this centre."
+    ]
+    assert restricted.number not in hidden_page.content.decode()
+    assert Case.objects.filter(person=hidden).count() == 1
 
 
 def test_open_from_person_page(client_a, person, caseworker):
@@ -269,7 +300,7 @@ def test_outsider_gets_404_on_detail_and_every_write(client, outsider, case, cas
     partner.service_lines.add(line)
     referral = actions.referral_create(
         actor=caseworker, case=case, partner=partner, service_line=line
-    )
+    ).referral
     client.force_login(outsider)
 
     assert client.get(detail(case)).status_code == 404
@@ -433,11 +464,30 @@ def test_note_double_submit_adds_one_note(client_a, case):
     assert CaseNote.objects.count() == 1
 
 
+def test_a_note_saved_again_with_other_text_is_kept_as_typed_under_a_new_identifier(client_a, case):
+    key = str(uuid.uuid4())
+    post(client_a, "note_add", case, {"text": "Primera versión", "client_uuid": key})
+
+    # The back button, the text changed, saved again with the same hidden identifier.
+    response = post(client_a, "note_add", case, {"text": "Segunda versión", "client_uuid": key})
+
+    assert response.status_code == 200
+    form = response.context["note_form"]
+    assert "already saved with other content" in form.non_field_errors()[0]
+    assert form["text"].value() == "Segunda versión"
+    assert form["client_uuid"].value() not in ("", key)
+    assert [note.text for note in CaseNote.objects.all()] == ["Primera versión"]
+
+    again = post(client_a, "note_add", case, {"text": "Segunda versión", **form.data})
+    assert again.status_code == 302
+    assert CaseNote.objects.count() == 2
+
+
 def test_correction_of_another_cases_note_is_refused(client_a, case, caseworker, center_a):
     other = actions.case_open(
         actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-    )
-    foreign = actions.note_add(actor=caseworker, case=other, text="Ajena")
+    ).case
+    foreign = actions.note_add(actor=caseworker, case=other, text="Ajena").note
 
     response = post(
         client_a,
@@ -546,13 +596,41 @@ def test_goal_add_and_progress(client_a, case):
         client_a,
         "goal_progress",
         case,
-        {f"goal-{goal.pk}-progress": "in_progress"},
+        {f"goal-{goal.pk}-progress": "in_progress", f"goal-{goal.pk}-version": 1},
         goal_id=goal.pk,
     )
 
     assert response.status_code == 302
     goal.refresh_from_db()
-    assert goal.progress == "in_progress"
+    assert (goal.progress, goal.version) == ("in_progress", 2)
+
+
+def test_goal_progress_saved_by_someone_else_meanwhile_is_shown_not_overwritten(
+    client_a, case, colleague
+):
+    goal = actions.goal_add(actor=colleague, case=case, dimension="economic", description="Empleo")
+    page = client_a.get(detail(case), **EN)
+    version = page.context["goal_rows"][0][1]["version"].value()
+    # A colleague records progress first, from the same version.
+    actions.goal_set_progress(actor=colleague, goal=goal, progress="achieved", expected_version=1)
+
+    response = post(
+        client_a,
+        "goal_progress",
+        case,
+        {f"goal-{goal.pk}-progress": "dropped", f"goal-{goal.pk}-version": version},
+        goal_id=goal.pk,
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else changed this goal" in content
+    assert "Stored now: Achieved" in content
+    form = response.context["goal_rows"][0][1]
+    assert form["progress"].value() == "dropped"  # what the user chose, kept
+    assert form["version"].value() == "2"  # saving again is a deliberate choice
+    goal.refresh_from_db()
+    assert (goal.progress, goal.version) == ("achieved", 2)
 
 
 @pytest.mark.parametrize(
@@ -650,7 +728,7 @@ def _fill(case, user, n):
     partner.service_lines.add(line)
     first = None
     for i in range(n):
-        note = actions.note_add(actor=user, case=case, text=f"n{i}", corrects=first)
+        note = actions.note_add(actor=user, case=case, text=f"n{i}", corrects=first).note
         first = first or note
         actions.goal_add(actor=user, case=case, dimension="social", description=f"g{i}")
         actions.referral_create(actor=user, case=case, partner=partner, service_line=line)
@@ -663,7 +741,7 @@ def test_detail_query_count_does_not_grow(client_a, case, caseworker, center_a):
     _fill(case, caseworker, 1)
     other = actions.case_open(
         actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-    )
+    ).case
     _fill(other, caseworker, 5)
 
     assert _count_queries(client_a, detail(case)) == _count_queries(client_a, detail(other))

@@ -29,7 +29,8 @@ from casework.api_common import (
     created_or_replayed,
     validation_error_to_api,
 )
-from intake.actions import IdempotencyConflict, arrival_register, fingerprint
+from casework.idempotency import IdempotencyConflict, fingerprint
+from intake.actions import arrival_register
 from intake.filters import ArrivalFilter
 from intake.matching import duplicate_candidates
 from intake.selectors import arrival_get, arrival_list

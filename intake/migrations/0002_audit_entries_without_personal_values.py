@@ -13,7 +13,7 @@ def scrub(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("intake", "0001_initial"),
-        ("casework", "0011_audit_entries_without_personal_values"),
+        ("casework", "0014_audit_entries_without_personal_values"),
     ]
 
     # The values are gone for good: going back leaves the entries as they are.

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casework.actions import birth_date_from_age
+from casework.idempotency import IdempotencyConflict, fingerprint
 from casework.models import Consent, Country, DocumentType, Person
 from casework.permissions import persons_for
 from casework.tests.factories import PersonFactory
-from intake.actions import IdempotencyConflict, arrival_register, fingerprint
+from intake.actions import arrival_register
 from intake.models import Arrival
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from casework.actions import fingerprint
 from casework.api_common import (
     Conflict,
     ConflictSerializer,
@@ -31,10 +30,10 @@ from casework.api_common import (
     created_or_replayed,
     validation_error_to_api,
 )
+from casework.idempotency import IdempotencyConflict, fingerprint
 from casework.permissions import can_work_at
 from services.actions import (
     BulkValidationError,
-    IdempotencyConflict,
     distribution_record_bulk,
     service_delivery_record,
     service_delivery_void,

@@ -15,7 +15,7 @@ def scrub(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("services", "0004_seed_providers"),
-        ("casework", "0011_audit_entries_without_personal_values"),
+        ("casework", "0014_audit_entries_without_personal_values"),
     ]
 
     # The values are gone for good: going back leaves the entries as they are.

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from casework.actions import case_open
 from casework.audit import REDACTED
+from casework.idempotency import IdempotencyConflict
 from casework.permissions import forget_center_ids
 from intake.tests.factories import ArrivalFactory
 from services.actions import (
     BulkValidationError,
-    IdempotencyConflict,
     distribution_record_bulk,
     service_delivery_correct,
     service_delivery_record,
@@ -38,7 +38,7 @@ def person(center_a, caseworker):
 
 @pytest.fixture
 def case(person, center_a, caseworker):
-    return case_open(actor=caseworker, person=person, center=center_a)
+    return case_open(actor=caseworker, person=person, center=center_a).case
 
 
 def record(actor, person, center, code="hygiene_kit", **overrides):
@@ -309,7 +309,7 @@ def test_a_correction_is_validated_like_a_new_record(caseworker, center_a, perso
 def test_a_delivery_of_a_restricted_case_is_hidden_from_a_colleague(
     caseworker, colleague, center_a, person
 ):
-    restricted = case_open(actor=caseworker, person=person, center=center_a, restricted=True)
+    restricted = case_open(actor=caseworker, person=person, center=center_a, restricted=True).case
     delivery = record(
         caseworker, person, center_a, "psychosocial_individual", case=restricted
     ).delivery

@@ -112,7 +112,7 @@ def test_the_list_makes_a_fixed_number_of_queries(caseworker, center_a, rows):
 def test_a_delivery_of_a_restricted_case_is_not_listed_for_a_colleague(
     caseworker, colleague, center_a, person
 ):
-    restricted = case_open(actor=caseworker, person=person, center=center_a, restricted=True)
+    restricted = case_open(actor=caseworker, person=person, center=center_a, restricted=True).case
     hidden = stored(
         center_a, person, case=restricted, service_type=service_type("psychosocial_individual")
     )
@@ -297,7 +297,7 @@ def test_a_job_start_out_of_range_answers_400(api_a, caseworker, center_a, perso
 
 
 def test_a_reintegration_service_with_outcomes_and_a_case(api_a, caseworker, center_a, person):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     body = delivery_body(
         person,
         center_a,

@@ -46,7 +46,7 @@ def test_case_page_shows_the_services_given_within_the_case(client_a, caseworker
     from casework.actions import case_open
 
     arrival = ArrivalFactory(center=center_a, arrived_at=timezone.now() - timedelta(days=3))
-    case = case_open(actor=caseworker, person=arrival.person, center=center_a, arrival=arrival)
+    case = case_open(actor=caseworker, person=arrival.person, center=center_a, arrival=arrival).case
     today = center_a.local_now().date()
     training = ServiceType.objects.get(code="vocational_training")
     service_delivery_record(

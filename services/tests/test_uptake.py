@@ -201,7 +201,7 @@ def test_query_count_of_the_person_page_does_not_grow_with_the_deliveries(
 def test_case_page_counts_the_case_and_links_to_the_cases_full_list(
     client_a, caseworker, center_a, person
 ):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     url = reverse("cases:case_detail", args=[case.pk])
     history(person, center_a, caseworker, 5, case=case)
     few = queries(client_a, url)
@@ -279,7 +279,7 @@ def test_unknown_group_shows_the_summary(client_a, caseworker, center_a, person)
 
 
 def test_within_one_case(client_a, caseworker, center_a, person):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     deliver(person, center_a, caseworker, "vocational_training", case=case, training_hours=40)
     deliver(person, center_a, caseworker, "food")
     url = reverse("services:person_uptake", args=[person.pk])
@@ -296,9 +296,9 @@ def test_a_case_that_is_not_the_persons_or_not_visible_is_not_found(
 ):
     url = reverse("services:person_uptake", args=[person.pk])
     someone_else = PersonFactory(centers=[center_a])
-    other_persons_case = case_open(actor=caseworker, person=someone_else, center=center_a)
+    other_persons_case = case_open(actor=caseworker, person=someone_else, center=center_a).case
     person.center_links.create(center=center_b)
-    other_centres_case = case_open(actor=outsider, person=person, center=center_b)
+    other_centres_case = case_open(actor=outsider, person=person, center=center_b).case
     for case_id in (other_persons_case.pk, other_centres_case.pk, 999999, "x"):
         assert client_a.get(f"{url}?case={case_id}").status_code == 404
 
@@ -336,7 +336,7 @@ def test_timeline_has_one_entry_per_day_and_collapses_earlier_days(caseworker, c
 
 
 def test_rows_show_units_statuses_and_outcomes_in_spanish(client_a, caseworker, center_a, person):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     deliver(person, center_a, caseworker, "hygiene_kit", quantity=3)
     deliver(person, center_a, caseworker, "food", status=IN_PROGRESS)
     deliver(

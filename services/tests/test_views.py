@@ -86,6 +86,27 @@ def test_a_retried_submit_records_nothing_twice(client_a, person, center_a):
     assert "already recorded" in response.content.decode()
 
 
+def test_a_form_identifier_of_another_centres_record_is_refused_without_its_data(
+    client, caseworker, person, center_a, center_b, outsider
+):
+    key = uuid.uuid4()
+    theirs = ArrivalFactory(center=center_b, registered_by=outsider).person
+    client.force_login(outsider)
+    data_b = _record_data(key, {"food": {}}, day=_today(center_b))
+    assert client.post(reverse("services:record", args=[theirs.pk]), data_b).status_code == 302
+    client.force_login(caseworker)
+
+    response = client.post(
+        reverse("services:record", args=[person.pk]),
+        _record_data(key, {"food": {}}, day=_today(center_a)),
+    )
+
+    assert response.status_code == 200
+    assert "already saved with other content" in response.content.decode()
+    assert response.context["form"]["client_uuid"].value() != str(key)
+    assert list(ServiceDelivery.objects.values_list("person", flat=True)) == [theirs.pk]
+
+
 def test_a_bad_row_is_shown_on_that_row_and_nothing_is_saved(client_a, person, center_a):
     url = reverse("services:record", args=[person.pk])
     data = _record_data(
@@ -117,7 +138,7 @@ def test_a_bad_row_is_shown_on_that_row_and_nothing_is_saved(client_a, person, c
 
 
 def test_a_case_service_is_recorded_within_the_chosen_case(client_a, caseworker, person, center_a):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     url = reverse("services:record", args=[person.pk])
     data = _record_data(
         uuid.uuid4(),

@@ -94,7 +94,7 @@ def _records(world: World, *, center, actor, tag: str, restricted: bool = False)
     )
     case = actions.case_open(
         actor=actor, person=person, center=center, arrival=arrival, restricted=restricted
-    )
+    ).case
     case = actions.case_assess(
         actor=actor,
         case=case,
@@ -102,14 +102,14 @@ def _records(world: World, *, center, actor, tag: str, restricted: bool = False)
         psychosocial_needs=f"psychosocial-{tag}-secret",
         expected_version=case.version,
     )
-    note = actions.note_add(actor=actor, case=case, text=f"note-{tag}-secret")
+    note = actions.note_add(actor=actor, case=case, text=f"note-{tag}-secret").note
     referral = actions.referral_create(
         actor=actor,
         case=case,
         partner=world.partner,
         service_line=world.service_line,
         reason=f"referral-{tag}-secret",
-    )
+    ).referral
     follow_up = actions.follow_up_schedule(
         actor=actor,
         case=case,

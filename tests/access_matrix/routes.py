@@ -556,7 +556,7 @@ ROUTES: list[Route] = [
         _case_api("api-case-detail"),
         write(API, CASE_READERS, CASE_WORKERS, ok=200),
         body=lambda world, record: {"economic_needs": "Cambio de la matriz"},
-        extra={"if_match": True},
+        extra={"if_match": "case"},
         changes_on=frozenset({200}),
     ),
     *(
@@ -566,7 +566,7 @@ ROUTES: list[Route] = [
             API,
             _case_api(name),
             write(API, CASE_READERS, writers, ok=400),
-            extra={"if_match": True},
+            extra={"if_match": "case"},
         )
         for name, writers in (
             ("api-case-close", CASE_MANAGERS),
@@ -594,11 +594,12 @@ ROUTES: list[Route] = [
             API,
             _child_api(name, attr, kwarg),
             write(API, CASE_READERS, CASE_WORKERS, ok=400),
+            extra=extra,
         )
-        for name, attr, kwarg in (
-            ("api-referral-status", "referral", "referral_id"),
-            ("api-follow-up-complete", "follow_up", "follow_up_id"),
-            ("api-goal-progress", "goal", "goal_id"),
+        for name, attr, kwarg, extra in (
+            ("api-referral-status", "referral", "referral_id", {}),
+            ("api-follow-up-complete", "follow_up", "follow_up_id", {}),
+            ("api-goal-progress", "goal", "goal_id", {"if_match": "goal"}),
         )
     ),
     # --- services: HTML ------------------------------------------------------------------------

@@ -62,9 +62,9 @@ def _request(route, world, role: str, record: str):
     body = route.body(world, record) if route.body else None
     headers = {"HTTP_ACCEPT_LANGUAGE": "en"}
     if route.extra.get("if_match"):
-        from casework.models import Case
-
-        version = Case.objects.get(pk=world.records[record].case.pk).version
+        # The current version of the row the route changes: the case, or a goal of it.
+        row = getattr(world.records[record], route.extra["if_match"])
+        version = type(row).objects.get(pk=row.pk).version
         headers["HTTP_IF_MATCH"] = f'"{version}"'
 
     if route.method == "GET":

@@ -23,7 +23,6 @@ from guardian.shortcuts import assign_perm
 from casework import actions as casework_actions
 from casework import roles
 from casework.models import (
-    Case,
     Country,
     DocumentType,
     MigrationReason,
@@ -744,8 +743,7 @@ class Command(BaseCommand):
             center, person = arrival.center, arrival.person
             opener = users[f"caseworker.{center.code.lower()}"]
             case_uuid = uuid.uuid5(DEMO_NAMESPACE, f"case-{spec.arrival}")
-            created += not Case.objects.filter(client_uuid=case_uuid).exists()
-            case = act.case_open(
+            opened = act.case_open(
                 actor=opener,
                 person=person,
                 center=center,
@@ -754,6 +752,8 @@ class Command(BaseCommand):
                 restricted=spec.restricted,
                 client_uuid=case_uuid,
             )
+            created += opened.created
+            case = opened.case
             if case.assessed_at is None and (spec.vulnerabilities or spec.needs):
                 case = act.case_assess(
                     actor=opener,

@@ -25,7 +25,7 @@ def scrub(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0010_consent_statistics_refusals_index"),
+        ("casework", "0013_casegoal_version"),
         ("auditlog", "0017_add_actor_email"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
