@@ -89,7 +89,9 @@ def restricted_case(caseworker, center_a, person):
         person=person, kind=Consent.Kind.SHARE_WITH_PARTNERS, granted=True, recorded_by=caseworker
     )
     with set_actor(caseworker):
-        case = actions.case_open(actor=caseworker, person=person, center=center_a, restricted=True)
+        case = actions.case_open(
+            actor=caseworker, person=person, center=center_a, restricted=True
+        ).case
         actions.case_assess(
             actor=caseworker,
             case=case,

@@ -61,7 +61,7 @@ def test_static_files_stay_cacheable(settings, client_a):
 @pytest.fixture
 def html_pages(caseworker, person, center_a):
     arrival = ArrivalFactory(person=person, center=center_a, registered_by=caseworker)
-    case = actions.case_open(actor=caseworker, person=person, center=center_a, arrival=arrival)
+    case = actions.case_open(actor=caseworker, person=person, center=center_a, arrival=arrival).case
     return {
         "person page": reverse("person_detail", kwargs={"person_id": person.pk}),
         "case page": reverse("cases:case_detail", kwargs={"pk": case.pk}),

@@ -165,7 +165,7 @@ def test_the_case_filter_refuses_what_is_not_an_id_in_spanish(api_a, case_id):
 
 
 def test_the_case_filter_finds_the_cases_deliveries(api_a, caseworker, center_a, person):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     in_case = stored(center_a, person, case=case)
     stored(center_a, person)
 
@@ -279,7 +279,7 @@ def test_a_date_out_of_range_answers_400_in_spanish_and_writes_nothing(
 
 
 def test_a_job_start_out_of_range_answers_400(api_a, caseworker, center_a, person):
-    case = case_open(actor=caseworker, person=person, center=center_a)
+    case = case_open(actor=caseworker, person=person, center=center_a).case
     body = delivery_body(
         person,
         center_a,
