@@ -141,6 +141,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The API's sign-in answers its own JSON 429; the HTML sign-in gets the template above.
+AXES_LOCKOUT_CALLABLE = "casework.sign_in.lockout_response"
+
+# API tokens (POST /api/v1/auth/token/) expire after a tablet shift.
+API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=12)
 
 # django-auditlog
 AUDITLOG_INCLUDE_ALL_MODELS = False
@@ -150,9 +155,11 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
 REST_FRAMEWORK = {
+    # The token first: an API client without valid credentials is answered 401 with
+    # WWW-Authenticate (sign in again), a signed-in user refused 403 or 404.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "casework.sign_in.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -163,7 +170,13 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"user": "5000/hour", "anon": "60/hour", "aggregates": "120/hour"},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": "5000/hour",
+        "anon": "60/hour",
+        "aggregates": "120/hour",
+        # per address: the tablets of a centre share one
+        "sign_in": "60/hour",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Retorno API",
