@@ -332,16 +332,18 @@ def test_bulk_general_errors_and_unknown_items(api_a, center_a):
 
 
 @pytest.mark.parametrize(
-    "body",
+    "overrides",
     [
-        {},
+        None,
         {"items": {"service_type": "food"}, "persons": "everyone"},
         {"items": [{"service_type": "food"}, {"quantity": "two"}], "persons": ["not-a-uuid"]},
     ],
     ids=["missing fields", "not lists", "wrong elements"],
 )
-def test_bulk_input_errors_match_the_documented_400(api_a, center_a, body):
-    response = api_a.post(BULK_URL, {**bulk_body(center_a, []), **body}, format="json")
+def test_bulk_input_errors_match_the_documented_400(api_a, center_a, overrides):
+    body = {} if overrides is None else bulk_body(center_a, [], **overrides)
+
+    response = api_a.post(BULK_URL, body, format="json")
 
     assert response.status_code == 400
     assert_documented(response, path=BULK_URL, method="POST")
@@ -352,8 +354,9 @@ def test_bulk_item_errors_are_messages_by_position(api_a, center_a):
     response = api_a.post(BULK_URL, bulk_body(center_a, [], items=items), format="json")
 
     assert response.status_code == 400
-    assert list(response.json()["items"]) == ["1"]
-    assert all(isinstance(message, str) for message in response.json()["items"]["1"])
+    messages = response.json()["items"]
+    assert list(messages) == ["1"]
+    assert isinstance(messages["1"], list) and all(isinstance(m, str) for m in messages["1"])
 
 
 def test_bulk_refusals_of_the_action_match_the_documented_400(api_a, center_a, center_b):
