@@ -100,7 +100,9 @@ class ServiceTypeField(serializers.SlugRelatedField):
         try:
             return self.get_queryset().get(code=str(data))
         except ServiceType.DoesNotExist:
-            self.fail("does_not_exist", value=str(data)[:40])
+            # Not self.fail(): DRF fills str.format placeholders, the message has a %(value)s one.
+            message = self.error_messages["does_not_exist"] % {"value": str(data)[:40]}
+            raise serializers.ValidationError(message, code="does_not_exist") from None
         except (TypeError, ValueError):
             self.fail("invalid")
 

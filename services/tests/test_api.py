@@ -359,6 +359,15 @@ def test_bulk_item_errors_are_messages_by_position(api_a, center_a):
     assert isinstance(messages["1"], list) and all(isinstance(m, str) for m in messages["1"])
 
 
+def test_an_unknown_service_is_named_in_the_message(api_a, center_a):
+    items = [{"service_type": "food"}, {"service_type": "nope"}]
+    response = api_a.post(
+        BULK_URL, bulk_body(center_a, [], items=items), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.json()["items"] == {"1": ["Unknown service: nope."]}
+
+
 def test_bulk_refusals_of_the_action_match_the_documented_400(api_a, center_a, center_b):
     body = bulk_body(
         center_a,
