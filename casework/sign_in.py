@@ -17,7 +17,7 @@ from typing import Any
 
 from axes.helpers import get_cool_off
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model, user_logged_in
+from django.contrib.auth import SESSION_KEY, authenticate, get_user_model, user_logged_in
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.http import HttpRequest, HttpResponse
@@ -73,6 +73,10 @@ def api_sign_in(*, request: HttpRequest, username: str, password: str) -> Token:
         raise SignInRefused()
     token = api_token_issue(user=user)
     user_logged_in.send(sender=type(user), request=request, user=user)
+    # Axes' sign-in log made a session to key the entry on; a token sign-in keeps none.
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY not in session:
+        session.flush()
     return token
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +82,13 @@ def test_sign_in_is_logged_like_the_sign_in_page(caseworker):
     assert log.path_info == TOKEN_URL
     caseworker.refresh_from_db()
     assert caseworker.last_login is not None
+
+
+def test_sign_in_leaves_no_session_behind(caseworker):
+    response = sign_in()
+
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()
 
 
 @pytest.mark.parametrize(
