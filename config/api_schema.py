@@ -4,13 +4,15 @@ A drf-spectacular postprocessing hook: each operation documents what it can answ
 own results, derived from what the operation takes.
 - 401 (with WWW-Authenticate) and 403 where a signed-in user is required;
 - 404 where a path names a record (missing and not yours answer alike) or a list has pages;
-- 400 where there is anything to validate (query parameters or a body);
+- 400 where there is anything to validate (query parameters or a body), 415 for a body that
+  is not JSON;
 - 429 everywhere (throttling).
 Error bodies are described once: `Detail` for a refusal, `FieldErrors` for a 400.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 DETAIL = {
@@ -73,6 +75,7 @@ RESPONSES: dict[str, dict[str, Any]] = {
         )
     },
     "404": {"description": "Not found, or not yours to see; or no such page of a list."},
+    "415": {"description": "The body must be JSON (Content-Type: application/json)."},
     "429": {"description": "Too many requests: try again later.", "headers": RETRY_AFTER},
 }
 
@@ -91,6 +94,8 @@ def _answers(operation: dict[str, Any]) -> set[str]:
         answers.add("404")
     if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
         answers.add("400")
+    if "requestBody" in operation:
+        answers.add("415")
     return answers
 
 
@@ -115,12 +120,13 @@ def common_responses(result: dict[str, Any], generator, request, public) -> dict
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             for status in _answers(operation):
-                responses.setdefault(status, dict(RESPONSES[status]))
+                responses.setdefault(status, copy.deepcopy(RESPONSES[status]))
             for status, response in responses.items():
                 if status.startswith("4"):
                     response.setdefault("content", _error_body(status))
-                    if status in RESPONSES and "headers" in RESPONSES[status]:
-                        response.setdefault("headers", RESPONSES[status]["headers"])
+                    if "headers" in RESPONSES.get(status, {}):
+                        response.setdefault("headers", copy.deepcopy(RESPONSES[status]["headers"]))
+            operation["responses"] = dict(sorted(responses.items()))
             if method == "patch":
                 _patch_changes_something(result, operation)
     return result

@@ -77,6 +77,8 @@ def test_every_operation_documents_the_common_answers(path, method, operation):
         assert "404" in responses
     if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
         assert "400" in responses
+    if "requestBody" in operation:
+        assert "415" in responses
     for status, response in responses.items():
         if status.startswith("4"):
             assert "application/json" in response.get("content", {}), (path, method, status)
@@ -152,6 +154,14 @@ def test_duplicate_candidates_answer_a_documented_400(api_a, method):
 
     assert response.status_code == 400
     assert_documented(response, path="/api/v1/duplicate-candidates/", method=method)
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_answers_a_documented_415(api_a):
+    response = api_a.post("/api/v1/persons/", {"given_names": "Ana"}, format="multipart")
+
+    assert response.status_code == 415
+    assert_documented(response, path="/api/v1/persons/", method="POST")
 
 
 @pytest.mark.django_db
