@@ -1,5 +1,5 @@
 """Shared API helpers: the JSON parser, error translation, the 409 answer, idempotent responses,
-scoped fields, the access audit of list pages."""
+scoped fields, pagination, the access audit of list pages."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from typing import Any
 from auditlog.context import set_actor
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import parsers, serializers, status
+from rest_framework import pagination, parsers, serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -126,7 +125,19 @@ def created_or_replayed(data: Any, *, created: bool) -> Response:
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's pages, numbered from 1 as the schema says (a page out of range answers 404)."""
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+# What the schema can say of a centre code; which codes are the user's is known at run time.
+@extend_schema_field({"type": "string", "pattern": "^[A-Z0-9]{2,10}$"})
 class UserCenterField(serializers.SlugRelatedField):
     """A reception centre by code, among the requesting user's centres only.
 
@@ -150,6 +161,13 @@ class UserCenterField(serializers.SlugRelatedField):
         return centers_for(user)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {kind: {"type": "boolean"} for kind in Consent.Kind.values},
+        "additionalProperties": False,
+    }
+)
 class ConsentsField(serializers.DictField):
     """Consents as {kind: granted}, e.g. {"process_data": true}."""
 

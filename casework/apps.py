@@ -7,4 +7,6 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import audit, selectors_timeline  # noqa: F401  (auditlog, timeline source)
+        from . import audit, selectors_timeline, sign_in  # noqa: F401  (auditlog, timeline source)
+
+        sign_in.connect()

@@ -9,11 +9,18 @@ from rest_framework import throttling
 from .client_address import client_ip
 
 
-class AnonRateThrottle(throttling.AnonRateThrottle):
+class _ClientAddress:
     def get_ident(self, request):
         return client_ip(request)
 
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    def get_ident(self, request):
-        return client_ip(request)
+class AnonRateThrottle(_ClientAddress, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(_ClientAddress, throttling.UserRateThrottle):
+    pass
+
+
+class ScopedRateThrottle(_ClientAddress, throttling.ScopedRateThrottle):
+    pass

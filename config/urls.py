@@ -1,8 +1,11 @@
 """Project URLs: HTML pages under a language-neutral path, the API under /api/v1/."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.exceptions import NotFound
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -19,3 +22,13 @@ urlpatterns = [
 ]
 
 handler400 = "casework.http.bad_request"
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A path under /api/ that names nothing (e.g. /api/v1/cases/abc/) answers as the API does."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+handler404 = page_not_found

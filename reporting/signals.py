@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -74,8 +75,10 @@ def _signed_in(sender, request, user, **kwargs) -> None:
     """Whether the navigation offers the dashboard, found once for the session."""
     from .dashboard import DASHBOARD_IN_NAV, dashboard_audience
 
-    if request is not None and hasattr(request, "session"):
-        request.session[DASHBOARD_IN_NAV] = dashboard_audience(user)
+    # Only a browser session: an API sign-in (casework.sign_in) has none to remember it in.
+    session = getattr(request, "session", None)
+    if session is not None and SESSION_KEY in session:
+        session[DASHBOARD_IN_NAV] = dashboard_audience(user)
 
 
 def connect() -> None:

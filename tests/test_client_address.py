@@ -12,8 +12,10 @@ from django.urls import reverse
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient, APIRequestFactory
 
+from casework.api.sign_in_views import TokenApi
 from casework.client_address import client_ip
 from casework.tests.factories import PersonFactory
+from reporting.api.views import AggregatesThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +103,10 @@ def test_a_garbage_forwarded_for_is_no_error(client_a, person):
     assert access_entry(person).remote_addr == CLIENT_IP
 
 
-@pytest.mark.parametrize("throttle", api_settings.DEFAULT_THROTTLE_CLASSES)
+@pytest.mark.parametrize(
+    "throttle",
+    [*api_settings.DEFAULT_THROTTLE_CLASSES, TokenApi.throttle_classes[0], AggregatesThrottle],
+)
 def test_api_throttles_count_per_client_not_per_forged_header(throttle):
     request = APIRequestFactory().get("/", REMOTE_ADDR=CLIENT_IP, HTTP_X_FORWARDED_FOR=FORGED)
 

@@ -3,7 +3,7 @@
 Every endpoint finds its case through selectors_cases (404 outside the user's scope), checks
 what the user may do with a case they can see (403 with a reason), and calls one action.
 Changes to the case itself are guarded by its version: GET answers an ETag, writes need it
-back in If-Match (428 without it, 412 when someone else saved in between).
+back in If-Match (428 without it or with "*", 412 when someone else saved in between).
 """
 
 from __future__ import annotations
@@ -130,9 +130,13 @@ def _with_etag(response: Response, row: Case | CaseGoal) -> Response:
 
 
 def _if_match_versions(request: Request) -> set[int]:
-    """The versions named by If-Match ("3", W/"3" or 3); 428 when the header is missing."""
+    """The case versions named by If-Match ("3", W/"3" or 3); one that names none matches none.
+
+    428 when the header is missing or "*": RFC 9110's "*" matches any version, which would
+    overwrite whatever someone else saved in between, so a change must name its version.
+    """
     header = (request.headers.get("If-Match") or "").strip()
-    if not header:
+    if not header or header == "*":
         raise PreconditionRequired()
     versions: set[int] = set()
     for tag in header.split(","):
@@ -190,7 +194,10 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description=_('The ETag of the case as last read, e.g. "3".'),
+    description=_(
+        'The ETag of the case as last read, e.g. "3". "*" is refused (428): a change must '
+        "name the version it starts from."
+    ),
 )
 ETAG = OpenApiParameter(
     "ETag",
@@ -218,7 +225,7 @@ FIELD_ERRORS = OpenApiResponse(description="Field errors: {field: [messages]}.")
 REFUSED = OpenApiResponse(DetailSerializer, description="You may see the case but not do this.")
 PRECONDITION_RESPONSES = {
     412: OpenApiResponse(DetailSerializer, description="Someone else changed the case."),
-    428: OpenApiResponse(DetailSerializer, description="The If-Match header is missing."),
+    428: OpenApiResponse(DetailSerializer, description='If-Match is missing, or "*".'),
 }
 
 

@@ -444,6 +444,21 @@ def test_patch_with_a_garbage_etag_is_412(api_a, case):
     assert response.status_code == 412
 
 
+@pytest.mark.parametrize("action", ["patch", "close"])
+def test_if_match_star_is_refused_428_and_changes_nothing(api_a, case, action):
+    """RFC 9110's "*" matches any version: it would overwrite a colleague's change unseen."""
+    if action == "patch":
+        response = api_a.patch(
+            detail_url(case), {"social_needs": "x"}, format="json", HTTP_IF_MATCH="*"
+        )
+    else:
+        response = close(api_a, case, etag="*")
+
+    assert response.status_code == 428
+    case.refresh_from_db()
+    assert case.version == 1 and case.status == Case.Status.OPEN
+
+
 def test_patch_restricts_the_case_for_its_caseworker(api_a, case, colleague):
     response = api_a.patch(
         detail_url(case), {"restricted": True}, format="json", HTTP_IF_MATCH='"1"'

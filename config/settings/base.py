@@ -157,6 +157,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # N; with 0 the header is ignored, as a client could write anything in it.
 RETORNO_TRUSTED_PROXY_COUNT = env.int("RETORNO_TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "casework.client_address.client_ip"
+# The API's sign-in answers its own JSON 429; the HTML sign-in gets the template above.
+AXES_LOCKOUT_CALLABLE = "casework.sign_in.lockout_response"
+
+# API tokens (POST /api/v1/auth/token/) expire after a tablet shift.
+API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=12)
 
 # django-auditlog
 AUDITLOG_INCLUDE_ALL_MODELS = False
@@ -166,22 +171,30 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
 REST_FRAMEWORK = {
+    # The token first: an API client without valid credentials is answered 401 with
+    # WWW-Authenticate (sign in again), a signed-in user refused 403 or 404.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "casework.sign_in.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API reads JSON only, through the parser that refuses NUL characters and deep nesting.
     "DEFAULT_PARSER_CLASSES": ["casework.api_common.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "casework.api_common.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "casework.throttling.AnonRateThrottle",
         "casework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"user": "5000/hour", "anon": "60/hour", "aggregates": "120/hour"},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": "5000/hour",
+        "anon": "60/hour",
+        "aggregates": "120/hour",
+        # per address: the tablets of a centre share one
+        "sign_in": "60/hour",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Retorno API",
@@ -190,6 +203,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.common_responses",
+    ],
 }
 
 # Celery: with no broker configured, tasks run in-process (embedded default).

@@ -10,9 +10,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from casework.throttling import ScopedRateThrottle
 from reporting.disaggregations import DISAGGREGATIONS
 from reporting.disclosure import (
     DONOR_PERIOD_KINDS,

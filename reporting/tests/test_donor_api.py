@@ -74,7 +74,7 @@ def get(client, url, **params):
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [LIST, detail("received") + "?period=FY2026"])
 def test_anonymous_is_refused(url):
-    assert APIClient().get(url).status_code == 403
+    assert APIClient().get(url).status_code == 401
 
 
 @pytest.mark.parametrize("url", [LIST, detail("received") + "?period=FY2026"])

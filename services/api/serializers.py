@@ -100,7 +100,9 @@ class ServiceTypeField(serializers.SlugRelatedField):
         try:
             return self.get_queryset().get(code=str(data))
         except ServiceType.DoesNotExist:
-            self.fail("does_not_exist", value=str(data)[:40])
+            # Not self.fail(): DRF fills str.format placeholders, the message has a %(value)s one.
+            message = self.error_messages["does_not_exist"] % {"value": str(data)[:40]}
+            raise serializers.ValidationError(message, code="does_not_exist") from None
         except (TypeError, ValueError):
             self.fail("invalid")
 
@@ -289,17 +291,38 @@ class DistributionOutputSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
 
 
-class DistributionErrorSerializer(serializers.Serializer):
-    """The body of a refused bulk distribution (for the schema): nothing was saved."""
+MESSAGES_SCHEMA = {"type": "array", "items": {"type": "string"}}
 
-    persons = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text=_("Messages by person id."),
+
+def _messages_or_by_key(by) -> dict[str, Any]:
+    return {
+        "oneOf": [
+            {**MESSAGES_SCHEMA, "description": _("Messages about the list as a whole.")},
+            {"type": "object", "additionalProperties": MESSAGES_SCHEMA, "description": by},
+        ]
+    }
+
+
+@extend_schema_field(
+    _messages_or_by_key(
+        _("Messages by person id, or by position (from 0) for an id that is not a UUID.")
     )
-    items = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text=_("Messages by the item's position (from 0)."),
-    )
+)
+class _PersonErrorsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(_messages_or_by_key(_("Messages by the item's position (from 0).")))
+class _ItemErrorsField(serializers.JSONField):
+    pass
+
+
+class DistributionErrorSerializer(serializers.Serializer):
+    """The body of a refused bulk distribution (for the schema): nothing was saved.
+
+    Other fields' errors are as in FieldErrors.
+    """
+
+    persons = _PersonErrorsField(required=False)
+    items = _ItemErrorsField(required=False)
     non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)

@@ -188,18 +188,28 @@ def _bulk_errors(exc: BulkValidationError) -> dict[str, Any]:
     return detail
 
 
+def _messages(detail: Any) -> list[str]:
+    """Every message of an error detail, however nested."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _messages(value)]
+    return [str(detail)]
+
+
 def _input_errors(errors: dict[str, Any]) -> dict[str, Any]:
-    """Serializer errors, with the items' errors by position as the action reports them."""
+    """Serializer errors, with each item's messages by its position, as the action reports them.
+
+    DRF reports a list of objects by position ({"0": {"service_type": [...]}}; before DRF 3.18
+    as a list with {} for a valid item). Errors of the list as a whole (a list of messages, or
+    {"non_field_errors": [...]}) stay as they are.
+    """
     errors = dict(errors)
     items = errors.get("items")
-    if isinstance(items, list) and items and isinstance(items[0], dict | str):
-        by_index: dict[str, list[str]] = {}
-        for index, item_errors in enumerate(items):
-            if isinstance(item_errors, dict):
-                for messages in item_errors.values():
-                    by_index.setdefault(str(index), []).extend(str(m) for m in messages)
-        if by_index:
-            errors["items"] = by_index
+    if isinstance(items, list) and any(isinstance(detail, dict) for detail in items):
+        items = {index: detail for index, detail in enumerate(items) if detail}
+    if isinstance(items, dict):
+        errors["items"] = {str(key): _messages(detail) for key, detail in items.items()}
     return errors
 
 

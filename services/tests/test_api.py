@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from casework.actions import case_open
 from casework.permissions import forget_center_ids
 from casework.tests.factories import PersonFactory
+from casework.tests.openapi import assert_documented
 from services.models import Distribution, ServiceDelivery
 
 from .factories import ServiceDeliveryFactory, person_arrived, service_type
@@ -425,6 +426,56 @@ def test_bulk_general_errors_and_unknown_items(api_a, center_a):
     assert empty.status_code == 400 and len(empty.json()["non_field_errors"]) == 2
     assert unknown.status_code == 400 and set(unknown.json()["items"]) == {"1"}
     assert not ServiceDelivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        None,
+        {"items": {"service_type": "food"}, "persons": "everyone"},
+        {"items": [{"service_type": "food"}, {"quantity": "two"}], "persons": ["not-a-uuid"]},
+    ],
+    ids=["missing fields", "not lists", "wrong elements"],
+)
+def test_bulk_input_errors_match_the_documented_400(api_a, center_a, overrides):
+    body = {} if overrides is None else bulk_body(center_a, [], **overrides)
+
+    response = api_a.post(BULK_URL, body, format="json")
+
+    assert response.status_code == 400
+    assert_documented(response, path=BULK_URL, method="POST")
+
+
+def test_bulk_item_errors_are_messages_by_position(api_a, center_a):
+    items = [{"service_type": "food"}, {"service_type": "food", "quantity": "two"}]
+    response = api_a.post(BULK_URL, bulk_body(center_a, [], items=items), format="json")
+
+    assert response.status_code == 400
+    messages = response.json()["items"]
+    assert list(messages) == ["1"]
+    assert isinstance(messages["1"], list) and all(isinstance(m, str) for m in messages["1"])
+
+
+def test_an_unknown_service_is_named_in_the_message(api_a, center_a):
+    items = [{"service_type": "food"}, {"service_type": "nope"}]
+    response = api_a.post(
+        BULK_URL, bulk_body(center_a, [], items=items), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.json()["items"] == {"1": ["Unknown service: nope."]}
+
+
+def test_bulk_refusals_of_the_action_match_the_documented_400(api_a, center_a, center_b):
+    body = bulk_body(
+        center_a,
+        [person_arrived(center_a), person_arrived(center_b)],
+        items=[{"service_type": "food"}, {"service_type": "transport", "quantity": 99}],
+    )
+
+    response = api_a.post(BULK_URL, body, format="json")
+
+    assert response.status_code == 400
+    assert_documented(response, path=BULK_URL, method="POST")
 
 
 def test_bulk_at_another_centre_is_refused(api_a, center_a):

@@ -2,8 +2,11 @@
 
 Decisions the table pins (change them here, and in the code, together):
 
-- Anonymous: an HTML page redirects to the login page (302); the API answers 403 (DRF's answer
-  when the first authentication class, SessionAuthentication, has no WWW-Authenticate header).
+- Anonymous: an HTML page redirects to the login page (302); the API answers 401 with
+  WWW-Authenticate: Token ("sign in again", casework.sign_in), so that a tablet can tell it
+  from a refusal (403) or a record it may not see (404).
+- The API's sign-in (api-token POST) is open to everyone and answers a wrong password 400; its
+  sign-out (DELETE) answers 204 to any signed-in user.
 - A record the user may not open answers 404, whatever the role, in HTML and API alike; never
   403, so that the answer does not say whether the record exists.
 - A record the user may open but not change (programme manager; a caseworker on a task only a
@@ -89,7 +92,7 @@ Expect = Callable[[str, str], int]
 
 
 def anonymous_answer(kind: str) -> int:
-    return 302 if kind == HTML else 403
+    return 302 if kind == HTML else 401
 
 
 def read(kind: str, readers: dict, *, no_centre: int | None = None) -> Expect:
@@ -188,7 +191,7 @@ def aggregates() -> Expect:
 
     def expect(role: str, record: str) -> int:
         if role == "anonymous":
-            return 403
+            return anonymous_answer(API)
         return 200 if role in AGGREGATE_READERS else 403
 
     return expect
@@ -373,6 +376,17 @@ ROUTES: list[Route] = [
     ),
     Route("logout", "POST", HTML, _plain("logout"), constant(302), records=(NO_RECORD,)),
     Route("logout", "GET", HTML, _plain("logout"), constant(405), records=(NO_RECORD,)),
+    Route(
+        "api-token",
+        "POST",
+        API,
+        _plain("api-token"),
+        constant(400),
+        records=(NO_RECORD,),
+        body=wrong_login,
+        note="the API's sign-in: a wrong password is a field error for everyone",
+    ),
+    Route("api-token", "DELETE", API, _plain("api-token"), by_role(401, 204), (NO_RECORD,)),
     # --- persons ------------------------------------------------------------------------------
     Route("person_detail", "GET", HTML, _person("person_detail"), read(HTML, PERSON_READERS)),
     Route(

@@ -599,9 +599,9 @@ class Command(BaseCommand):
     def _loadtest_prepare(self, path: Path, centers: list[ReceptionCenter], count: int) -> None:
         """Caseworker accounts (session and API token) and the ids the locust users work with."""
         from django.conf import settings
-        from rest_framework.authtoken.models import Token
 
         from casework.models import MigrationReason
+        from casework.sign_in import api_token_issue
 
         # Distributions are dated today: persons who arrived before yesterday.
         cutoff = timezone.now() - timedelta(days=2)
@@ -613,7 +613,8 @@ class Command(BaseCommand):
             user.groups.add(role)
             center = centers[index % len(centers)]
             assign_perm("casework.work_at_center", user, center)
-            token, _created = Token.objects.get_or_create(user=user)
+            # A fresh token: one left by an earlier run may be older than its lifetime.
+            token = api_token_issue(user=user)
             # A signed-in session made here: the test measures the work, not password hashing.
             client.cookies.clear()
             client.force_login(user)
