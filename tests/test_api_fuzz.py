@@ -112,7 +112,7 @@ def fuzz_caseworker(center_a):
     user.groups.add(Group.objects.get(name=CASEWORKER))
     person = PersonFactory(centers=[center_a])
     arrival = ArrivalFactory(person=person, center=center_a, registered_by=user)
-    case = case_open(actor=user, person=person, center=center_a, arrival=arrival)
+    case = case_open(actor=user, person=person, center=center_a, arrival=arrival).case
     note_add(actor=user, case=case, text="Primera entrevista.")
     goal = goal_add(actor=user, case=case, dimension="economic", description="Empleo formal")
     partner = Partner.objects.create(
@@ -123,7 +123,7 @@ def fuzz_caseworker(center_a):
     Consent.objects.create(
         person=person, kind=Consent.Kind.SHARE_WITH_PARTNERS, granted=True, recorded_by=user
     )
-    referral = referral_create(actor=user, case=case, partner=partner, service_line=line)
+    referral = referral_create(actor=user, case=case, partner=partner, service_line=line).referral
     follow_up = follow_up_schedule(
         actor=user, case=case, due_date=timezone.localdate() + timedelta(days=7)
     )
