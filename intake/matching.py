@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from casework.audit import persons_viewed
 from casework.models import Person, ReceptionCenter
 from casework.names import document_normalise, name_keys
 from casework.permissions import User, person_matching_scope_for, user_center_ids
@@ -188,7 +189,11 @@ def duplicate_candidates(
             )
         )
     candidates.sort(key=lambda c: (-c.score, c.first_surname, c.given_names))
-    return candidates[:limit]
+    shown = candidates[:limit]
+    # Proposing someone shows their names and date of birth: it is a read of their record.
+    shown_ids = {candidate.person_id for candidate in shown}
+    persons_viewed([p for p in rows if p.pk in shown_ids], actor=user)
+    return shown
 
 
 def _visible_person_ids(user: User, person_ids: list) -> set:

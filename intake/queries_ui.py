@@ -7,6 +7,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from casework.audit import person_viewed
 from casework.permissions import User
 
 from .models import Arrival
@@ -14,12 +15,17 @@ from .selectors import arrival_list
 
 
 def arrival_get_by_client_uuid(*, user: User, client_uuid: uuid.UUID) -> Arrival:
-    """The arrival registered under a client UUID, if the user may see it; Http404 otherwise."""
+    """The arrival registered under a client UUID, if the user may see it; Http404 otherwise.
+
+    The pages that read it show the person's names: their access entry is written here.
+    """
     try:
-        return arrival_list(user=user).get(client_uuid=client_uuid)
+        arrival = arrival_list(user=user).get(client_uuid=client_uuid)
     except (Arrival.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         # A malformed identifier is answered like a missing one.
         raise Http404 from exc
+    person_viewed(arrival.person, actor=user)
+    return arrival
 
 
 def arrival_exists_for_client_uuid(*, user: User, client_uuid: uuid.UUID) -> bool:

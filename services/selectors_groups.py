@@ -15,6 +15,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
+from casework.audit import persons_viewed
 from casework.models import Person, ReceptionCenter
 from casework.permissions import User, persons_for, readable_centers_for, user_center_ids
 
@@ -174,6 +175,13 @@ def group_for_person(*, user: User, person_id: Any) -> ArrivalGroup:
         raise Http404
     persons = persons_for(user).filter(pk=arrival.person_id)
     return ArrivalGroup(kind=PERSON, center=arrival.center, persons=persons)
+
+
+def group_persons_shown(*, user: User, group: ArrivalGroup) -> list[Person]:
+    """The group's persons as the distribution page lists them, each one's access entry written."""
+    persons = list(group.persons)
+    persons_viewed(persons, actor=user)
+    return persons
 
 
 def distribution_aid_types() -> QuerySet[ServiceType]:

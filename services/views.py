@@ -64,6 +64,7 @@ from .selectors_groups import (
     group_for_family,
     group_for_flight,
     group_for_person,
+    group_persons_shown,
 )
 
 
@@ -283,7 +284,7 @@ def distribution(request: HttpRequest) -> HttpResponse:
     group = _group(request)
     if not can_work_at(request.user, group.center):
         raise PermissionDenied
-    persons = list(group.persons)
+    persons = group_persons_shown(user=request.user, group=group)
     data = request.POST if request.method == "POST" else None
     initial = {"client_uuid": uuid.uuid4(), "delivered_on": group.center.local_now().date()}
     form = DistributionForm(data, persons=persons, initial=initial)

@@ -381,3 +381,52 @@ def test_an_html_list_logs_one_access_per_person_shown(name, client_a, caseworke
         assert person.full_name in content
         assert access_actors(person) == [caseworker]
     assert access_actors(elsewhere) == []
+
+
+# --- every other screen that shows a person's names -------------------------------------------
+
+
+def test_proposing_a_person_as_a_possible_match_logs_an_access(caseworker, center_a):
+    known = PersonFactory(
+        given_names="Dilcia", first_surname="Paz", birth_date="1990-05-01", centers=[center_a]
+    )
+    stranger = PersonFactory(
+        given_names="Óscar", first_surname="Mejía", birth_date="1970-01-01", centers=[center_a]
+    )
+
+    response = token_client(caseworker).get(
+        "/api/v1/duplicate-candidates/",
+        {"given_names": "Dilcia", "first_surname": "Paz", "birth_date": "1990-05-01"},
+    )
+
+    assert response.status_code == 200
+    assert [row["person_id"] for row in response.json()["results"]] == [str(known.pk)]
+    assert access_actors(known) == [caseworker]
+    assert access_actors(stranger) == []
+
+
+def test_the_registration_done_page_logs_an_access(client_a, caseworker, center_a):
+    arrival = ArrivalFactory(center=center_a, registered_by=caseworker)
+
+    response = client_a.get(
+        reverse("intake:register_done", kwargs={"client_uuid": arrival.client_uuid})
+    )
+
+    assert response.status_code == 200
+    assert access_actors(arrival.person) == [caseworker]
+
+
+def test_the_distribution_page_logs_one_access_per_person_listed(client_a, caseworker, center_a):
+    flight = [
+        ArrivalFactory(center=center_a, registered_by=caseworker, transport_reference="TA-555")
+        for _ in range(3)
+    ]
+    other = ArrivalFactory(center=center_a, registered_by=caseworker, transport_reference="X-1")
+    day = timezone.localtime(flight[0].arrived_at, center_a.tzinfo).date()
+
+    response = client_a.get(reverse("services:distribution"), {"flight": "TA-555", "day": day})
+
+    assert response.status_code == 200
+    for arrival in flight:
+        assert access_actors(arrival.person) == [caseworker]
+    assert access_actors(other.person) == []

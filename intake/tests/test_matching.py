@@ -179,7 +179,7 @@ def test_lookup_makes_a_fixed_number_of_queries(
         PersonFactory(
             given_names="María José", first_surname="Hernández", birth_date=DOB, centers=[center_a]
         )
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         found = duplicate_candidates(
             user=caseworker, given_names="María José", first_surname="Hernández", birth_date=DOB
         )
