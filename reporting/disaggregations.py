@@ -100,6 +100,15 @@ def age_band_label(low: int, high: int | None) -> str:
     return f"{low}+" if high is None else f"{low}-{high}"
 
 
+def age_band_text(band: str) -> str:
+    """A band as a CSV writes it: "60+ years", "5-11 years". A spreadsheet opening a CSV reads
+    a bare "60+" as the number 60 and "5-11" as a date, whatever the quoting; the
+    word keeps it text. (XLSX cells are typed: there the band stays "60+".)"""
+    if band == UNKNOWN:
+        return band
+    return str(_("%(band)s years")) % {"band": band}
+
+
 def age_band_of(age: int | None) -> str:
     """The band of an age in years (Python side, for labels and tests)."""
     if age is None or age < 0:

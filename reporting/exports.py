@@ -4,6 +4,11 @@ An export is disclosure-controlled aggregate data only: for each indicator of a 
 headline total and the tables by sex, age band and department of origin, every table passed
 through `disclosure_apply`. No row about a person is ever written.
 
+Both files open as they are meant to in the spreadsheet programs donors use: XLSX cells are typed
+(labels are text, so the age band "60+" stays "60+") and departments carry their ISO 3166-2 code;
+the CSV is UTF-8 with a byte-order mark, tagged with HXL core hashtags (`#x_` extensions where
+the standard has none), and passes libhxl's `hxlvalidate` (see the tests).
+
 Jobs need no database table: each lives in MEDIA_ROOT/exports/<uuid>/ as `status.json` (state,
 progress, creator, dates, file name, error) next to the file it produces. The web process and
 the Celery worker share that directory (a shared volume in docker-compose). Every export
@@ -34,7 +39,7 @@ from django.utils.translation import gettext as _
 from casework.permissions import user_center_ids
 from casework.roles import PROGRAMME_MANAGER
 
-from .disaggregations import DISAGGREGATIONS, dimension_labels
+from .disaggregations import DISAGGREGATIONS, age_band_text, dimension_labels
 from .disclosure import default_k, disclosure_apply
 from .indicators import ALL, INDICATORS, Table, report_compute
 from .periods import Period, period_parse
@@ -53,17 +58,19 @@ SUPPRESSED_MARK = "—"
 VIEW_AGGREGATES = "reporting.view_aggregates"
 # A spreadsheet reads these as the start of a formula (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Columns of the CSV and their HXL hashtags (second row).
+# Columns of the CSV and their HXL hashtags (second row): HXL 1.1 core hashtags, and `#x_`
+# extensions where the standard has none. A period's dates are #date+start and #date+end in
+# ISO 8601 (libhxl's validator wants a date in every #date column, so the label is not one).
 CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("indicator", "#indicator+code"),
     ("indicator_name", "#indicator+name"),
     ("unit", "#indicator+unit"),
-    ("period", "#date+period"),
+    ("period", "#x_period+code"),
     ("period_start", "#date+start"),
     ("period_end", "#date+end"),
     ("disaggregation", "#meta+disaggregation"),
-    ("sex", "#sex"),
-    ("age_band", "#age+band"),
+    ("sex", "#x_sex+code"),
+    ("age_band", "#x_age+band"),
     ("department_code", "#adm1+code"),
     ("department_name", "#adm1+name"),
     ("value", "#indicator+value+num"),
@@ -191,6 +198,12 @@ def xlsx_write(
         cell.font = bold
         return [cell]
 
+    def text(sheet: Any, value: str) -> WriteOnlyCell:
+        """A label typed as text, so no spreadsheet reads "60+" or "5-11" as a number or date."""
+        cell = WriteOnlyCell(sheet, value=neutralise(str(value)))
+        cell.data_type = "s"
+        return cell
+
     for report in reports:
         sheet = workbook.create_sheet(title=report.code[:31])
         sheet.append(heading(sheet, report.name))
@@ -203,21 +216,27 @@ def xlsx_write(
         sheet.append(total_row)
         for dim in EXPORT_DIMS:
             table = report.by_dim[dim]
+            # Departments carry their ISO 3166-2 code beside the name: "La Paz" is HN-LP in
+            # Honduras and SV-PA in El Salvador.
+            coded = dim == "department"
             sheet.append([])
             sheet.append(heading(sheet, str(DISAGGREGATIONS[dim].label)))
-            header = [str(DISAGGREGATIONS[dim].label), _("Count")]
+            header = [_("Code")] if coded else []
+            header += [str(DISAGGREGATIONS[dim].label), _("Count")]
             if quantities:
                 header.append(_("Quantity"))
             sheet.append(header)
             for row in table.rows:
-                line = [
-                    neutralise(report.labels[dim].get(row, row)),
+                line = [text(sheet, row)] if coded else []
+                line += [
+                    text(sheet, report.labels[dim].get(row, row)),
                     _shown(table.cells[(row, ALL)]),
                 ]
                 if quantities:
                     line.append(_shown((table.quantities or {}).get((row, ALL))))
                 sheet.append(line)
-            total = [_("Total"), _shown(table.total)]
+            total = [None] if coded else []
+            total += [_("Total"), _shown(table.total)]
             if quantities:
                 total.append(_shown(table.quantity_total))
             sheet.append(total)
@@ -271,7 +290,7 @@ def _csv_rows(reports: list[IndicatorReport], *, period: Period) -> Iterator[lis
             table = report.by_dim[dim]
             for row in table.rows:
                 value = table.cells[(row, ALL)]
-                extra = {CSV_DIM_COLUMN[dim]: row}
+                extra = {CSV_DIM_COLUMN[dim]: age_band_text(row) if dim == "age_band" else row}
                 if dim == "department":
                     extra["department_name"] = report.labels[dim].get(row, row)
                 yield line(
@@ -293,7 +312,9 @@ def _flag(value: int | None) -> str:
 
 
 def csv_write(reports: list[IndicatorReport], *, path: Path, period: Period) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    # The byte-order mark is how Excel and LibreOffice know a CSV is UTF-8 ("Sololá", not
+    # "SololÃ¡"); libhxl and csv readers with encoding utf-8-sig skip it.
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerows(_csv_rows(reports, period=period))
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
+import hxl
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
+from hxl.scripts import EXIT_OK, hxlvalidate_main
 from openpyxl import load_workbook
 
 from casework.models import Department, Person
@@ -18,9 +21,9 @@ from casework.roles import PROGRAMME_MANAGER
 from casework.tests.factories import UserFactory
 from reporting import exports
 from reporting.disclosure import disclosure_apply
-from reporting.exports import CSV_COLUMNS, SUPPRESSED_MARK, neutralise
+from reporting.exports import CSV_COLUMNS, EXPORT_DIMS, SUPPRESSED_MARK, neutralise
 from reporting.indicators import ALL, INDICATORS, report_compute
-from reporting.periods import fiscal_year
+from reporting.periods import fiscal_year, period_parse
 from reporting.synthetic import synthetic_generate
 
 pytestmark = pytest.mark.urls("reporting.tests.export_urls_for_tests")
@@ -113,7 +116,7 @@ def test_xlsx_never_shows_a_withheld_count(db, dataset, donor):
     marks = 0
     for code in INDICATORS:
         for row in workbook[code].iter_rows(values_only=True):
-            for value in row[1:3]:
+            for value in row[1:]:  # count and quantity, after the name (and the code)
                 if isinstance(value, int) and not isinstance(value, bool):
                     assert value == 0 or value >= K, (code, row)
                 marks += value == SUPPRESSED_MARK
@@ -137,14 +140,14 @@ def test_formula_in_a_name_is_neutralised_in_xlsx_and_csv(db, dataset, donor):
     assert not any(c.data_type == "f" for ws in workbook for row in ws.iter_rows() for c in row)
 
     job = _build(donor, exports.CSV)
-    rows = list(csv.reader(io.StringIO(job.file_path.read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(job.file_path.read_text(encoding="utf-8-sig"))))
     values = [v for row in rows for v in row]
     assert "'" + EVIL in values and EVIL not in values
 
 
 def test_csv_has_the_hxl_hashtag_row_and_only_safe_counts(db, dataset, donor):
     job = _build(donor, exports.CSV)
-    rows = list(csv.reader(io.StringIO(job.file_path.read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(job.file_path.read_text(encoding="utf-8-sig"))))
     assert rows[0] == [name for name, _tag in CSV_COLUMNS]
     assert rows[1] == [tag for _name, tag in CSV_COLUMNS]
     assert "#adm1+code" in rows[1] and "#date+start" in rows[1]
@@ -157,6 +160,101 @@ def test_csv_has_the_hxl_hashtag_row_and_only_safe_counts(db, dataset, donor):
             assert r["suppressed"] == "yes"
         assert r["period_start"] == "2024-10-01" and r["period_end"] == "2025-09-30"
     assert any(r["suppressed"] == "yes" for r in body)
+
+
+# --- files that open correctly: HXL, encoding, types in spreadsheets ----------------------------
+
+# HXL 1.1 core hashtags the CSV may use; any other must be an extension (#x_...).
+HXL_CORE = {"#indicator", "#date", "#adm1", "#country", "#meta", "#org", "#reached", "#affected"}
+# What a spreadsheet (Excel, LibreOffice) turns into a number or a date when it opens a CSV:
+# digits with a sign in front or behind ("60+" becomes 60), day-month shapes ("5-11", "12-17").
+SPREADSHEET_NUMBER = re.compile(r"^\s*[+-]?\d+([.,]\d+)?\s*[+-]?\s*$")
+SPREADSHEET_DATE = re.compile(r"^\s*\d{1,4}\s*[-/.]\s*\d{1,4}(\s*[-/.]\s*\d{1,4})?\s*$")
+
+
+def _csv_file(period_text: str, directory) -> tuple:
+    period = period_parse(period_text)
+    reports = exports.report_build(period=period, center_ids=None, k=K)
+    path = directory / "export.csv"
+    exports.csv_write(reports, path=path, period=period)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return path, rows
+
+
+@pytest.mark.parametrize(
+    "period",
+    ["FY2025", "FY2025-Q2", "2025-03", "2025", "2024-11-15..2025-02-14"],
+    ids=["fiscal_year", "fiscal_quarter", "month", "calendar_year", "date_range"],
+)
+def test_csv_of_every_period_kind_passes_the_hxl_validator(db, dataset, media, period):
+    path, rows = _csv_file(period, media)
+    # libhxl's `hxlvalidate` command (its default core schema), run in process.
+    output = io.StringIO()
+    status = hxlvalidate_main(["--error-level", "warning", str(path)], stdout=output)
+    assert status == EXIT_OK, output.getvalue()[:2000]
+    assert "0 error(s), 0 warnings" in output.getvalue()
+    # Every indicator and every disaggregation the export offers is in the file validated.
+    body = [dict(zip(rows[0], r, strict=True)) for r in rows[2:]]
+    offered = {(r["indicator"], r["disaggregation"]) for r in body}
+    assert {(code, "sex") for code in INDICATORS} <= offered
+    assert {(code, "age_band") for code in INDICATORS} <= offered
+    assert {r["disaggregation"] for r in body} == {"total", *EXPORT_DIMS}
+    parsed = period_parse(period)
+    assert {(r["period_start"], r["period_end"]) for r in body} == {
+        (parsed.start.isoformat(), parsed.end.isoformat())
+    }
+
+
+def test_csv_uses_hxl_core_hashtags_or_extensions():
+    for _name, tag in CSV_COLUMNS:
+        column = hxl.model.Column.parse(tag)
+        assert column.tag in HXL_CORE or column.tag.startswith("#x_"), tag
+        assert not (column.tag == "#date" and "period" in column.attributes), tag
+    tags = [tag for _name, tag in CSV_COLUMNS]
+    assert "#date+start" in tags and "#date+end" in tags
+
+
+def test_csv_has_a_byte_order_mark_and_reads_back_accents(db, dataset, donor):
+    solola = Department.objects.get(iso_code="GT-07")
+    assert solola.name == "Sololá"
+    Person.objects.filter(
+        pk__in=Person.objects.filter(arrivals__isnull=False).values("pk")[:3]
+    ).update(origin_department=solola)
+    job = _build(donor, exports.CSV)
+    data = job.file_path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][0] == "indicator"  # no stray mark in the first header
+    assert "Sololá" in [v for row in rows for v in row]
+
+
+def test_age_band_60_plus_stays_text_in_csv_and_xlsx(db, dataset, donor):
+    job = _build(donor, exports.CSV)
+    rows = list(csv.reader(io.StringIO(job.file_path.read_text(encoding="utf-8-sig"))))
+    bands = {r[rows[0].index("age_band")] for r in rows[2:] if r[rows[0].index("age_band")]}
+    assert any(band.startswith("60+") for band in bands), bands
+    for band in bands:
+        assert not SPREADSHEET_NUMBER.match(band), band
+        assert not SPREADSHEET_DATE.match(band), band
+
+    job = _build(donor, exports.XLSX)
+    sheet = load_workbook(job.file_path)["received"]
+    cells = [row[0] for row in sheet.iter_rows() if row[0].value == "60+"]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_xlsx_shows_department_codes_beside_names(db, dataset, donor):
+    """La Paz is a department of Honduras (HN-LP) and of El Salvador (SV-PA)."""
+    la_paz = {d.iso_code: d for d in Department.objects.filter(iso_code__in=["HN-LP", "SV-PA"])}
+    assert {d.name for d in la_paz.values()} == {"La Paz"}
+    people = list(Person.objects.filter(arrivals__isnull=False).values_list("pk", flat=True)[:40])
+    Person.objects.filter(pk__in=people[:20]).update(origin_department=la_paz["HN-LP"])
+    Person.objects.filter(pk__in=people[20:]).update(origin_department=la_paz["SV-PA"])
+    job = _build(donor, exports.XLSX)
+    rows = [list(r) for r in load_workbook(job.file_path)["received"].iter_rows(values_only=True)]
+    beside = {tuple(row[i - 1 : i + 1]) for row in rows for i, v in enumerate(row) if v == "La Paz"}
+    assert beside == {("HN-LP", "La Paz"), ("SV-PA", "La Paz")}
 
 
 def test_a_programme_manager_exports_only_their_centres(db, manager, center_a):
