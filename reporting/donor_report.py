@@ -95,7 +95,8 @@ def donor_default_period(today: date) -> Period:
 @dataclass
 class ShownTable:
     title: str
-    rows: list[tuple[str, Any, Any]]  # label, count, quantity (SUPPRESSED_MARK when withheld)
+    # label, code shown beside it (or ""), count, quantity (SUPPRESSED_MARK when withheld)
+    rows: list[tuple[str, str, Any, Any]]
     total: Any
     quantity_total: Any
     withheld: bool
@@ -108,11 +109,14 @@ def _shown(value: int | None) -> Any:
 def _shown_table(report: IndicatorReport, dim: str) -> ShownTable:
     table: Table = report.by_dim[dim]
     quantities = table.quantities or {}
+    # A department reads with its ISO code: "La Paz" is in Honduras and in El Salvador.
+    with_code = dim == "department"
     return ShownTable(
         title=str(DISAGGREGATIONS[dim].label),
         rows=[
             (
                 report.labels[dim].get(row, row),
+                row if with_code and report.labels[dim].get(row, row) != row else "",
                 _shown(table.cells[(row, ALL)]),
                 _shown(quantities.get((row, ALL))),
             )

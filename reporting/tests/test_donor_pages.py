@@ -3,6 +3,7 @@ the home page part and the indicator reference sheets, in Spanish and English.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -77,7 +78,10 @@ def test_the_numbers_on_screen_are_the_numbers_of_the_api(donor_client, dataset)
         assert indicator["total"] == total
         for dim, table in zip(EXPORT_DIMS, indicator["tables"], strict=True):
             cells, total = _api_counts(donor_client, indicator["code"], dim)
-            assert [count for _label, count, _q in table.rows] == cells, (indicator["code"], dim)
+            assert [count for _label, _code, count, _q in table.rows] == cells, (
+                indicator["code"],
+                dim,
+            )
             assert table.total == total
             withheld += cells.count(SUPPRESSED_MARK)
             shown += len(cells) - cells.count(SUPPRESSED_MARK)
@@ -92,6 +96,8 @@ def test_the_report_reads_in_spanish_with_its_notes_and_downloads(donor_client, 
         assert f"<caption>{label}</caption>" in html
     assert "Año fiscal 2025, trimestre 1" in html and "octubre" in html
     assert "Conteo" in html and "Femenino" in html
+    # a department reads with its code ("La Paz" is in Honduras and El Salvador)
+    assert re.search(r'[^<]+ <span class="nowrap">\([A-Z]{2}-[A-Z0-9]{1,3}\)</span></th>', html)
     # every table is followed by the disclosure rule; downloads go to the existing export
     assert html.count('class="dashboard__note"') == 3 * len(sheets_offered())
     assert f'action="{reverse("reporting_exports:export_start")}"' in html
