@@ -28,7 +28,7 @@ from .exports import (
     report_build,
 )
 from .indicators import ALL, ARRIVALS, DELIVERIES, INDICATORS, PERSONS, Table, rule_for
-from .models import Indicator
+from .models import AggregatePull, Indicator
 from .periods import FISCAL_QUARTER, Period, fiscal_quarter, fiscal_year, month
 
 FISCAL_YEARS_OFFERED = 3  # the current fiscal year and the two before it
@@ -129,9 +129,15 @@ def _shown_table(report: IndicatorReport, dim: str) -> ShownTable:
 
 
 def donor_report_get(*, user: AbstractBaseUser, period: Period) -> dict[str, Any]:
-    """The report of the period as the user's export would hold it (same scope, same k)."""
+    """The report of the period as the user's export would hold it (same scope, same k); every
+    table shown is logged as handed out, as the aggregate API logs its tables."""
     k = default_k()
     reports = report_build(period=period, center_ids=export_center_scope(user), k=k)
+    AggregatePull.objects.bulk_create(
+        AggregatePull(user=user, indicator=report.code, period=period.label, dims=",".join(dims))
+        for report in reports
+        for dims in [(), *((dim,) for dim in EXPORT_DIMS)]
+    )
     return {
         "period": period,
         "period_name": donor_period_name(period),

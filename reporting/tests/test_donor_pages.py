@@ -16,6 +16,7 @@ from casework.roles import DONOR_REVIEWER
 from casework.tests.factories import UserFactory
 from reporting.donor_report import donor_period_choices, sheets_offered
 from reporting.exports import EXPORT_DIMS, SUPPRESSED_MARK
+from reporting.models import AggregatePull
 from reporting.synthetic import synthetic_generate
 
 REPORT = "/reports/donor/"
@@ -123,12 +124,20 @@ def test_a_donor_sees_no_row_about_a_person(donor_client, dataset):
     assert "/persons/" not in pages[0].content.decode()
 
 
+def test_every_table_shown_is_logged_as_the_api_logs_it(donor_client, donor, dataset):
+    donor_client.get(REPORT, {"period": "FY2025-Q1"}, **ES)
+    pulls = set(AggregatePull.objects.filter(user=donor).values_list("indicator", "period", "dims"))
+    codes = [i.code for i in sheets_offered()]
+    assert pulls == {(c, "FY2025-Q1", d) for c in codes for d in ("", *EXPORT_DIMS)}
+
+
 def test_a_period_not_offered_is_an_error_not_a_report(donor_client, dataset):
     for text in ("FY2031", "2025-01-01..2025-02-01", "<b>"):
         response = donor_client.get(REPORT, {"period": text}, **ES)
         assert response.status_code == 200
         assert response.context["report"] is None
         assert response.context["form"].errors
+    assert not AggregatePull.objects.exists()
 
 
 # --- the periods offered ------------------------------------------------------------------------
