@@ -183,6 +183,21 @@ def test_the_home_page_tells_a_donor_what_they_can_see(donor_client, db):
     assert "/api/v1/aggregates/" in html
     assert "not assigned to a reception centre" not in html
     assert "No está asignado" not in html
+    assert html.count("<h1") == 1
+
+
+def test_a_programme_manager_home_has_the_centres_and_the_donor_part(client, center_a):
+    from guardian.shortcuts import assign_perm
+
+    from casework.roles import PROGRAMME_MANAGER
+
+    manager = UserFactory(username="manager_pages")
+    manager.groups.add(Group.objects.get(name=PROGRAMME_MANAGER))
+    assign_perm("casework.view_center_records", manager, center_a)
+    client.force_login(manager)
+    html = client.get(reverse("home"), **EN).content.decode()
+    assert "Centre A" in html and f'href="{REPORT}"' in html
+    assert html.count("<h1") == 1
 
 
 def test_centre_staff_home_has_no_donor_part(client_a):
