@@ -82,11 +82,9 @@ def donor_period_choices(today: date) -> list[tuple[str, list[tuple[str, str]]]]
 
 def donor_default_period(today: date) -> Period:
     """The last fiscal quarter that has ended (the one a quarterly report is due for)."""
-    for _group, periods in donor_periods(today)[1:2]:
-        for quarter in periods:
-            if quarter.end < today:
-                return quarter
-    return fiscal_year(fiscal_year_of(today))
+    _name, quarters = donor_periods(today)[1]
+    ended = [quarter for quarter in quarters if quarter.end < today]
+    return ended[0] if ended else fiscal_year(fiscal_year_of(today))
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -99,7 +97,6 @@ class ShownTable:
     rows: list[tuple[str, str, Any, Any]]
     total: Any
     quantity_total: Any
-    withheld: bool
 
 
 def _shown(value: int | None) -> Any:
@@ -124,7 +121,6 @@ def _shown_table(report: IndicatorReport, dim: str) -> ShownTable:
         ],
         total=_shown(table.total),
         quantity_total=_shown(table.quantity_total),
-        withheld=bool(table.suppressed or table.suppressed_totals),
     )
 
 

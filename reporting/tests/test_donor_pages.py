@@ -106,6 +106,12 @@ def test_the_report_reads_in_spanish_with_its_notes_and_downloads(donor_client, 
     assert 'value="xlsx"' in html and 'value="csv"' in html
 
 
+def test_the_report_reads_in_english_when_asked(donor_client, dataset):
+    html = donor_client.get(REPORT, {"period": "FY2025-Q1"}, **EN).content.decode()
+    assert "<caption>Sex</caption>" in html and "Returned migrants received" in html
+    assert "Fiscal year 2025, quarter 1" in html and "Female" in html
+
+
 def test_a_donor_sees_no_row_about_a_person(donor_client, dataset):
     pages = [
         donor_client.get(REPORT, {"period": "FY2025"}, **ES),
