@@ -12,13 +12,15 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .api.views import indicators_offered
 from .dashboard_forms import fiscal_year_of, period_name
 from .disaggregations import ARRIVAL, DELIVERY, DISAGGREGATIONS
-from .disclosure import DONOR_PERIOD_KINDS, default_k, donor_combinations
+from .disclosure import default_k, donor_combinations
 from .exports import (
     EXPORT_DIMS,
     SUPPRESSED_MARK,
@@ -27,7 +29,7 @@ from .exports import (
     export_center_scope,
     report_build,
 )
-from .indicators import ALL, ARRIVALS, DELIVERIES, INDICATORS, PERSONS, Table, rule_for
+from .indicators import ALL, ARRIVALS, DELIVERIES, PERSONS, Table, rule_for
 from .models import AggregatePull, Indicator
 from .periods import FISCAL_QUARTER, Period, fiscal_quarter, fiscal_year, month
 
@@ -191,9 +193,9 @@ FREQUENCY = _(
 )
 
 
-def sheets_offered():
-    """The active indicators with a counting rule, as the aggregate API offers them."""
-    return Indicator.objects.filter(active=True, counting_rule__in=list(INDICATORS))
+def sheets_offered() -> QuerySet[Indicator]:
+    """A sheet for every indicator the aggregate API offers."""
+    return indicators_offered()
 
 
 def _combination_name(combination: tuple[str, ...]) -> str:
@@ -213,6 +215,5 @@ def indicator_sheet(indicator: Indicator) -> dict[str, Any]:
         "method": METHODS[rule.unit],
         "common_method": COMMON_METHOD,
         "frequency": FREQUENCY,
-        "period_kinds": DONOR_PERIOD_KINDS,
         "disclosure": _suppression_note(default_k()),
     }
