@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from .home_page import home_page_parts
 from .models import Consent
 from .permissions import centers_for, readable_centers_for
 from .person_page import person_page_parts, person_timeline
@@ -16,7 +17,8 @@ from .selectors_caseload import caseload_get, centers_overview
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Staff of a centre see their caseload; a programme manager sees counts per centre."""
+    """Staff of a centre see their caseload; a programme manager sees counts per centre; other
+    apps add their parts (reporting: what a donor reviewer may see)."""
     centers = list(centers_for(request.user))
     context: dict = {"centers": centers, "caseload": None, "overview": None}
     if centers:
@@ -25,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         readable = list(readable_centers_for(request.user))
         if readable:
             context["overview"] = centers_overview(user=request.user, centers=readable)
+    context["parts"] = home_page_parts(request)
     return render(request, "casework/home.html", context)
 
 

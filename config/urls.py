@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("casework.urls_cases")),
     path("reports/exports/", include("reporting.export_urls")),
     path("reports/dashboard/", include("reporting.dashboard_urls")),
+    path("reports/donor/", include("reporting.donor_urls")),
     path("services/", include("services.urls")),
 ]
 

@@ -7,6 +7,6 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self) -> None:
-        from . import signals
+        from . import home_parts, signals  # noqa: F401  (home_parts registers itself)
 
         signals.connect()

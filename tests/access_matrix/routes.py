@@ -29,6 +29,8 @@ Decisions the table pins (change them here, and in the code, together):
   centre supervisors, each over the centres they read. Caseworkers get 403 (a page without a
   record that their role may not use, like the exports); users who read no centre at all (the
   donor reviewer, the administrator) get 404: for them the page is not there.
+- The donor report on screen and the indicator reference sheets (reporting/donor_views.py) have
+  the readers of the exports: aggregate readers 200, other staff 403.
 
 After every refused write the matrix asserts that `model_snapshot()` is unchanged.
 """
@@ -767,6 +769,29 @@ ROUTES: list[Route] = [
             note="only the user who started an export sees it (reporting/tests/test_exports.py)",
         )
         for name in ("export_status", "export_download")
+    ),
+    # --- the donor reviewer's pages: the report on screen, the indicator reference sheets -----
+    *(
+        Route(
+            f"reporting_donor:{name}",
+            "GET",
+            HTML,
+            _plain(f"reporting_donor:{name}"),
+            exporters(HTML),
+            (NO_RECORD,),
+            note="the same readers as the exports (reporting/tests/test_donor_pages.py)",
+        )
+        for name in ("donor_report", "indicator_sheet_list")
+    ),
+    Route(
+        "reporting_donor:indicator_sheet_detail",
+        "GET",
+        HTML,
+        lambda world, record: reverse(
+            "reporting_donor:indicator_sheet_detail", kwargs={"code": _first_indicator()}
+        ),
+        exporters(HTML),
+        (NO_RECORD,),
     ),
     # --- the service uptake dashboard ---------------------------------------------------------
     Route(
