@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "casework.middleware.NoStoreMiddleware",
     "casework.middleware.HtmlMethodsMiddleware",
     "casework.middleware.SessionLifetimeMiddleware",
+    # after the session's lifetime: a donor reviewer reaches the aggregates only (404 elsewhere)
+    "casework.middleware.DonorReachMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # after the language, the user and the session: its 400 page is the user's
@@ -204,7 +206,11 @@ REST_FRAMEWORK = {
         "casework.sign_in.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A donor reviewer reaches only the aggregate API, which names its own permission class.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "casework.api_common.DonorReviewersKeptOut",
+    ],
     # The API reads JSON only, through the parser that refuses NUL characters and deep nesting.
     "DEFAULT_PARSER_CLASSES": ["casework.api_common.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
