@@ -298,3 +298,15 @@ def test_the_aggregate_routes_are_the_only_ones_answering_with_counts(world):
     other = UserFactory(username="no_permission")
     client.force_login(other)
     assert client.get(reverse("api-aggregate-list")).status_code == 403
+
+
+def test_the_donors_pages_link_only_to_what_they_reach(world):
+    """No link in the navigation or on their home page leads the donor to a 404."""
+    import re
+
+    client = _client(world, api=False)
+    home = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    links = set(re.findall(r'<a [^>]*href="(/[^"#?]*)', home))
+    assert reverse("reporting_exports:export_start") in links
+    dead = [url for url in sorted(links) if client.get(url).status_code == 404]
+    assert not dead, dead
