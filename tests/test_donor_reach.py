@@ -21,7 +21,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -251,7 +250,6 @@ def _problems(world, answers) -> list[str]:
 
 
 def test_the_donor_reaches_only_the_aggregates(world):
-    cache.clear()
     problems = _problems(world, _gets(world))
     assert not problems, "\n".join(problems)
 
@@ -263,7 +261,6 @@ def test_the_donor_reaches_only_the_aggregates_with_a_token_too(world):
 
 
 def test_the_donor_writes_nothing(world):
-    cache.clear()
     before = _snapshot()
     problems = []
     for name, route, _pattern, url in _walk(world):
