@@ -141,3 +141,13 @@ def test_separate_production_processes_share_the_count_in_redis(run_manage):
         answers.append(result.stdout.split())
     backend = "django.core.cache.backends.redis.RedisCache"
     assert answers == [[backend, "True"], [backend, "True"], [backend, "False"]]
+
+
+def test_a_per_process_throttle_cache_fails_the_deployment_check(settings):
+    from casework.checks import rate_limits_are_shared
+
+    settings.CACHES = {**settings.CACHES, settings.THROTTLE_CACHE: DATABASE_CACHE}
+    assert rate_limits_are_shared() == []
+    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    settings.CACHES = {**settings.CACHES, settings.THROTTLE_CACHE: locmem}
+    assert [error.id for error in rate_limits_are_shared()] == ["retorno.E001"]
