@@ -9,6 +9,15 @@ import pytest
 FROZEN_NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with no request counted against any rate limit."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.THROTTLE_CACHE].clear()
+
+
 @pytest.fixture
 def center_a(db):
     from casework.tests.factories import ReceptionCenterFactory

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, parsers, serializers, status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -22,7 +23,7 @@ from .client_address import client_ip
 from .http import NUL_REFUSED
 from .idempotency import IdempotencyConflict
 from .models import Consent, ReceptionCenter
-from .permissions import centers_for
+from .permissions import centers_for, is_donor_reviewer
 
 
 class JSONParser(parsers.JSONParser):
@@ -52,6 +53,19 @@ class JSONParser(parsers.JSONParser):
             children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
             pending.extend((child, depth + 1) for child in children)
         return data
+
+
+class DonorReviewersKeptOut(BasePermission):
+    """In DEFAULT_PERMISSION_CLASSES: every API view that does not name its own permissions
+    answers a donor reviewer 404, lists included (an empty list still says the door is there).
+    The aggregate API and the public schema name theirs; this is the API's half of the rule
+    the site's DonorReachMiddleware applies to pages (casework.permissions.is_donor_reviewer).
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if is_donor_reviewer(request.user):
+            raise NotFound
+        return True
 
 
 class Conflict(APIException):

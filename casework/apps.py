@@ -7,6 +7,11 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import audit, selectors_timeline, sign_in  # noqa: F401  (auditlog, timeline source)
+        from . import (  # noqa: F401  (auditlog, timeline source, deployment checks)
+            audit,
+            checks,
+            selectors_timeline,
+            sign_in,
+        )
 
         sign_in.connect()

@@ -1,6 +1,6 @@
 """Session idle timeout and absolute lifetime; answers to signed-in users never stored; the HTTP
-methods HTML pages answer; NUL characters refused before any view; the production content
-security policy header; the audit log's client address."""
+methods HTML pages answer; NUL characters refused before any view; a donor reviewer kept to the
+aggregates; the production content security policy header; the audit log's client address."""
 
 import contextlib
 import time
@@ -10,6 +10,7 @@ from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
@@ -20,6 +21,7 @@ from django.utils.cache import add_never_cache_headers
 
 from .client_address import client_ip
 from .http import NUL_REFUSED, InvalidInput
+from .permissions import AGGREGATES_APP, is_donor_reviewer
 
 _STARTED = "retorno_session_started"
 _LAST_SEEN = "retorno_last_seen"
@@ -150,3 +152,37 @@ class RefuseNulMiddleware:
         if _is_api(request):
             return JsonResponse({name: [message]} if name else {"detail": message}, status=400)
         raise InvalidInput(message)
+
+
+# Pages outside the reporting app that a donor reviewer opens: their home page, signing in and
+# out, the language.
+DONOR_SITE_PAGES = frozenset({"home", "login", "logout", "set_language"})
+
+
+def donor_may_open(view_func: Callable, url_name: str | None) -> bool:
+    """The reporting app serves aggregates only (each of its pages still checks its reader)."""
+    module = getattr(view_func, "__module__", "") or ""
+    return url_name in DONOR_SITE_PAGES or module.split(".")[0] == AGGREGATES_APP
+
+
+class DonorReachMiddleware:
+    """A donor reviewer gets 404 on every page but the aggregates', before any view runs: for
+    them the rest of the site does not exist (a list answered empty still says what is there).
+
+    The API under /api/ is left to DRF (casework.api_common.DonorReviewersKeptOut): a token
+    client is signed in only inside the view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        if request.path_info.startswith(API_PREFIX):
+            return
+        if not donor_may_open(view_func, request.resolver_match.view_name) and is_donor_reviewer(
+            request.user
+        ):
+            raise Http404

@@ -69,6 +69,26 @@ def user_center_ids(user: User, *, for_write: bool = False) -> frozenset[int]:
     return _center_permissions(user)[WORK_AT_CENTER if for_write else VIEW_CENTER_RECORDS]
 
 
+AGGREGATES_APP = "reporting"
+
+
+def is_donor_reviewer(user: User) -> bool:
+    """Reads aggregate reports and nothing else: holds no centre, and every permission the user
+    holds is the reporting app's (the donor reviewer role: reporting.view_aggregates).
+
+    The aggregates are then their only door: every other route answers them 404 (the site's
+    DonorReachMiddleware, the API's DonorReviewersKeptOut). An administrator holds no centre
+    either but keeps their other permissions, so is not one. Staff are answered from the
+    centre ids (cached on the user) without loading the permission cache.
+    """
+    if not getattr(user, "is_authenticated", False) or user_center_ids(user):
+        return False
+    held = user.get_all_permissions()
+    return f"{AGGREGATES_APP}.view_aggregates" in held and all(
+        name.startswith(f"{AGGREGATES_APP}.") for name in held
+    )
+
+
 def forget_center_ids(user: User) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)

@@ -3,7 +3,8 @@
 A drf-spectacular postprocessing hook: each operation documents what it can answer besides its
 own results, derived from what the operation takes.
 - 401 (with WWW-Authenticate) and 403 where a signed-in user is required;
-- 404 where a path names a record (missing and not yours answer alike) or a list has pages;
+- 404 where a path names a record (missing and not yours answer alike) or a list has pages,
+  and on every signed-in operation a donor reviewer may not use (all but DONOR_PATHS);
 - 400 where there is anything to validate (query parameters or a body), 415 for a body that
   is not JSON;
 - 429 everywhere (throttling).
@@ -74,7 +75,10 @@ RESPONSES: dict[str, dict[str, Any]] = {
             "check of a browser session)."
         )
     },
-    "404": {"description": "Not found, or not yours to see; or no such page of a list."},
+    "404": {
+        "description": "Not found, or not yours to see; or no such page of a list; "
+        "for a donor reviewer, anything but the aggregates."
+    },
     "415": {"description": "The body must be JSON (Content-Type: application/json)."},
     "429": {"description": "Too many requests: try again later.", "headers": RETRY_AFTER},
 }
@@ -85,11 +89,17 @@ def _requires_sign_in(operation: dict[str, Any]) -> bool:
     return bool(security) and {} not in security
 
 
-def _answers(operation: dict[str, Any]) -> set[str]:
+# What a donor reviewer may use (casework.api_common.DonorReviewersKeptOut answers 404 elsewhere).
+DONOR_PATHS = ("/api/v1/aggregates/", "/api/v1/auth/token/")
+
+
+def _answers(operation: dict[str, Any], *, path: str) -> set[str]:
     parameters = operation.get("parameters", [])
     answers = {"429"}
     if _requires_sign_in(operation):
         answers |= {"401", "403"}
+        if not path.startswith(DONOR_PATHS):
+            answers.add("404")
     if any(p["in"] == "path" or (p["in"], p["name"]) == ("query", "page") for p in parameters):
         answers.add("404")
     if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
@@ -116,10 +126,10 @@ def _patch_changes_something(result: dict[str, Any], operation: dict[str, Any]) 
 def common_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update({"Detail": DETAIL, "FieldErrors": FIELD_ERRORS, "FieldError": FIELD_ERROR})
-    for operations in result.get("paths", {}).values():
+    for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for status in _answers(operation):
+            for status in _answers(operation, path=path):
                 responses.setdefault(status, copy.deepcopy(RESPONSES[status]))
             for status, response in responses.items():
                 if status.startswith("4"):

@@ -31,14 +31,23 @@ def export_start(request: HttpRequest) -> HttpResponse:
     if not exports.can_export(request.user):
         raise PermissionDenied
     form = ExportForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        job = exports.export_job_create(
-            actor=request.user, kind=form.cleaned_data["kind"], period=form.cleaned_data["period"]
-        )
-        export_build.delay_on_commit(job.id)
-        return redirect("reporting_exports:export_status", job_id=job.id)
+        try:
+            job = exports.export_job_create(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                period=form.cleaned_data["period"],
+            )
+        except exports.ExportLimitReached as refused:
+            form.add_error(None, str(refused))
+            status = 429
+        else:
+            export_build.delay_on_commit(job.id)
+            return redirect("reporting_exports:export_status", job_id=job.id)
     jobs = exports.jobs_of(request.user)
-    return render(request, "reporting/export_start.html", {"form": form, "jobs": jobs})
+    context = {"form": form, "jobs": jobs}
+    return render(request, "reporting/export_start.html", context, status=status)
 
 
 @login_required

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from casework.permissions import user_center_ids
 from casework.roles import PROGRAMME_MANAGER
+from casework.throttling import UserLimit
 
 from .disaggregations import DISAGGREGATIONS, age_band_text, dimension_labels
 from .disclosure import default_k, disclosure_apply
@@ -56,6 +57,8 @@ EXPORT_DIMS: tuple[str, ...] = ("sex", "age_band", "department")
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 SUPPRESSED_MARK = "—"
 VIEW_AGGREGATES = "reporting.view_aggregates"
+# The rate of export jobs a user may start: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["exports"].
+EXPORT_LIMIT_SCOPE = "exports"
 # A spreadsheet reads these as the start of a formula (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Columns of the CSV and their HXL hashtags (second row): HXL 1.1 core hashtags, and `#x_`
@@ -426,11 +429,32 @@ def export_audit(*, actor: AbstractBaseUser, job: ExportJob, action: str) -> Non
     )
 
 
+class ExportLimitReached(Exception):
+    """The user has started as many exports as the rate allows; the message says when to retry."""
+
+    def __init__(self, *, minutes: int) -> None:
+        super().__init__(
+            _(
+                "You have prepared as many exports as allowed for now. "
+                "You can prepare another in about %(minutes)s minutes."
+            )
+            % {"minutes": minutes}
+        )
+
+
 def export_job_create(*, actor: AbstractBaseUser, kind: str, period: str) -> ExportJob:
-    """Record a new export job for `actor` (audited); the caller enqueues `export_build`."""
+    """Record a new export job for `actor` (audited); the caller enqueues `export_build`.
+
+    Counted against the user's export rate across all web processes (ExportLimitReached past
+    it): each file holds every table of the period, so unlimited exports would be an
+    unthrottled door beside the throttled aggregate API.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown export kind: {kind}")
     parsed = period_parse(period)
+    limit = UserLimit(EXPORT_LIMIT_SCOPE)
+    if not limit.take(actor):
+        raise ExportLimitReached(minutes=limit.minutes_to_wait())
     scope = export_center_scope(actor)
     now = timezone.now()
     job = ExportJob(

@@ -9,7 +9,6 @@ import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -22,13 +21,6 @@ TOKEN_URL = "/api/v1/auth/token/"
 CASES_URL = "/api/v1/cases/"
 PASSWORD = "correct-horse-battery"
 TABLET_IP = "10.20.0.7"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def sign_in(username="caseworker_a", password=PASSWORD, **extra):

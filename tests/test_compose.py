@@ -67,6 +67,9 @@ def test_app_services_run_production_settings_on_postgres_and_redis(compose, nam
         env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
     )
     assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+    # rate limits count across the web and worker processes (not per process, not in the broker's db)
+    assert env["CACHE_URL"].startswith("redis://redis:6379/")
+    assert env["CACHE_URL"] != env["CELERY_BROKER_URL"]
     # The secret comes from .env or the environment, never from the file itself.
     assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY")
 

@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -81,7 +81,8 @@ class TokenApi(APIView):
         return [] if self._signing_in() else super().get_authenticators()
 
     def get_permissions(self):
-        return [AllowAny()] if self._signing_in() else super().get_permissions()
+        # Anyone signed in may sign out, a donor reviewer included.
+        return [AllowAny()] if self._signing_in() else [IsAuthenticated()]
 
     @extend_schema(
         summary="Sign in: a token for the Authorization header",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -49,6 +50,8 @@ MIDDLEWARE = [
     "casework.middleware.NoStoreMiddleware",
     "casework.middleware.HtmlMethodsMiddleware",
     "casework.middleware.SessionLifetimeMiddleware",
+    # after the session's lifetime: a donor reviewer reaches the aggregates only (404 elsewhere)
+    "casework.middleware.DonorReachMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # after the language, the user and the session: its 400 page is the user's
@@ -93,6 +96,32 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # indexed page queries of this application take (measured on the case list).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rate limits (the API's throttles, the export jobs) are counted per user across every web
+# process and worker, so they live in a shared cache of their own alias: Redis in production
+# (CACHE_URL=redis://host:6379/1), the database otherwise (the table is made by a migration,
+# casework 0015). Local memory would count per process: a user could multiply the limit by
+# the number of workers. The default cache stays per process; nothing shared is kept there.
+THROTTLE_CACHE = "throttle"
+THROTTLE_CACHE_TABLE = "retorno_cache"
+
+
+def shared_cache(url: str) -> dict:
+    """The cache a CACHE_URL names: redis://... (Django's own RedisCache) or db:// (default)."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url in ("", "db://"):
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": THROTTLE_CACHE_TABLE,
+        }
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://... or db://, not {url!r}")
+
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    THROTTLE_CACHE: shared_cache(env("CACHE_URL", default="")),
+}
 
 AUTHENTICATION_BACKENDS = [
     # axes first: it refuses locked-out username + IP pairs before any password check
@@ -177,7 +206,11 @@ REST_FRAMEWORK = {
         "casework.sign_in.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A donor reviewer reaches only the aggregate API, which names its own permission class.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "casework.api_common.DonorReviewersKeptOut",
+    ],
     # The API reads JSON only, through the parser that refuses NUL characters and deep nesting.
     "DEFAULT_PARSER_CLASSES": ["casework.api_common.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -192,6 +225,8 @@ REST_FRAMEWORK = {
         "user": "5000/hour",
         "anon": "60/hour",
         "aggregates": "120/hour",
+        # donor report exports started (HTML), per user
+        "exports": "10/hour",
         # per address: the tablets of a centre share one
         "sign_in": "60/hour",
     },

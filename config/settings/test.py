@@ -1,4 +1,4 @@
-"""Test settings: fast password hashing, in-memory cache; DATABASE_URL still honoured."""
+"""Test settings: fast password hashing, in-memory default cache (rate limits: the database cache); DATABASE_URL still honoured."""
 
 from .base import *  # noqa: F401,F403
 
@@ -9,3 +9,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# Rate limits counted per process here: the query counts the tests pin leave out the counter's
+# own queries. tests/test_shared_rate_limits.py counts them in the database cache and in Redis,
+# as the embedded default and production do (the root conftest empties this cache per test).
+CACHES = {
+    **CACHES,  # noqa: F405
+    THROTTLE_CACHE: {  # noqa: F405
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+    },
+}

@@ -1,8 +1,9 @@
-"""Which reporting pages the navigation offers the signed-in user."""
+"""Which pages the navigation offers the signed-in user: the reporting pages, and whether the
+others exist for them at all (not for a donor reviewer)."""
 
 from django import template
 
-from casework.permissions import user_center_ids
+from casework.permissions import is_donor_reviewer, user_center_ids
 
 from ..dashboard import DASHBOARD_IN_NAV, dashboard_audience
 from ..exports import can_export
@@ -40,3 +41,10 @@ def exports_in_nav(context) -> bool:
     """The donor report link, for aggregate readers: programme managers and donor reviewers."""
     user = _reader_without_a_centre_to_work(context)
     return user is not None and can_export(user)
+
+
+@register.simple_tag(takes_context=True)
+def casework_in_nav(context) -> bool:
+    """Links to casework pages (today's arrivals): not for a donor reviewer, who gets 404 there."""
+    user = _reader_without_a_centre_to_work(context)
+    return user is None or not is_donor_reviewer(user)

@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
@@ -26,13 +25,6 @@ LIST = "/api/v1/aggregates/"
 
 def detail(code: str) -> str:
     return f"/api/v1/aggregates/{code}/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

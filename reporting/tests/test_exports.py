@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from casework.models import Department, Person
 from casework.roles import PROGRAMME_MANAGER
 from casework.tests.factories import UserFactory
+from casework.throttling import UserLimit
 from reporting import exports
 from reporting.disclosure import disclosure_apply
 from reporting.exports import CSV_COLUMNS, EXPORT_DIMS, SUPPRESSED_MARK, neutralise
@@ -355,3 +356,18 @@ def test_an_expired_export_is_gone(db, client, donor, media):
     fresh = exports.export_job_create(actor=donor, kind=exports.CSV, period=PERIOD)
     assert exports.exports_purge_expired() == 1
     assert not job.directory.exists() and fresh.directory.exists()
+
+
+def test_exports_past_the_users_limit_are_refused(db, client, donor, other_donor, monkeypatch):
+    monkeypatch.setitem(UserLimit.THROTTLE_RATES, exports.EXPORT_LIMIT_SCOPE, "2/hour")
+    start = reverse("reporting_exports:export_start")
+    client.force_login(donor)
+    asked = {"period": PERIOD, "kind": "csv"}
+    answers = [client.post(start, asked, HTTP_ACCEPT_LANGUAGE="en") for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [302, 302, 429]
+    assert "You have prepared as many exports as allowed for now." in answers[2].content.decode()
+    assert "about 60 minutes" in answers[2].content.decode()
+    assert len(list(exports.jobs_of(donor))) == 2, "the refused export was not started"
+    client.force_login(other_donor)
+    assert client.post(start, asked).status_code == 302, "the limit is per user"

@@ -11,8 +11,12 @@ Decisions the table pins (change them here, and in the code, together):
   403, so that the answer does not say whether the record exists.
 - A record the user may open but not change (programme manager; a caseworker on a task only a
   supervisor may do) answers 403 to a write: the record's existence is no secret to them.
-- Lists answer 200 with only the rows in scope. The donor reviewer and the administrator hold no
-  centre: API lists answer 200 with no rows; record pages answer 404.
+- Lists answer 200 with only the rows in scope. The administrator holds no centre: API lists
+  answer 200 with no rows; record pages answer 404.
+- The donor reviewer (reporting permissions only, no centre: casework.permissions.
+  is_donor_reviewer) reaches the aggregates and nothing else: every route outside DONOR_DOORS
+  answers 404, HTML and API alike, lists and reference data included, before any view runs
+  (casework.middleware.DonorReachMiddleware, casework.api_common.DonorReviewersKeptOut).
 - Intake pages (intake_view) answer a user with no centre at all with the "no centre" page, 403,
   before looking at the id in the URL: the answer is the same for every id, so it is no oracle.
 - Creates name the centre they write to; another centre's code is a 400 field error ("choose one
@@ -39,7 +43,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.apps import apps
@@ -814,6 +818,36 @@ ROUTES: list[Route] = [
         note="public: it describes the API and holds no data",
     ),
     Route("api-docs", "GET", HTML, _plain("api-docs"), constant(200), records=(NO_RECORD,)),
+]
+
+
+# What a donor reviewer may reach: the aggregates (the API, the exports; the dashboard is not
+# theirs and answers 404 itself), their home page, signing in and out, the public API schema.
+DONOR_DOORS = frozenset(
+    {
+        "home",
+        "login",
+        "logout",
+        "api-token",
+        "api-aggregate-list",
+        "api-aggregate-detail",
+        "reporting_exports:export_start",
+        "reporting_exports:export_status",
+        "reporting_exports:export_download",
+        "reporting_dashboard:dashboard",
+        "api-schema",
+        "api-docs",
+    }
+)
+
+
+def _donor_kept_out(expect: Expect) -> Expect:
+    return lambda role, record: 404 if role == "donor_reviewer" else expect(role, record)
+
+
+ROUTES = [
+    route if route.name in DONOR_DOORS else replace(route, expect=_donor_kept_out(route.expect))
+    for route in ROUTES
 ]
 
 
