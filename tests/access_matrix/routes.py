@@ -835,6 +835,9 @@ DONOR_DOORS = frozenset(
         "reporting_exports:export_status",
         "reporting_exports:export_download",
         "reporting_dashboard:dashboard",
+        "reporting_donor:donor_report",
+        "reporting_donor:indicator_sheet_list",
+        "reporting_donor:indicator_sheet_detail",
         "api-schema",
         "api-docs",
     }
