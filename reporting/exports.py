@@ -35,7 +35,7 @@ from casework.permissions import user_center_ids
 from casework.roles import PROGRAMME_MANAGER
 
 from .disaggregations import DISAGGREGATIONS, dimension_labels
-from .disclosure import default_k, disclosure_apply
+from .disclosure import default_k, disclosure_apply, disclosure_note
 from .indicators import ALL, INDICATORS, Table, report_compute
 from .periods import Period, period_parse
 
@@ -161,11 +161,7 @@ def _scope_text(center_ids: frozenset[int] | None) -> str:
 
 
 def _suppression_note(k: int) -> str:
-    return _(
-        "%(mark)s: withheld. Counts from 1 to %(below)s are withheld, and as many further "
-        "counts as needed so that no withheld count can be worked out from the totals shown "
-        "(k = %(k)s)."
-    ) % {"mark": SUPPRESSED_MARK, "below": k - 1, "k": k}
+    return disclosure_note(k)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
