@@ -16,6 +16,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="FY2026, FY2026-Q1, 2026-03, 2026")
         parser.add_argument("--k", type=int, default=None, help="the threshold (default: setting)")
+        parser.add_argument(
+            "--exact",
+            action="store_true",
+            help="solve the integer program (slower) instead of its linear relaxation",
+        )
         parser.add_argument("--show", type=int, default=20, help="list this many findings")
 
     def handle(self, *args, **options):
@@ -25,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if period.kind not in WHOLE_KINDS:
             raise CommandError("A donor can only ask for whole periods.")
-        result = disclosure_audit(period, k=options["k"])
+        result = disclosure_audit(period, k=options["k"], exact=options["exact"])
         self.stdout.write(
             f"period {period.label}: {result.figures} figures, {result.sensitive} with a true "
             f"count from 1 to k-1, in {result.seconds:.1f} s"
