@@ -1,5 +1,6 @@
 """Reception centres, shared reference data (geography, documents, reasons), persons and consents."""
 
+import secrets
 import uuid
 import zoneinfo
 
@@ -236,6 +237,15 @@ class ReceptionCenterGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name_plural = _("centre permissions of groups")
 
 
+# Statistical record keys (reporting.disclosure): a random number per person, drawn once and
+# never shown, in [0, RECORD_KEY_RANGE).
+RECORD_KEY_RANGE = 1 << 20
+
+
+def record_key_new() -> int:
+    return secrets.randbelow(RECORD_KEY_RANGE)
+
+
 class Person(models.Model):
     """One human being, stable across returns."""
 
@@ -247,6 +257,11 @@ class Person(models.Model):
 
     # The tablet may generate the UUID before it is online.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The cell-key method of disclosure control (reporting.disclosure): fixed for life, random,
+    # never shown or exported; a cell's key is the sum of its persons' keys.
+    record_key = models.PositiveIntegerField(
+        _("statistical record key"), default=record_key_new, editable=False
+    )
     given_names = models.CharField(_("given names"), max_length=150)
     first_surname = models.CharField(_("first surname"), max_length=100)
     second_surname = models.CharField(_("second surname"), max_length=100, blank=True)

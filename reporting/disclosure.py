@@ -1,43 +1,65 @@
-"""Disclosure control: the suppression every aggregate passes before it leaves for a donor.
+"""Disclosure control: the cell-key method, applied to every count before it leaves for a donor.
 
-Primary suppression: every count from 1 to k-1 is withheld, cells and totals alike (0 is shown:
-"nobody" identifies no one).
+Method (the one national statistics offices use for flexible tables and repeated queries):
 
-Complementary suppression, so that no withheld count can be worked out from what is shown.
-Margins are treated as sums of their cells, although unique-person margins are distinct counts
-(never more than the sum): what protects sums protects them too.
+- Australian Bureau of Statistics, TableBuilder: Fraser & Wooton, "A proposed method for
+  confidentialising tabular output to protect against differencing" (UNECE work session on
+  statistical data confidentiality, 2005); Thompson, Broadfoot & Elazar, "Methodology for the
+  automatic confidentialisation of statistical outputs from remote servers at the Australian
+  Bureau of Statistics" (UNECE, 2013).
+- Office for National Statistics, Census 2021: "Protecting personal data in Census 2021
+  results" (ONS, 2022): cell-key perturbation of every table, with targeted record swapping.
+- Eurostat / SDC centre of excellence: the "cell key method" chapter of the Handbook on
+  Statistical Disclosure Control, and the ptable/cellKey R packages (sdcTools).
 
-- 2-D table: take the table with its margins, (rows + 1) x (columns + 1) entries, where every
-  row and every column of that extended table is a linear relation (cells add up to the margin).
-  Draw the withheld entries as edges of a bipartite graph between extended rows and extended
-  columns. A withheld entry is safe when its edge lies on a cycle of withheld entries: adding
-  and taking 1 in turn around the cycle keeps every relation true, so its value is not unique.
-  (A row with exactly one withheld entry, or an entry that only bridges two groups of withheld
-  entries, is recoverable by differencing.) While some withheld entry is on no cycle, the
-  cheapest rectangle through it is withheld too: three more entries, all non-zero, preferring
-  cells to totals, then fewer new entries, then the smallest values.
-- 1-D table: the cells and the total form one relation: if exactly one is withheld, the smallest
-  non-zero shown cell is withheld as well (the total if there is none).
-- Withheld entries are never zero, so every cycle can move by 1 in either direction.
+How Retorno applies it:
 
-Quantities (services delivered) are withheld wherever their counts are: the same pattern, with
-values of at least 1, protects them by the same cycles.
+1. Every person carries a record key: a random integer in [0, 2^20) drawn once when the person
+   is created (casework.Person.record_key), never shown, never exported. A stored random key
+   rather than an HMAC of the person's UUID: the summary builds its rows with INSERT ... SELECT
+   and counts with GROUP BY, so the key must be a column the database can sum; HMAC is not
+   available in SQLite and would need a Python pass over every person at each nightly rebuild.
+   The one migration that added it draws every existing key with a single UPDATE.
+2. A cell's key is the sum of the record keys of what it counts, modulo 2^20 (divided by 2^20
+   it is uniform in [0, 1)): for unique-person cells each person in the cell once (margins and
+   totals are their own cells, with their own persons); for row counts (arrivals, services
+   delivered) each counted row adds its person's key. The summary tables keep, per entry, this
+   sum beside the count: it is additive exactly like the count, so a person's refresh moves it
+   the same way (reporting.summary).
+3. The published value comes from a fixed, published perturbation table, `perturb(value, key)`:
+   0 stays 0 (nobody identifies no one); a count from 1 to k-1 becomes 0 or k, k with
+   probability value/k over the keys (unbiased); a count v of at least k becomes v + d, where d
+   in [-D, D] is read from the key, never below k. So no count from 1 to k-1 is ever published,
+   and a published p says: p = 0: the true count is 0 to k-1; p = k: 1 to k+D; p > k: p-D to
+   p+D (`published_range`).
+4. The same cell (same persons) always has the same key and the same answer, in any table,
+   period or pull that shows it; a change of one person moves the key of every cell the person
+   is in by that person's key, so the difference of two pulls is noisy, not the person's count.
+
+What this means for a donor (said in the notes of the report, the API and the exports): no
+figure is exact, totals included. Every figure, total or cell, is perturbed as its own cell, so
+cells do not add up exactly to their totals, months not to quarters, and the same figure in two
+tables is the same number. Quantities of services delivered: the sum of quantities of a cell is
+perturbed by the same table with the cell's key (shifted by half the key range, so its
+adjustment is not the count's), and is 0 when the cell's count is published as 0.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import deque
 from collections.abc import Hashable
 
 from django.conf import settings
+from django.utils.translation import gettext
+
+from casework.models import RECORD_KEY_RANGE
 
 from .disaggregations import ARRIVAL, DELIVERY
 from .indicators import Table, rule_for
 from .periods import WHOLE_KINDS
 
 DEFAULT_K = 10
-MARGIN = ("__margin__",)  # the extended row/column of totals; not a string, so never a value
+DEFAULT_BOUND = 3  # D: the largest adjustment of a count of at least k
 
 Entry = tuple[Hashable, Hashable]
 
@@ -46,155 +68,99 @@ def default_k() -> int:
     return int(getattr(settings, "REPORTING_DISCLOSURE_K", DEFAULT_K) or DEFAULT_K)
 
 
+def default_bound() -> int:
+    return int(getattr(settings, "REPORTING_PERTURBATION_BOUND", DEFAULT_BOUND))
+
+
 def is_sensitive(value: int | None, k: int) -> bool:
     return value is not None and 0 < value < k
 
 
-def _on_cycle(entry: Entry, withheld: set[Entry]) -> bool:
-    """Is the edge `entry` on a cycle of withheld entries (rows and columns alternating)?"""
-    row, col = entry
-    adjacency: dict[tuple, set[tuple]] = {}
-    for r, c in withheld:
-        if (r, c) == entry:
-            continue
-        adjacency.setdefault(("r", r), set()).add(("c", c))
-        adjacency.setdefault(("c", c), set()).add(("r", r))
-    start, goal = ("r", row), ("c", col)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        vertex = queue.popleft()
-        if vertex == goal:
-            return True
-        for nxt in adjacency.get(vertex, ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return False
+def perturb(value: int, key_sum: int, k: int, bound: int | None = None) -> int:
+    """The published value of a cell of true `value` whose record keys add up to `key_sum`."""
+    bound = default_bound() if bound is None else bound
+    if value <= 0:
+        return 0
+    position = key_sum % RECORD_KEY_RANGE  # the cell key, as an integer in [0, range)
+    if value < k:
+        # Rounded to k with probability value / k over the keys: unbiased.
+        return k if position * k < value * RECORD_KEY_RANGE else 0
+    adjustment = position * (2 * bound + 1) // RECORD_KEY_RANGE - bound
+    return max(k, value + adjustment)
 
 
-def protect_2d(values: dict[Entry, int], rows: list, cols: list, k: int) -> set[Entry]:
-    """The entries to withhold from an extended table (rows/cols include MARGIN)."""
-    order = {entry: i for i, entry in enumerate(values)}
-    withheld = {entry for entry, value in values.items() if is_sensitive(value, k)}
-    while True:
-        exposed = [
-            entry for entry in sorted(withheld, key=order.get) if not _on_cycle(entry, withheld)
-        ]
-        if not exposed:
-            return withheld
-        row, col = exposed[0]
-        best: tuple | None = None
-        for other_row in rows:
-            if other_row == row:
-                continue
-            for other_col in cols:
-                if other_col == col:
-                    continue
-                corners = [(row, other_col), (other_row, col), (other_row, other_col)]
-                if any(not values[corner] for corner in corners):
-                    continue  # zero: shown as is, cannot hide a move of the cycle
-                new = [corner for corner in corners if corner not in withheld]
-                cost = (
-                    sum(1 for r, c in new if r == MARGIN or c == MARGIN),
-                    len(new),
-                    sum(values[corner] for corner in new),
-                    max((order[corner] for corner in new), default=0),
-                )
-                if best is None or cost < best[0]:
-                    best = (cost, new)
-        if best is None or not best[1]:
-            # Cannot happen with consistent margins (the margins are never zero here);
-            # withholding the whole table is the safe answer if it ever does.
-            withheld |= {entry for entry, value in values.items() if value}
-            return withheld
-        withheld |= set(best[1])
+def published_range(published: int, k: int, bound: int | None = None) -> tuple[int, int]:
+    """What a reader who knows the perturbation table can tell of the true count."""
+    bound = default_bound() if bound is None else bound
+    if published == 0:
+        return 0, k - 1
+    if published == k:
+        return 1, k + bound
+    return max(k, published - bound), published + bound
 
 
-def protect_1d(cells: dict[Hashable, int], total: int, k: int) -> tuple[set[Hashable], bool]:
-    """(cells to withhold, whether to withhold the total) for one relation: cells add to total."""
-    withheld = {key for key, value in cells.items() if is_sensitive(value, k)}
-    total_withheld = is_sensitive(total, k)
-    if len(withheld) + total_withheld == 1:
-        shown = [(value, i, key) for i, (key, value) in enumerate(cells.items())]
-        shown = [item for item in shown if item[0] and item[2] not in withheld]
-        if shown:
-            withheld.add(min(shown)[2])
-        elif total and not total_withheld:
-            total_withheld = True
-    return withheld, total_withheld
+def disclosure_note(k: int, bound: int | None = None) -> str:
+    """The rule, for a donor: in the API notes, the export notes and the donor report."""
+    bound = default_bound() if bound is None else bound
+    return gettext(
+        "Every figure, totals included, is adjusted by the cell-key method: the same figure is "
+        "always given the same adjustment, at most %(bound)s either way; counts from 1 to "
+        "%(k_minus_one)s are shown as 0 or %(k)s, and 0 is exact. No figure is exact, so cells "
+        "do not add up exactly to their totals, nor months to quarters or years."
+    ) % {"bound": bound, "k_minus_one": k - 1, "k": k}
+
+
+def _perturb_quantity(quantity: int | None, published_count: int | None, key_sum: int, k: int):
+    if quantity is None or not published_count:
+        return 0 if quantity is not None else None
+    return perturb(quantity, key_sum + RECORD_KEY_RANGE // 2, k)
 
 
 def disclosure_apply(table: Table, *, k: int | None = None) -> Table:
-    """A copy of `table` safe to publish: withheld counts are None, listed in `suppressed`."""
+    """A copy of `table` safe to publish: every count replaced by its published value.
+
+    The table must carry its key sums (report_compute gives them); the copy carries none."""
     k = default_k() if k is None else k
+    if table.keys is None:
+        raise ValueError("A table without record key sums cannot be published.")
+
+    def shown(values: dict, keys: dict) -> dict:
+        return {
+            entry: perturb(value or 0, keys.get(entry, 0), k) for entry, value in values.items()
+        }
+
+    cells = shown(table.cells, table.keys)
+    row_totals = shown(table.row_totals, table.key_row_totals or {})
+    col_totals = shown(table.col_totals, table.key_col_totals or {})
+    total = perturb(table.total or 0, table.key_total or 0, k)
     out = dataclasses.replace(
         table,
-        cells=dict(table.cells),
-        row_totals=dict(table.row_totals),
-        col_totals=dict(table.col_totals),
+        cells=cells,
+        row_totals=row_totals,
+        col_totals=col_totals,
+        total=total,
         suppressed=set(),
         suppressed_totals=set(),
-        quantities=dict(table.quantities) if table.quantities is not None else None,
-        quantity_row_totals=(
-            dict(table.quantity_row_totals) if table.quantity_row_totals is not None else None
-        ),
-        quantity_col_totals=(
-            dict(table.quantity_col_totals) if table.quantity_col_totals is not None else None
-        ),
         k=k,
+        keys=None,
+        key_row_totals=None,
+        key_col_totals=None,
+        key_total=None,
     )
-    if len(table.dims) == 2:
-        values: dict[Entry, int] = {}
-        for r in table.rows:
-            for c in table.cols:
-                values[(r, c)] = table.cells[(r, c)] or 0
-            values[(r, MARGIN)] = table.row_totals[r] or 0
-        for c in table.cols:
-            values[(MARGIN, c)] = table.col_totals[c] or 0
-        values[(MARGIN, MARGIN)] = table.total or 0
-        withheld = protect_2d(values, [*table.rows, MARGIN], [*table.cols, MARGIN], k)
-        cells = {entry for entry in withheld if MARGIN not in entry}
-        rows_out = {r for r, c in withheld if c == MARGIN and r != MARGIN}
-        cols_out = {c for r, c in withheld if r == MARGIN and c != MARGIN}
-        total_out = (MARGIN, MARGIN) in withheld
-    elif len(table.dims) == 1:
-        column = table.cols[0]
-        cell_rows, total_out = protect_1d(
-            {r: table.cells[(r, column)] or 0 for r in table.rows}, table.total or 0, k
-        )
-        cells = {(r, column) for r in cell_rows}
-        rows_out = set(cell_rows)  # a 1-D row total is its cell
-        cols_out = {column} if total_out else set()
-    else:  # no dimension: the total is the only number, in every position
-        total_out = is_sensitive(table.total, k)
-        cells = {(r, c) for r in table.rows for c in table.cols} if total_out else set()
-        rows_out = set(table.rows) if total_out else set()
-        cols_out = set(table.cols) if total_out else set()
-
-    out.suppressed = cells
-    out.suppressed_totals = (
-        {("row", r) for r in rows_out}
-        | {("col", c) for c in cols_out}
-        | ({("total", "total")} if total_out else set())
-    )
-    for entry in cells:
-        out.cells[entry] = None
-    for r in rows_out:
-        out.row_totals[r] = None
-    for c in cols_out:
-        out.col_totals[c] = None
-    if total_out:
-        out.total = None
-    if out.quantities is not None:
-        for entry in cells:
-            out.quantities[entry] = None
-        for r in rows_out:
-            out.quantity_row_totals[r] = None
-        for c in cols_out:
-            out.quantity_col_totals[c] = None
-        if total_out:
-            out.quantity_total = None
+    if table.quantities is not None:
+        out.quantities = {
+            entry: _perturb_quantity(q, cells[entry], table.keys.get(entry, 0), k)
+            for entry, q in table.quantities.items()
+        }
+        out.quantity_row_totals = {
+            r: _perturb_quantity(q, row_totals[r], (table.key_row_totals or {}).get(r, 0), k)
+            for r, q in (table.quantity_row_totals or {}).items()
+        }
+        out.quantity_col_totals = {
+            c: _perturb_quantity(q, col_totals[c], (table.key_col_totals or {}).get(c, 0), k)
+            for c, q in (table.quantity_col_totals or {}).items()
+        }
+        out.quantity_total = _perturb_quantity(table.quantity_total, total, table.key_total or 0, k)
     return out
 
 

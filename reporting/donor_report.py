@@ -20,12 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from .api.views import indicators_offered
 from .dashboard_forms import fiscal_year_of, period_name
 from .disaggregations import ARRIVAL, DELIVERY, DISAGGREGATIONS
-from .disclosure import default_k, donor_combinations
+from .disclosure import default_k, disclosure_note, donor_combinations
 from .exports import (
     EXPORT_DIMS,
     SUPPRESSED_MARK,
     IndicatorReport,
-    _suppression_note,
     export_center_scope,
     report_build,
 )
@@ -139,7 +138,7 @@ def donor_report_get(*, user: AbstractBaseUser, period: Period) -> dict[str, Any
     return {
         "period": period,
         "period_name": donor_period_name(period),
-        "note": _suppression_note(k),
+        "note": disclosure_note(k),
         "mark": SUPPRESSED_MARK,
         "indicators": [
             {
@@ -215,5 +214,5 @@ def indicator_sheet(indicator: Indicator) -> dict[str, Any]:
         "method": METHODS[rule.unit],
         "common_method": COMMON_METHOD,
         "frequency": FREQUENCY,
-        "disclosure": _suppression_note(default_k()),
+        "disclosure": disclosure_note(default_k()),
     }

@@ -41,7 +41,7 @@ from casework.roles import PROGRAMME_MANAGER
 from casework.throttling import UserLimit
 
 from .disaggregations import DISAGGREGATIONS, age_band_text, dimension_labels
-from .disclosure import default_k, disclosure_apply
+from .disclosure import default_k, disclosure_apply, disclosure_note
 from .indicators import ALL, INDICATORS, Table, report_compute
 from .periods import Period, period_parse
 
@@ -170,14 +170,6 @@ def _scope_text(center_ids: frozenset[int] | None) -> str:
     return ", ".join(sorted(codes)) or _("No reception centre")
 
 
-def _suppression_note(k: int) -> str:
-    return _(
-        "%(mark)s: withheld. Counts from 1 to %(below)s are withheld, and as many further "
-        "counts as needed so that no withheld count can be worked out from the totals shown "
-        "(k = %(k)s)."
-    ) % {"mark": SUPPRESSED_MARK, "below": k - 1, "k": k}
-
-
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
@@ -244,7 +236,7 @@ def xlsx_write(
                 total.append(_shown(table.quantity_total))
             sheet.append(total)
             if table.suppressed or table.suppressed_totals:
-                sheet.append([_suppression_note(k)])
+                sheet.append([disclosure_note(k)])
 
     notes = workbook.create_sheet(title=_("Notes")[:31])
     notes.append(heading(notes, _("Donor report: notes")))
@@ -252,7 +244,7 @@ def xlsx_write(
     as_of = _data_as_of(reports)
     notes.append([_("Data as of"), timezone.localtime(as_of).replace(tzinfo=None) if as_of else ""])
     notes.append([_("Reception centres"), neutralise(_scope_text(center_ids))])
-    notes.append([_("Disclosure control"), _suppression_note(k)])
+    notes.append([_("Disclosure control"), disclosure_note(k)])
     notes.append([])
     notes.append(heading(notes, _("Indicator definitions")))
     notes.append([_("Code"), _("Name"), _("Definition")])

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db import connection, connections
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +174,12 @@ class Table:
     unit: str = PERSONS
     k: int | None = None  # the threshold applied, once disclosure control has run
     suppressed_totals: set[tuple[str, str]] = field(default_factory=set)
+    # The sum of the record keys of what each entry counts (reporting.disclosure): raw tables
+    # only; a published table has none.
+    keys: dict[tuple[str, str], int] | None = None
+    key_row_totals: dict[str, int] | None = None
+    key_col_totals: dict[str, int] | None = None
+    key_total: int | None = None
 
 
 def rule_for(indicator: str) -> Rule:
@@ -234,6 +241,7 @@ class Counted:
     expression: Callable[[str], Any]  # dimension code -> the SQL expression of its value
     filters: Callable[[str], list[tuple[str, Q]]]  # multi-valued dimension -> (value, condition)
     rows_are_unique: bool = False  # one row per counted event: no DISTINCT needed for rows
+    record_key: str = "person__record_key"  # the field of the person's statistical record key
 
 
 def base_counted(
@@ -248,13 +256,48 @@ def base_counted(
 
 
 def _measures(rule: Rule, counted: Counted) -> dict[str, Any]:
-    if rule.unit == PERSONS:
-        measures: dict[str, Any] = {"n": Count("person", distinct=True)}
-    else:
-        measures = {"n": Count("pk", distinct=not counted.rows_are_unique)}
+    """Row counts: the rows and the sum of their persons' record keys (a row adds its person's
+    key once per row). Unique persons are counted by `_persons_grouped`."""
+    measures: dict[str, Any] = {
+        "n": Count("pk", distinct=not counted.rows_are_unique),
+        "ks": Sum(counted.record_key),
+    }
     if rule.quantities:
         measures["q"] = Sum("quantity")
     return measures
+
+
+Grouped = dict[tuple[str, ...], tuple[int, int, int]]  # values -> (count, quantity, key sum)
+
+
+def _persons_grouped(qs: QuerySet, dims: tuple[str, ...], counted: Counted) -> Grouped:
+    """{(value per dim): (persons, 0, sum of their record keys)}: one query, persons grouped
+    first (each person's key once per cell), then their cells, so the key sum is exact where a
+    SUM(DISTINCT key) would merge two persons who drew the same key."""
+    aliases = [f"d{i}" for i in range(len(dims))]
+    inner = (
+        qs.annotate(
+            **{alias: counted.expression(code) for alias, code in zip(aliases, dims, strict=True)}
+        )
+        .values(*aliases, "person")
+        .annotate(rk=Max(counted.record_key))
+        .order_by()
+    )
+    inner_sql, params = inner.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = [quote(alias) for alias in aliases]
+    select = ", ".join([*columns, "COUNT(*)", f"SUM({quote('rk')})"])
+    sql = f"SELECT {select} FROM ({inner_sql}) {quote('per_person')}"  # noqa: S608
+    if columns:
+        sql += f" GROUP BY {', '.join(columns)}"
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    width = len(aliases)
+    grouped = {tuple(row[:width]): (row[width], 0, int(row[width + 1] or 0)) for row in found}
+    if not dims and not grouped:
+        grouped[()] = (0, 0, 0)
+    return grouped
 
 
 def _grouped(
@@ -263,21 +306,24 @@ def _grouped(
     rule: Rule,
     counted: Counted,
     filters: dict[str, list[tuple[str, Q]]],
-) -> dict[tuple[str, ...], tuple[int, int | None]]:
-    """{(value per dim): (count, quantity)}: one GROUP BY query, or one per value of a multi dim."""
-    measures = _measures(rule, counted)
+) -> Grouped:
+    """{(value per dim): (count, quantity, key sum)}: one GROUP BY query, or one per value of a
+    multi-valued dimension."""
     multi = [i for i, code in enumerate(dims) if DISAGGREGATIONS[code].multi]
     if multi:
         index = multi[0]
         rest = dims[:index] + dims[index + 1 :]
-        found: dict[tuple[str, ...], tuple[int, int | None]] = {}
+        found: Grouped = {}
         for value, condition in filters[dims[index]]:
             for key, counts in _grouped(qs.filter(condition), rest, rule, counted, filters).items():
                 found[key[:index] + (value,) + key[index:]] = counts
         return found
+    if rule.unit == PERSONS:
+        return _persons_grouped(qs, dims, counted)
+    measures = _measures(rule, counted)
     if not dims:
         row = qs.aggregate(**measures)
-        return {(): (row["n"] or 0, row.get("q") or 0)}
+        return {(): (row["n"] or 0, row.get("q") or 0, int(row["ks"] or 0))}
     aliases = [f"d{i}" for i in range(len(dims))]
     grouped = (
         qs.annotate(
@@ -288,7 +334,8 @@ def _grouped(
         .order_by()
     )
     return {
-        tuple(row[alias] for alias in aliases): (row["n"], row.get("q") or 0) for row in grouped
+        tuple(row[alias] for alias in aliases): (row["n"], row.get("q") or 0, int(row["ks"] or 0))
+        for row in grouped
     }
 
 
@@ -345,31 +392,32 @@ def table_count(
     qs = counted.rows
     filters = {code: counted.filters(code) for code in dims if DISAGGREGATIONS[code].multi}
 
-    def grouped(by: tuple[str, ...]) -> dict[tuple[str, ...], tuple[int, int | None]]:
+    def grouped(by: tuple[str, ...]) -> Grouped:
         return _grouped(qs, by, rule, counted, filters)
 
-    total_n, total_q = grouped(())[()]
+    none = (0, 0, 0)
+    total = grouped(()).get((), none)
     if not dims:
         rows, cols = [ALL], [ALL]
-        cells = {(ALL, ALL): (total_n, total_q)}
-        row_totals = {ALL: (total_n, total_q)}
-        col_totals = {ALL: (total_n, total_q)}
+        cells = {(ALL, ALL): total}
+        row_totals = {ALL: total}
+        col_totals = {ALL: total}
     elif len(dims) == 1:
         found = grouped(dims)
         rows = dimension_values(dims[0], (key[0] for key in found))
         cols = [ALL]
-        cells = {(r, ALL): found.get((r,), (0, 0)) for r in rows}
-        row_totals = {r: found.get((r,), (0, 0)) for r in rows}
-        col_totals = {ALL: (total_n, total_q)}
+        cells = {(r, ALL): found.get((r,), none) for r in rows}
+        row_totals = {r: found.get((r,), none) for r in rows}
+        col_totals = {ALL: total}
     else:
         found = grouped(dims)
         by_row = grouped(dims[:1])
         by_col = grouped(dims[1:])
         rows = dimension_values(dims[0], (key[0] for key in by_row))
         cols = dimension_values(dims[1], (key[0] for key in by_col))
-        cells = {(r, c): found.get((r, c), (0, 0)) for r in rows for c in cols}
-        row_totals = {r: by_row.get((r,), (0, 0)) for r in rows}
-        col_totals = {c: by_col.get((c,), (0, 0)) for c in cols}
+        cells = {(r, c): found.get((r, c), none) for r in rows for c in cols}
+        row_totals = {r: by_row.get((r,), none) for r in rows}
+        col_totals = {c: by_col.get((c,), none) for c in cols}
 
     table = Table(
         indicator=indicator,
@@ -377,17 +425,21 @@ def table_count(
         dims=dims,
         rows=rows,
         cols=cols,
-        cells={key: n for key, (n, _q) in cells.items()},
-        row_totals={key: n for key, (n, _q) in row_totals.items()},
-        col_totals={key: n for key, (n, _q) in col_totals.items()},
-        total=total_n,
+        cells={key: n for key, (n, _q, _k) in cells.items()},
+        row_totals={key: n for key, (n, _q, _k) in row_totals.items()},
+        col_totals={key: n for key, (n, _q, _k) in col_totals.items()},
+        total=total[0],
         suppressed=set(),
         data_as_of=data_as_of,
         unit=rule.unit,
+        keys={key: ks for key, (_n, _q, ks) in cells.items()},
+        key_row_totals={key: ks for key, (_n, _q, ks) in row_totals.items()},
+        key_col_totals={key: ks for key, (_n, _q, ks) in col_totals.items()},
+        key_total=total[2],
     )
     if rule.quantities:
-        table.quantities = {key: q for key, (_n, q) in cells.items()}
-        table.quantity_row_totals = {key: q for key, (_n, q) in row_totals.items()}
-        table.quantity_col_totals = {key: q for key, (_n, q) in col_totals.items()}
-        table.quantity_total = total_q
+        table.quantities = {key: q for key, (_n, q, _k) in cells.items()}
+        table.quantity_row_totals = {key: q for key, (_n, q, _k) in row_totals.items()}
+        table.quantity_col_totals = {key: q for key, (_n, q, _k) in col_totals.items()}
+        table.quantity_total = total[1]
     return table

@@ -101,6 +101,8 @@ class EventFact(models.Model):
         verbose_name=_("reception centre"),
     )
     local_date = models.DateField(_("date at the centre"))
+    # The person's statistical record key (casework.Person.record_key), for the cell keys.
+    record_key = models.PositiveIntegerField(_("statistical record key"), default=0)
     sex = models.CharField(_("sex"), max_length=12, null=True, blank=True)
     # The band is worked out when counting, so that a change of age bands needs no rebuild.
     age = models.SmallIntegerField(_("age at the event date"), null=True, blank=True)

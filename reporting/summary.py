@@ -21,6 +21,7 @@ reports read the base tables (`summary_built`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -41,8 +42,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from casework.models import RECORD_KEY_RANGE, VulnerabilityCategory
 from casework.models import Case as CasefileModel
-from casework.models import VulnerabilityCategory
 from intake.models import Arrival
 from services.models import ServiceDelivery
 
@@ -95,6 +96,7 @@ def _common_columns(event: str) -> dict[str, object]:
         "center_id": F("center_id"),
         "source_id": F("pk"),
         "local_date": event_local_date(event),
+        "record_key": F("person__record_key"),
         "sex": dimension_expression("sex", event),
         "age": age_expression(event),
         "country": dimension_expression("country", event),
@@ -307,12 +309,7 @@ def _share(table: SummaryTable, person_ids: list[int], counted_in: set[str]) -> 
     counted = facts_counted(
         rule=rule, period=period_parse(table.period), center_ids=_scope_parse(table.scope)
     )
-    counted = Counted(
-        rows=counted.rows.filter(person_id__in=person_ids),
-        expression=counted.expression,
-        filters=counted.filters,
-        rows_are_unique=counted.rows_are_unique,
-    )
+    counted = dataclasses.replace(counted, rows=counted.rows.filter(person_id__in=person_ids))
     share = table_count(
         indicator=table.indicator,
         rule=rule,
@@ -354,22 +351,26 @@ def _counts_moved(table: SummaryTable, old: dict, minus: dict | None, plus: dict
         else dimension_values(dims[1], (k[0] for k, n in col_totals.items() if n))
     )
     moved = {"rows": rows, "cols": cols, "data_as_of": old["data_as_of"]}
-    moved["total"] = old["total"] - (minus.get("total") or 0) + (plus.get("total") or 0)
     names = [("cells", "row_totals", "col_totals", "total")]
     if "quantities" in old:
         names.append(("quantities", "quantity_row_totals", "quantity_col_totals", "quantity_total"))
-        moved["quantity_total"] = (
-            old["quantity_total"]
-            - (minus.get("quantity_total") or 0)
-            + (plus.get("quantity_total") or 0)
-        )
-    for cells_name, rows_name, cols_name, _total in names:
+    names.append(("keys", "key_row_totals", "key_col_totals", "key_total"))
+    for cells_name, rows_name, cols_name, total_name in names:
+        # Key sums are kept modulo the key range: only the sum modulo it makes the cell key.
+        modulo = RECORD_KEY_RANGE if cells_name == "keys" else None
+
+        def reduced(n: int, modulo=modulo) -> int:
+            return n % modulo if modulo else n
+
         cells = _moved(old[cells_name], minus.get(cells_name, []), plus.get(cells_name, []), 2)
         by_row = _moved(old[rows_name], minus.get(rows_name, []), plus.get(rows_name, []), 1)
         by_col = _moved(old[cols_name], minus.get(cols_name, []), plus.get(cols_name, []), 1)
-        moved[cells_name] = [[r, c, cells.get((r, c), 0)] for r in rows for c in cols]
-        moved[rows_name] = [[r, by_row.get((r,), 0)] for r in rows]
-        moved[cols_name] = [[c, by_col.get((c,), 0)] for c in cols]
+        moved[cells_name] = [[r, c, reduced(cells.get((r, c), 0))] for r in rows for c in cols]
+        moved[rows_name] = [[r, reduced(by_row.get((r,), 0))] for r in rows]
+        moved[cols_name] = [[c, reduced(by_col.get((c,), 0))] for c in cols]
+        moved[total_name] = reduced(
+            old[total_name] - (minus.get(total_name) or 0) + (plus.get(total_name) or 0)
+        )
     return moved
 
 
@@ -415,6 +416,7 @@ def facts_counted(
         expression=_fact_expression,
         filters=_fact_filters,
         rows_are_unique=True,
+        record_key="record_key",
     )
 
 
@@ -445,6 +447,14 @@ def _table_dump(table: Table) -> dict:
         "col_totals": _pairs(table.col_totals),
         "total": table.total,
         "data_as_of": table.data_as_of.isoformat(),
+        "keys": _pairs({key: n % RECORD_KEY_RANGE for key, n in (table.keys or {}).items()}),
+        "key_row_totals": _pairs(
+            {key: n % RECORD_KEY_RANGE for key, n in (table.key_row_totals or {}).items()}
+        ),
+        "key_col_totals": _pairs(
+            {key: n % RECORD_KEY_RANGE for key, n in (table.key_col_totals or {}).items()}
+        ),
+        "key_total": (table.key_total or 0) % RECORD_KEY_RANGE,
     }
     if table.quantities is not None:
         counts["quantities"] = _pairs(table.quantities)
@@ -474,6 +484,10 @@ def _table_load(*, indicator: str, rule: Rule, period: Period, dims, counts: dic
         suppressed=set(),
         data_as_of=datetime.fromisoformat(counts["data_as_of"]),
         unit=rule.unit,
+        keys=cells("keys"),
+        key_row_totals=margin("key_row_totals"),
+        key_col_totals=margin("key_col_totals"),
+        key_total=counts["key_total"],
     )
     if "quantities" in counts:
         table.quantities = cells("quantities")
@@ -511,7 +525,8 @@ def summary_report(
     key["scope"] = scope_key(center_ids)
     if period.kind in WHOLE_KINDS:
         counts = SummaryTable.objects.filter(**key).values_list("counts", flat=True).first()
-        if counts is not None:
+        # A table kept before the record keys existed is counted again (and kept anew).
+        if counts is not None and "keys" in counts:
             return _table_load(
                 indicator=indicator, rule=rule, period=period, dims=dims, counts=counts
             )

@@ -23,6 +23,7 @@ import random
 import sys
 import time
 import traceback
+import zlib
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +38,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from casework.models import (
+    RECORD_KEY_RANGE,
     Case,
     CaseCounter,
     ClosureReason,
@@ -334,6 +336,12 @@ class RowWriter:
             cursor.executemany(statement, params)
 
 
+def _record_key(person_id: object) -> int:
+    """A synthetic person's record key: reproducible, and drawing nothing from the generator's
+    random stream (the generated registry stays the same as before keys existed)."""
+    return zlib.crc32(str(person_id).encode()) % RECORD_KEY_RANGE
+
+
 @functools.lru_cache(maxsize=65_536)
 def _name_keys(text: str) -> str:
     """Names come from short lists: their keys are computed once each."""
@@ -422,7 +430,7 @@ class Generator:
                 "birth_date_estimated", "nationality", "document_type", "document_number",
                 "origin_department", "origin_municipality", "document_key", "given_name_keys",
                 "surname_keys", "version", "created_at", "updated_at", "created_by",
-                "gender_identity", "indigenous_people", "language", "phone",
+                "gender_identity", "indigenous_people", "language", "phone", "record_key",
             ),
         )  # fmt: skip
         self.links = RowWriter(PersonCenter, ("person", "center", "first_seen_at"))
@@ -560,7 +568,7 @@ class Generator:
                 person_id, given, first, second, sex, birth, estimated, self.country_ids[iso2],
                 doc_type.pk, number, department_id, municipality_id, key, _name_keys(given),
                 _name_keys(f"{first} {second}"), 1, first_at, first_at, self.user_id,
-                "", "", "", "",
+                "", "", "", "", _record_key(person_id),
             )
         )  # fmt: skip
         seen: dict[int, str] = {}

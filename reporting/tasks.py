@@ -32,3 +32,19 @@ def summary_rebuild() -> dict[str, int]:
     """Nightly: everything from the base tables, and this and last fiscal year's donor report
     computed ahead, so that the first pull of the day is as quick as the next."""
     return summary.summary_rebuild(warm=summary.donor_report_keys())
+
+
+@shared_task(name="reporting.disclosure_audit")
+def disclosure_audit(period: str) -> dict[str, int | bool]:
+    """The disclosure audit of a whole period: to run before its figures are released."""
+    from .audit import disclosure_audit as audit
+    from .periods import period_parse
+
+    result = audit(period_parse(period))
+    return {
+        "figures": result.figures,
+        "sensitive": result.sensitive,
+        "recovered": result.recovered,
+        "pinned": result.pinned,
+        "passed": result.passed,
+    }

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from reporting.disaggregations import DISAGGREGATIONS, dimension_labels
-from reporting.disclosure import DONOR_PERIOD_KINDS, donor_dims_allowed
+from reporting.disclosure import DONOR_PERIOD_KINDS, disclosure_note, donor_dims_allowed
 from reporting.indicators import Table
 from reporting.models import Indicator
 from reporting.periods import Period, period_parse
@@ -147,11 +147,7 @@ class CatalogueSerializer(serializers.Serializer):
 def notes(k: int) -> list[str]:
     """What a reader of the figures must know, in the request's language."""
     return [
-        gettext(
-            "Counts from 1 to %(k_minus_one)s are withheld (null), and further counts are "
-            "withheld so that none can be worked out from the totals."
-        )
-        % {"k_minus_one": k - 1},
+        disclosure_note(k),
         gettext(
             "Persons who refused to be counted in anonymised statistics are not counted; "
             "figures can be slightly lower than operational counts."

@@ -18,7 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.actions import consents_record
-from casework.models import Case, Consent, Department, Person, VulnerabilityCategory
+from casework.models import (
+    RECORD_KEY_RANGE,
+    Case,
+    Consent,
+    Department,
+    Person,
+    VulnerabilityCategory,
+)
 from casework.tests.factories import PersonFactory
 from intake.tests.factories import ArrivalFactory
 from reporting import summary
@@ -41,7 +48,22 @@ def _same(indicator, period, dims=()):
         base.col_totals,
         base.total,
     )
+    assert _key_sums(fresh) == _key_sums(base)
     return fresh
+
+
+def _key_sums(table):
+    """The cell keys (reporting.disclosure): key sums modulo the key range, every entry."""
+
+    def reduced(values):
+        return {entry: n % RECORD_KEY_RANGE for entry, n in values.items()}
+
+    return (
+        reduced(table.keys),
+        reduced(table.key_row_totals),
+        reduced(table.key_col_totals),
+        table.key_total % RECORD_KEY_RANGE,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -332,6 +354,8 @@ def _all_kept_match_a_fresh_count(source):
             fresh.total,
         ), where
         assert table.quantities == fresh.quantities, where
+        # The record key sums move with a person's refresh exactly like the counts.
+        assert _key_sums(table) == _key_sums(fresh), where
         checked += 1
     return checked
 

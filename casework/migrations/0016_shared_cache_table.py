@@ -23,6 +23,6 @@ def table_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0014_audit_entries_without_personal_values")]
+    dependencies = [("casework", "0015_person_record_key")]
 
     operations = [migrations.RunPython(table_create, table_drop)]
