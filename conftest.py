@@ -1,4 +1,5 @@
-"""Standing test actors: a caseworker at centre A, a colleague at A, an outsider at centre B."""
+"""Standing test actors: a caseworker at centre A, a colleague at A, the supervisor of A, an
+outsider at centre B."""
 
 from datetime import UTC, datetime
 
@@ -51,6 +52,19 @@ def outsider(center_b):
     from casework.tests.factories import UserFactory
 
     return UserFactory(username="caseworker_b", centers=[center_b])
+
+
+@pytest.fixture
+def supervisor(center_a):
+    """The supervisor of centre A."""
+    from django.contrib.auth.models import Group
+
+    from casework.roles import SUPERVISOR
+    from casework.tests.factories import UserFactory
+
+    user = UserFactory(username="supervisor_a", centers=[center_a])
+    user.groups.add(Group.objects.get(name=SUPERVISOR))
+    return user
 
 
 @pytest.fixture

@@ -42,13 +42,6 @@ REASON = "Acompañamiento legal por violencia intrafamiliar."
 
 
 @pytest.fixture
-def supervisor(center_a):
-    user = UserFactory(username="supervisor_a", centers=[center_a])
-    user.groups.add(Group.objects.get(name="supervisor"))
-    return user
-
-
-@pytest.fixture
 def administrator(db):
     """The system administrator: staff, no centre, allowed to view audit entries."""
     user = UserFactory(username="sysadmin", is_staff=True)

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -39,13 +38,6 @@ CREATE, UPDATE, DELETE, ACCESS = (
     LogEntry.Action.DELETE,
     LogEntry.Action.ACCESS,
 )
-
-
-@pytest.fixture
-def supervisor(center_a):
-    user = UserFactory(username="supervisor_a", centers=[center_a])
-    user.groups.add(Group.objects.get(name="supervisor"))
-    return user
 
 
 def entries(instance, action):

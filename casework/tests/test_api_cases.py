@@ -39,13 +39,6 @@ def api_a(caseworker):
 
 
 @pytest.fixture
-def supervisor(center_a):
-    user = UserFactory(username="supervisor_a", centers=[center_a])
-    user.groups.add(Group.objects.get(name="supervisor"))
-    return user
-
-
-@pytest.fixture
 def person(center_a):
     return PersonFactory(centers=[center_a])
 

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.http import Http404
 
 from casework.actions import case_close, case_open, follow_up_schedule, note_add
@@ -19,14 +18,7 @@ from casework.selectors_cases import (
     notes_for_case,
     overdue_follow_ups,
 )
-from casework.tests.factories import PersonFactory, UserFactory
-
-
-@pytest.fixture
-def supervisor(center_a):
-    user = UserFactory(username="supervisor_a", centers=[center_a])
-    user.groups.add(Group.objects.get(name="supervisor"))
-    return user
+from casework.tests.factories import PersonFactory
 
 
 def open_case(actor, center, **kwargs):

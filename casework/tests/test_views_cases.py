@@ -24,7 +24,7 @@ from casework.models import (
     ServiceLine,
     VulnerabilityCategory,
 )
-from casework.tests.factories import PersonFactory, UserFactory, country
+from casework.tests.factories import PersonFactory, country
 from intake.tests.factories import ArrivalFactory
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -48,13 +48,6 @@ def arrival(person, center_a, caseworker):
 @pytest.fixture
 def case(person, center_a, caseworker, arrival):
     return actions.case_open(actor=caseworker, person=person, center=center_a, arrival=arrival).case
-
-
-@pytest.fixture
-def supervisor(center_a):
-    user = UserFactory(username="supervisor_a", centers=[center_a])
-    user.groups.add(Group.objects.get(name="supervisor"))
-    return user
 
 
 @pytest.fixture
