@@ -204,3 +204,60 @@ class SummaryState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rebuilt_at} / {self.refreshed_at}"
+
+
+class Release(models.Model):
+    """A closed period's published tables, frozen: what the donor API served the day it closed.
+
+    Later changes to the period's data never move it; they show in the next period's figures."""
+
+    period = models.CharField(_("period"), max_length=40, unique=True)
+    kind = models.CharField(_("kind of period"), max_length=20)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    created_at = models.DateTimeField(_("published at"), default=timezone.now)
+    k = models.PositiveSmallIntegerField(_("threshold k"))
+    bound = models.PositiveSmallIntegerField(_("perturbation bound"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["-end", "period"]
+
+    def __str__(self) -> str:
+        return self.period
+
+
+class ReleaseTable(models.Model):
+    """One table of a release in one language: the donor API's JSON answer, as text.
+
+    Text rather than a JSON column: PostgreSQL's jsonb reorders keys, and the answer must be the
+    same bytes on every pull."""
+
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="tables", verbose_name=_("release")
+    )
+    language = models.CharField(_("language"), max_length=10)
+    indicator = models.CharField(_("indicator"), max_length=40)
+    dims = models.CharField(_("disaggregated by"), max_length=100, blank=True)
+    body = models.TextField(_("published table (JSON)"))
+
+    class Meta:
+        verbose_name = _("released table")
+        verbose_name_plural = _("released tables")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "language", "indicator", "dims"], name="release_table_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} · {self.language} · {self.indicator} · {self.dims}"

@@ -34,6 +34,14 @@ def summary_rebuild() -> dict[str, int]:
     return summary.summary_rebuild(warm=summary.donor_report_keys())
 
 
+@shared_task(name="reporting.releases_close")
+def releases_close() -> list[str]:
+    """Nightly: freeze the donor tables of every period that has just closed."""
+    from .releases import releases_close as close
+
+    return [release.period for release in close()]
+
+
 @shared_task(name="reporting.disclosure_audit")
 def disclosure_audit(period: str) -> dict[str, int | bool]:
     """The disclosure audit of a whole period: to run before its figures are released."""

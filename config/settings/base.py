@@ -264,11 +264,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.summary_rebuild",
         "schedule": crontab(hour=2, minute=30),
     },
+    # After the rebuild: freeze the donor tables of the periods closed since (reporting.releases).
+    "reporting-releases-close": {
+        "task": "reporting.releases_close",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 # Reporting: disclosure control threshold and how long export files are kept.
 REPORTING_DISCLOSURE_K = env.int("REPORTING_DISCLOSURE_K", default=10)
 REPORTING_EXPORT_TTL_HOURS = env.int("REPORTING_EXPORT_TTL_HOURS", default=24)
+# Days after a period's end before its donor tables are released and frozen (late records).
+REPORTING_RELEASE_LAG_DAYS = env.int("REPORTING_RELEASE_LAG_DAYS", default=45)
 
 LOGGING = {
     "version": 1,

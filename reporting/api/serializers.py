@@ -166,6 +166,11 @@ def _count(table: Table, value: int | None, quantity: int | None) -> dict[str, A
     return data
 
 
+def table_answer(table: Table, indicator: Indicator) -> dict[str, Any]:
+    """The donor API's answer for one published table, in the active language, JSON-ready."""
+    return AggregateTableSerializer(table_payload(table, indicator)).data
+
+
 def table_payload(table: Table, indicator: Indicator) -> dict[str, Any]:
     """The published table: only a table that went through disclosure_apply comes here."""
     assert table.k is not None, "an unsuppressed table must never be published"

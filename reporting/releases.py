@@ -1,0 +1,159 @@
+"""Releases: a closed period's donor tables published once and frozen.
+
+A period is closed once REPORTING_RELEASE_LAG_DAYS (default 45) have passed after its end: late
+records (a delivery entered weeks later) have had time to come in. From then on every donor
+door reads the release, never the live data, so two pulls around a later change are the same
+bytes (a difference of pulls cannot single anyone out), and `data_as_of` is the release's
+time, the same for every table of the period.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from .disclosure import (
+    DONOR_PERIOD_KINDS,
+    default_bound,
+    default_k,
+    disclosure_apply,
+    donor_combinations,
+)
+from .indicators import INDICATORS, report_compute
+from .models import Indicator, Release, ReleaseTable
+from .periods import Period, fiscal_quarter, fiscal_year, month
+
+DEFAULT_LAG_DAYS = 45
+
+
+class PeriodNotClosed(Exception):
+    """The period has not ended, or its lag for late records has not passed."""
+
+
+def lag_days() -> int:
+    return int(getattr(settings, "REPORTING_RELEASE_LAG_DAYS", DEFAULT_LAG_DAYS))
+
+
+def period_closed(period: Period, *, today: date | None = None) -> bool:
+    today = timezone.localdate() if today is None else today
+    return period.end + timedelta(days=lag_days()) < today
+
+
+def indicators_offered():
+    """The indicators the donor API answers for (active, with a counting rule in code)."""
+    return Indicator.objects.filter(active=True, counting_rule__in=list(INDICATORS))
+
+
+def _dims_key(dims: tuple[str, ...]) -> str:
+    return ",".join(dims)
+
+
+def _orders(combination: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """A pair can be asked for in either order (rows and columns swap): both are released."""
+    return [combination, combination[::-1]] if len(combination) == 2 else [combination]
+
+
+def release_publish(*, period: Period, actor=None) -> Release:
+    """Freeze every table the donor API offers for a closed period; the existing release if any."""
+    from .api.serializers import table_answer  # the API's own formatting, not a copy of it
+
+    if period.kind not in DONOR_PERIOD_KINDS or not period_closed(period):
+        raise PeriodNotClosed(period.label)
+    existing = Release.objects.filter(period=period.label).first()
+    if existing is not None:
+        return existing
+    created_at = timezone.now()
+    k = default_k()
+    rows = []
+    for indicator in indicators_offered():
+        for combination in donor_combinations(indicator.code):
+            for dims in _orders(combination):
+                raw = report_compute(indicator=indicator.code, period=period, dims=dims)
+                table = dataclasses.replace(disclosure_apply(raw, k=k), data_as_of=created_at)
+                for language, _name in settings.LANGUAGES:
+                    with translation.override(language):
+                        body = json.dumps(table_answer(table, indicator), ensure_ascii=False)
+                    rows.append(
+                        ReleaseTable(
+                            language=language,
+                            indicator=indicator.code,
+                            dims=_dims_key(dims),
+                            body=body,
+                        )
+                    )
+    try:
+        with transaction.atomic():
+            release = Release.objects.create(
+                period=period.label,
+                kind=period.kind,
+                start=period.start,
+                end=period.end,
+                created_at=created_at,
+                k=k,
+                bound=default_bound(),
+                published_by=actor,
+            )
+            for row in rows:
+                row.release = release
+            ReleaseTable.objects.bulk_create(rows, batch_size=500)
+    except IntegrityError:  # published meanwhile by another run
+        return Release.objects.get(period=period.label)
+    return release
+
+
+def release_table_get(
+    *, period: Period, indicator: str, dims: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The released answer for this table in the active language; None if not released."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        language = translation.get_supported_language_variant(language)
+    except LookupError:
+        language = settings.LANGUAGE_CODE
+    body = (
+        ReleaseTable.objects.filter(
+            release__period=period.label,
+            language=language,
+            indicator=indicator,
+            dims=_dims_key(dims),
+        )
+        .values_list("body", flat=True)
+        .first()
+    )
+    return None if body is None else json.loads(body)
+
+
+def current_fiscal_year(today: date) -> int:
+    return today.year + 1 if today.month >= 10 else today.year
+
+
+def release_candidates(*, years: int, today: date | None = None) -> list[Period]:
+    """Fiscal years, quarters and months of the last `years` fiscal years, oldest first."""
+    today = timezone.localdate() if today is None else today
+    last = current_fiscal_year(today)
+    periods: list[Period] = []
+    for fy in range(last - years + 1, last + 1):
+        year = fiscal_year(fy)
+        months = []
+        day = year.start
+        while day <= year.end:
+            months.append(month(day.year, day.month))
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        periods += months + [fiscal_quarter(fy, q) for q in (1, 2, 3, 4)] + [year]
+    return periods
+
+
+def releases_close(*, years: int = 2, actor=None) -> list[Release]:
+    """Publish every closed, unreleased period of the last `years` fiscal years."""
+    released = set(Release.objects.values_list("period", flat=True))
+    return [
+        release_publish(period=period, actor=actor)
+        for period in release_candidates(years=years)
+        if period.label not in released and period_closed(period)
+    ]

@@ -1,0 +1,131 @@
+"""Closed periods are frozen: a release is what the donor API answers for a closed period."""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from datetime import date, datetime
+
+import pytest
+from django.core.management import call_command
+
+from casework.models import Person
+from casework.tests.factories import PersonFactory
+from intake.tests.factories import ArrivalFactory
+from reporting.models import Release, ReleaseTable
+from reporting.periods import fiscal_quarter, fiscal_year, month
+from reporting.releases import PeriodNotClosed, release_publish
+from services.models import ServiceDelivery, ServiceType
+
+GUATEMALA = zoneinfo.ZoneInfo("America/Guatemala")
+# The clock is frozen on 10 March 2026 (root conftest): with the default lag of 45 days,
+# December 2025 is closed (31 Dec + 45 days = 14 Feb) and January 2026 is not (17 Mar).
+DECEMBER, JANUARY, FEBRUARY = month(2025, 12), month(2026, 1), month(2026, 2)
+
+
+def arrive(center, caseworker, when: date, n: int, prefix: str) -> None:
+    for i in range(n):
+        person = PersonFactory(
+            sex=Person.Sex.FEMALE if i % 3 else Person.Sex.MALE,
+            birth_date=date(1995, 6, 1),
+            document_number=f"{prefix}{i:05d}",
+        )
+        ArrivalFactory(
+            person=person,
+            center=center,
+            arrived_at=datetime(when.year, when.month, when.day, 9, 0, tzinfo=GUATEMALA),
+            registered_by=caseworker,
+        )
+
+
+def pull(client, indicator: str, period: str, by: str = "", lang: str = "en"):
+    response = client.get(
+        f"/api/v1/aggregates/{indicator}/",
+        {"period": period, "by": by},
+        HTTP_ACCEPT_LANGUAGE=lang,
+    )
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def registry(frozen_clock, center_a, caseworker):
+    arrive(center_a, caseworker, date(2025, 12, 10), 12, "DE")
+    arrive(center_a, caseworker, date(2026, 2, 10), 12, "FE")
+
+
+def test_a_released_period_does_not_move_after_late_changes(
+    registry, donor_api, center_a, caseworker
+):
+    release_publish(period=DECEMBER)
+    pulls = [("received", "", "en"), ("received", "sex", "es"), ("received", "age_band,sex", "en")]
+    before = [pull(donor_api, i, DECEMBER.label, by, lang).content for i, by, lang in pulls]
+    february = pull(donor_api, "received", FEBRUARY.label).json()
+
+    # Late changes inside both months: new arrivals and a service recorded late.
+    arrive(center_a, caseworker, date(2025, 12, 20), 10, "LD")
+    arrive(center_a, caseworker, date(2026, 2, 20), 10, "LF")
+    ServiceDelivery.objects.create(
+        person=Person.objects.first(),
+        center=center_a,
+        service_type=ServiceType.objects.get(code="food"),
+        delivered_on=date(2025, 12, 11),
+        quantity=1,
+        recorded_by=caseworker,
+    )
+
+    after = [pull(donor_api, i, DECEMBER.label, by, lang).content for i, by, lang in pulls]
+    assert after == before  # the same bytes
+    # The unreleased month moves: 12 -> 22 arrivals, beyond the perturbation bound of 3.
+    assert pull(donor_api, "received", FEBRUARY.label).json()["total"] != february["total"]
+
+
+def test_a_release_answers_as_the_live_api_did_with_its_own_time(registry, donor_api):
+    live = pull(donor_api, "received", DECEMBER.label, "sex").json()
+    release = release_publish(period=DECEMBER)
+    frozen = pull(donor_api, "received", DECEMBER.label, "sex").json()
+    stamp = frozen.pop("data_as_of")
+    live.pop("data_as_of")
+    assert frozen == live
+    # Every table of the period carries the release's time: it says nothing about a person.
+    stamps = {json.loads(t.body)["data_as_of"] for t in ReleaseTable.objects.all()}
+    assert stamps == {stamp}
+    assert datetime.fromisoformat(stamp) == release.created_at
+
+
+def test_a_period_not_yet_closed_is_refused(registry):
+    for period in (JANUARY, FEBRUARY, fiscal_quarter(2026, 2), fiscal_year(2026)):
+        with pytest.raises(PeriodNotClosed):
+            release_publish(period=period)
+    assert not Release.objects.exists()
+
+
+def test_the_lag_is_a_setting(registry, settings):
+    settings.REPORTING_RELEASE_LAG_DAYS = 30  # 31 Jan + 30 days = 2 Mar, before 10 Mar
+    assert release_publish(period=JANUARY).period == "2026-01"
+
+
+def test_publishing_twice_returns_the_first_release(registry, caseworker):
+    first = release_publish(period=DECEMBER, actor=caseworker)
+    tables = first.tables.count()
+    assert release_publish(period=DECEMBER) == first
+    assert Release.objects.count() == 1 and first.tables.count() == tables
+    assert (first.k, first.bound, first.kind) == (10, 3, "month")
+    assert first.published_by == caseworker
+    # Every indicator offered, in both languages, each pair in both orders.
+    assert set(first.tables.values_list("language", flat=True)) == {"es", "en"}
+    dims = set(first.tables.values_list("dims", flat=True))
+    assert {"", "sex", "sex,age_band", "age_band,sex"} <= dims
+
+
+def test_release_close_publishes_each_closed_period_once(frozen_clock, db):
+    call_command("release_close", "--years", "1")
+    # FY2026 on 10 March 2026: October to December 2025 and the first quarter are closed.
+    assert set(Release.objects.values_list("period", flat=True)) == {
+        "2025-10",
+        "2025-11",
+        "2025-12",
+        "FY2026-Q1",
+    }
+    call_command("release_close", "--years", "1")
+    assert Release.objects.count() == 4
