@@ -35,11 +35,16 @@ def summary_rebuild() -> dict[str, int]:
 
 
 @shared_task(name="reporting.releases_close")
-def releases_close() -> list[str]:
-    """Nightly: freeze the donor tables of every period that has just closed."""
+def releases_close() -> dict[str, str]:
+    """Nightly: freeze the donor tables of every period that has just closed (each one audited
+    first); what happened to each period."""
+    from .releases import ReleaseAuditFailed
     from .releases import releases_close as close
 
-    return [release.period for release in close()]
+    return {
+        label: str(outcome) if isinstance(outcome, ReleaseAuditFailed) else "released"
+        for label, outcome in close().items()
+    }
 
 
 @shared_task(name="reporting.disclosure_audit")

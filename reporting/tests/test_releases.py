@@ -7,14 +7,15 @@ import zoneinfo
 from datetime import date, datetime
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from casework.models import Person
 from casework.tests.factories import PersonFactory
 from intake.tests.factories import ArrivalFactory
+from reporting.audit import AuditResult
 from reporting.models import Release, ReleaseTable
 from reporting.periods import fiscal_quarter, fiscal_year, month
-from reporting.releases import PeriodNotClosed, release_publish
+from reporting.releases import PeriodNotClosed, ReleaseAuditFailed, release_publish
 from services.models import ServiceDelivery, ServiceType
 
 GUATEMALA = zoneinfo.ZoneInfo("America/Guatemala")
@@ -118,7 +119,8 @@ def test_publishing_twice_returns_the_first_release(registry, caseworker):
     assert {"", "sex", "sex,age_band", "age_band,sex"} <= dims
 
 
-def test_release_close_publishes_each_closed_period_once(frozen_clock, db):
+def test_release_close_publishes_each_closed_period_once(frozen_clock, db, monkeypatch):
+    audit_finding(monkeypatch, recovered=0, pinned=0)  # the audit itself: the tests above
     call_command("release_close", "--years", "1")
     # FY2026 on 10 March 2026: October to December 2025 and the first quarter are closed.
     assert set(Release.objects.values_list("period", flat=True)) == {
@@ -129,3 +131,35 @@ def test_release_close_publishes_each_closed_period_once(frozen_clock, db):
     }
     call_command("release_close", "--years", "1")
     assert Release.objects.count() == 4
+
+
+def audit_finding(monkeypatch, *, recovered: int, pinned: int) -> None:
+    import reporting.audit
+
+    result = AuditResult(
+        figures=1, sensitive=1, recovered=recovered, pinned=pinned, seconds=0, findings=[]
+    )
+    monkeypatch.setattr(reporting.audit, "disclosure_audit", lambda period, **kw: result)
+
+
+def test_a_period_whose_audit_recovers_a_figure_is_refused(registry, monkeypatch):
+    audit_finding(monkeypatch, recovered=1, pinned=0)
+    with pytest.raises(ReleaseAuditFailed):
+        release_publish(period=DECEMBER)
+    assert not Release.objects.exists()
+
+
+def test_pinned_figures_refuse_a_release_only_when_set(registry, monkeypatch, settings):
+    audit_finding(monkeypatch, recovered=0, pinned=2)
+    settings.REPORTING_RELEASE_REQUIRE_ZERO_PINNED = True
+    with pytest.raises(ReleaseAuditFailed):
+        release_publish(period=DECEMBER)
+    settings.REPORTING_RELEASE_REQUIRE_ZERO_PINNED = False
+    assert release_publish(period=DECEMBER).period == "2025-12"
+
+
+def test_release_close_goes_on_past_a_refused_period(frozen_clock, db, monkeypatch):
+    audit_finding(monkeypatch, recovered=1, pinned=0)
+    with pytest.raises(CommandError):
+        call_command("release_close", "--years", "1")
+    assert not Release.objects.exists()

@@ -1,8 +1,8 @@
 """Publish every closed, unreleased period: `manage.py release_close [--years 2]`."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from reporting.releases import releases_close
+from reporting.releases import ReleaseAuditFailed, releases_close
 
 
 class Command(BaseCommand):
@@ -15,5 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=int, default=2, help="fiscal years back (default 2)")
 
     def handle(self, *args, **options):
-        for release in releases_close(years=options["years"]):
-            self.stdout.write(f"released {release.period} ({release.tables.count()} tables)")
+        refused = 0
+        for label, outcome in releases_close(years=options["years"]).items():
+            if isinstance(outcome, ReleaseAuditFailed):
+                refused += 1
+                self.stdout.write(f"refused {outcome}")
+            else:
+                self.stdout.write(f"released {label} ({outcome.tables.count()} tables)")
+        if refused:
+            raise CommandError(f"{refused} period(s) refused by the disclosure audit")
