@@ -44,6 +44,7 @@ from .disaggregations import DISAGGREGATIONS, age_band_text, dimension_labels
 from .disclosure import default_k, disclosure_apply, disclosure_note
 from .indicators import ALL, INDICATORS, Table, report_compute
 from .periods import Period, period_parse
+from .releases import released_table
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,24 @@ def indicator_definitions() -> list[tuple[str, str, str]]:
     return [(code, str(rule.label), str(rule.label)) for code, rule in INDICATORS.items()]
 
 
+def published_table(
+    indicator: str,
+    period: Period,
+    dims: tuple[str, ...],
+    *,
+    center_ids: frozenset[int] | None,
+    k: int,
+) -> Table:
+    """One table as a donor gets it: the release of a closed period (all centres only), else
+    computed now and perturbed."""
+    if center_ids is None:
+        released = released_table(period=period, indicator=indicator, dims=dims)
+        if released is not None:
+            return released
+    raw = report_compute(indicator=indicator, period=period, dims=dims, center_ids=center_ids)
+    return disclosure_apply(raw, k=k)
+
+
 def report_build(
     *,
     period: Period,
@@ -135,13 +154,10 @@ def report_build(
     for code, name, definition in definitions:
         tables: dict[str, Table] = {}
         labels: dict[str, dict[str, str]] = {}
-        headline = disclosure_apply(
-            report_compute(indicator=code, period=period, center_ids=center_ids), k=k
-        )
+        headline = published_table(code, period, (), center_ids=center_ids, k=k)
         done += 1
         for dim in EXPORT_DIMS:
-            raw = report_compute(indicator=code, period=period, dims=(dim,), center_ids=center_ids)
-            tables[dim] = disclosure_apply(raw, k=k)
+            tables[dim] = published_table(code, period, (dim,), center_ids=center_ids, k=k)
             labels[dim] = dimension_labels(dim, tables[dim].rows)
             done += 1
             if progress:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from .disclosure import (
     disclosure_apply,
     donor_combinations,
 )
-from .indicators import INDICATORS, report_compute
+from .indicators import ALL, INDICATORS, Table, report_compute
 from .models import Indicator, Release, ReleaseTable
 from .periods import Period, fiscal_quarter, fiscal_year, month
 
@@ -156,6 +156,63 @@ def release_table_get(
         .first()
     )
     return None if body is None else json.loads(body)
+
+
+def released_table(*, period: Period, indicator: str, dims: tuple[str, ...]) -> Table | None:
+    """The released table, as the published Table the exports and the donor report lay out;
+    None if the period is not released."""
+    answer = release_table_get(period=period, indicator=indicator, dims=dims)
+    if answer is None:
+        return None
+    with_quantity = "quantity" in answer["total"]
+
+    def entries(values: list[dict], key) -> tuple[dict, dict]:
+        counts = {key(v): v["count"] for v in values}
+        return counts, {key(v): v.get("quantity") for v in values}
+
+    margins = {m["dimension"]: m["values"] for m in answer["margins"]}
+    if not dims:
+        cells, quantities = (
+            {(ALL, ALL): answer["total"]["count"]},
+            {(ALL, ALL): answer["total"].get("quantity")},
+        )
+        rows, cols = [ALL], [ALL]
+        row_totals, row_q = {ALL: answer["total"]["count"]}, {ALL: answer["total"].get("quantity")}
+        col_totals, col_q = dict(row_totals), dict(row_q)
+    elif len(dims) == 1:
+        cells, quantities = entries(answer["cells"], lambda v: (v["key"][dims[0]], ALL))
+        rows, cols = [row for row, _all in cells], [ALL]
+        row_totals, row_q = (
+            {r: cells[(r, ALL)] for r in rows},
+            {r: quantities[(r, ALL)] for r in rows},
+        )
+        col_totals, col_q = {ALL: answer["total"]["count"]}, {ALL: answer["total"].get("quantity")}
+    else:
+        cells, quantities = entries(
+            answer["cells"], lambda v: (v["key"][dims[0]], v["key"][dims[1]])
+        )
+        row_totals, row_q = entries(margins[dims[0]], lambda v: v["key"])
+        col_totals, col_q = entries(margins[dims[1]], lambda v: v["key"])
+        rows, cols = list(row_totals), list(col_totals)
+    table = Table(
+        indicator=indicator,
+        period=period,
+        dims=dims,
+        rows=rows,
+        cols=cols,
+        cells=cells,
+        row_totals=row_totals,
+        col_totals=col_totals,
+        total=answer["total"]["count"],
+        suppressed=set(),
+        data_as_of=datetime.fromisoformat(answer["data_as_of"]),
+        unit=answer["unit"],
+        k=answer["k"],
+    )
+    if with_quantity:
+        table.quantities, table.quantity_total = quantities, answer["total"]["quantity"]
+        table.quantity_row_totals, table.quantity_col_totals = row_q, col_q
+    return table
 
 
 def current_fiscal_year(today: date) -> int:

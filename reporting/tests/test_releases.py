@@ -13,9 +13,18 @@ from casework.models import Person
 from casework.tests.factories import PersonFactory
 from intake.tests.factories import ArrivalFactory
 from reporting.audit import AuditResult
+from reporting.disclosure import disclosure_apply
+from reporting.donor_report import donor_report_get
+from reporting.exports import report_build
+from reporting.indicators import report_compute
 from reporting.models import Release, ReleaseTable
 from reporting.periods import fiscal_quarter, fiscal_year, month
-from reporting.releases import PeriodNotClosed, ReleaseAuditFailed, release_publish
+from reporting.releases import (
+    PeriodNotClosed,
+    ReleaseAuditFailed,
+    release_publish,
+    released_table,
+)
 from services.models import ServiceDelivery, ServiceType
 
 GUATEMALA = zoneinfo.ZoneInfo("America/Guatemala")
@@ -163,3 +172,29 @@ def test_release_close_goes_on_past_a_refused_period(frozen_clock, db, monkeypat
     with pytest.raises(CommandError):
         call_command("release_close", "--years", "1")
     assert not Release.objects.exists()
+
+
+@pytest.mark.parametrize("dims", [(), ("sex",), ("sex", "age_band"), ("age_band", "sex")])
+def test_a_released_table_is_the_table_that_was_published(registry, dims):
+    live = disclosure_apply(report_compute(indicator="received", period=DECEMBER, dims=dims))
+    release = release_publish(period=DECEMBER)
+    frozen = released_table(period=DECEMBER, indicator="received", dims=dims)
+    assert frozen.data_as_of == release.created_at
+    for name in ("rows", "cols", "cells", "row_totals", "col_totals", "total", "k", "unit"):
+        assert getattr(frozen, name) == getattr(live, name), name
+
+
+def test_the_export_and_the_donor_report_read_the_release(registry, donor, center_a, caseworker):
+    def shown():
+        built = report_build(period=DECEMBER, center_ids=None, k=10)
+        page = donor_report_get(user=donor, period=DECEMBER)["indicators"]
+        return (
+            [(r.headline.total, r.headline.data_as_of, r.by_dim["sex"].cells) for r in built],
+            [(i["total"], [t.rows for t in i["tables"]]) for i in page],
+        )
+
+    release = release_publish(period=DECEMBER)
+    before = shown()
+    assert {stamp for _total, stamp, _cells in before[0]} == {release.created_at}
+    arrive(center_a, caseworker, date(2025, 12, 20), 10, "LD")
+    assert shown() == before
