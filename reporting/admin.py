@@ -1,4 +1,5 @@
-"""Admin: indicator definitions in both languages; the log of donor pulls, read-only."""
+"""Admin: indicator definitions in both languages; the log of donor pulls and the releases,
+read-only."""
 
 from django import forms
 from django.contrib import admin
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from .indicators import INDICATORS
-from .models import AggregatePull, Indicator
+from .models import AggregatePull, Indicator, Release
 
 
 class IndicatorForm(forms.ModelForm):
@@ -37,6 +38,24 @@ class AggregatePullAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "indicator", "period"]
     date_hierarchy = "at"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Read-only: a release is made by release_publish and never changes."""
+
+    list_display = ["period", "kind", "start", "end", "created_at", "k", "bound", "published_by"]
+    list_filter = ["kind"]
+    search_fields = ["period"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
