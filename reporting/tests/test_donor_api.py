@@ -7,7 +7,7 @@ import zoneinfo
 from datetime import date, datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
@@ -25,15 +25,6 @@ LIST = "/api/v1/aggregates/"
 
 def detail(code: str) -> str:
     return f"/api/v1/aggregates/{code}/"
-
-
-@pytest.fixture
-def donor(db):
-    user = UserFactory(username="donor")
-    user.groups.add(Group.objects.get(name=DONOR_REVIEWER))
-    # Until casework.roles gives the role this permission, the test gives it to the user.
-    user.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
-    return user
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ import re
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import reverse
 
 from casework.models import Person
-from casework.roles import DONOR_REVIEWER
 from casework.tests.factories import UserFactory
 from reporting.donor_report import donor_period_choices, sheets_offered
 from reporting.exports import EXPORT_DIMS, SUPPRESSED_MARK
@@ -36,14 +35,6 @@ def fresh_throttle(frozen_clock):
 @pytest.fixture
 def dataset(db):
     synthetic_generate(persons=400, seed=11, today=date(2025, 12, 1))
-
-
-@pytest.fixture
-def donor(db):
-    user = UserFactory(username="donor_pages")
-    user.groups.add(Group.objects.get(name=DONOR_REVIEWER))
-    user.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
-    return user
 
 
 @pytest.fixture
