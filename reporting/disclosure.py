@@ -56,7 +56,7 @@ from casework.models import RECORD_KEY_RANGE
 
 from .disaggregations import ARRIVAL, DELIVERY
 from .indicators import Table, rule_for
-from .periods import WHOLE_KINDS
+from .periods import FISCAL_QUARTER, FISCAL_YEAR, MONTH, WHOLE_KINDS
 
 DEFAULT_K = 10
 DEFAULT_BOUND = 3  # D: the largest adjustment of a count of at least k
@@ -108,6 +108,18 @@ def disclosure_note(k: int, bound: int | None = None) -> str:
         "%(k_minus_one)s are shown as 0 or %(k)s, and 0 is exact. No figure is exact, so cells "
         "do not add up exactly to their totals, nor months to quarters or years."
     ) % {"bound": bound, "k_minus_one": k - 1, "k": k}
+
+
+def release_note(k: int, bound: int) -> str:
+    """The rule of a release (reporting.protection), for a donor: in every released table, the
+    donor report and the exports of released periods."""
+    return gettext(
+        "Figures are adjusted together to protect the persons counted, and agree with each "
+        "other: every figure is within %(bound)s of its true count (most within %(nominal)s), and counts "
+        "from 1 to %(k_minus_one)s are shown as 0 or as at least %(k)s, so a 0 means fewer than "
+        "%(k)s. Cells add up to their totals where each person counts in one cell only, months "
+        "to their quarter and quarters to their fiscal year. A released period never changes."
+    ) % {"bound": bound, "nominal": default_bound(), "k_minus_one": k - 1, "k": k}
 
 
 def _perturb_quantity(quantity: int | None, published_count: int | None, key_sum: int, k: int):
@@ -167,6 +179,9 @@ def disclosure_apply(table: Table, *, k: int | None = None) -> Table:
 # --- What may leave for a donor: whole periods and these disaggregations only -----------------
 
 DONOR_PERIOD_KINDS = WHOLE_KINDS  # never a custom range: it could isolate a single arrival
+# Released (reporting.releases): fiscal years, quarters and months, protected together. A
+# calendar year's months belong to two fiscal years' releases: it is answered live only.
+RELEASE_PERIOD_KINDS = (FISCAL_YEAR, FISCAL_QUARTER, MONTH)
 DONOR_DIMENSIONS: dict[str, tuple[str, ...]] = {
     ARRIVAL: (
         "sex",

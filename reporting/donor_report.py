@@ -31,6 +31,7 @@ from .exports import (
 from .indicators import ALL, ARRIVALS, DELIVERIES, PERSONS, Table, rule_for
 from .models import AggregatePull, Indicator
 from .periods import FISCAL_QUARTER, Period, fiscal_quarter, fiscal_year, month
+from .releases import scope_note
 
 FISCAL_YEARS_OFFERED = 3  # the current fiscal year and the two before it
 
@@ -138,7 +139,7 @@ def donor_report_get(*, user: AbstractBaseUser, period: Period) -> dict[str, Any
     return {
         "period": period,
         "period_name": donor_period_name(period),
-        "note": disclosure_note(k),
+        "note": scope_note(period, center_ids=export_center_scope(user), k=k),
         "mark": SUPPRESSED_MARK,
         "indicators": [
             {

@@ -41,10 +41,10 @@ from casework.roles import PROGRAMME_MANAGER
 from casework.throttling import UserLimit
 
 from .disaggregations import DISAGGREGATIONS, age_band_text, dimension_labels
-from .disclosure import default_k, disclosure_apply, disclosure_note
+from .disclosure import default_k, disclosure_apply
 from .indicators import ALL, INDICATORS, Table, report_compute
 from .periods import Period, period_parse
-from .releases import released_table
+from .releases import released_table, scope_note
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ def xlsx_write(
                 total.append(_shown(table.quantity_total))
             sheet.append(total)
             if table.suppressed or table.suppressed_totals:
-                sheet.append([disclosure_note(k)])
+                sheet.append([scope_note(period, center_ids=center_ids, k=k)])
 
     notes = workbook.create_sheet(title=_("Notes")[:31])
     notes.append(heading(notes, _("Donor report: notes")))
@@ -260,7 +260,7 @@ def xlsx_write(
     as_of = _data_as_of(reports)
     notes.append([_("Data as of"), timezone.localtime(as_of).replace(tzinfo=None) if as_of else ""])
     notes.append([_("Reception centres"), neutralise(_scope_text(center_ids))])
-    notes.append([_("Disclosure control"), disclosure_note(k)])
+    notes.append([_("Disclosure control"), scope_note(period, center_ids=center_ids, k=k)])
     notes.append([])
     notes.append(heading(notes, _("Indicator definitions")))
     notes.append([_("Code"), _("Name"), _("Definition")])

@@ -14,6 +14,7 @@ Persons who refused to be counted in statistics are left out first (see reportin
 
 from __future__ import annotations
 
+import dataclasses
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,8 +133,11 @@ INDICATORS: dict[str, Rule] = {
             ARRIVAL,
             PERSONS,
             _("Repeat returnees"),
-            _another_arrival,
-            fact_condition=lambda: Q(another_arrival=True),
+            # By the end of the period: an arrival in the period that is not the person's first
+            # (an earlier one, or a second in the same period). A later return never changes a
+            # period's figures.
+            _earlier_arrival,
+            fact_condition=lambda: Q(earlier_arrival=True),
         ),
         Rule(
             "repeat_arrivals",
@@ -443,3 +447,78 @@ def table_count(
         table.quantity_col_totals = {key: q for key, (_n, q, _k) in col_totals.items()}
         table.quantity_total = total[1]
     return table
+
+
+def table_margin(table: Table, dims: tuple[str, ...]) -> Table:
+    """The table by `dims` (one of the table's dimensions, or none) read off the margins of a
+    raw table: the same counts and key sums `report_compute` gives for it, with no query (a
+    margin of a pair counts the same rows as the single dimension's table)."""
+    if not dims:
+        total = {ALL: table.total}
+        derived = dataclasses.replace(
+            table,
+            dims=(),
+            rows=[ALL],
+            cols=[ALL],
+            cells={(ALL, ALL): table.total},
+            row_totals=dict(total),
+            col_totals=dict(total),
+            keys={(ALL, ALL): table.key_total or 0},
+            key_row_totals={ALL: table.key_total or 0},
+            key_col_totals={ALL: table.key_total or 0},
+        )
+        if table.quantities is not None:
+            derived.quantities = {(ALL, ALL): table.quantity_total}
+            derived.quantity_row_totals = {ALL: table.quantity_total}
+            derived.quantity_col_totals = {ALL: table.quantity_total}
+        return derived
+    (dim,) = dims
+    if len(table.dims) == 1 and table.dims[0] == dim:
+        return table
+    first = table.dims[0] == dim
+    values = table.row_totals if first else table.col_totals
+    keys = (table.key_row_totals if first else table.key_col_totals) or {}
+    rows = list(table.rows if first else table.cols)
+    derived = dataclasses.replace(
+        table,
+        dims=(dim,),
+        rows=rows,
+        cols=[ALL],
+        cells={(r, ALL): values[r] for r in rows},
+        row_totals={r: values[r] for r in rows},
+        col_totals={ALL: table.total},
+        keys={(r, ALL): keys.get(r, 0) for r in rows},
+        key_row_totals={r: keys.get(r, 0) for r in rows},
+        key_col_totals={ALL: table.key_total or 0},
+    )
+    if table.quantities is not None:
+        quantities = (table.quantity_row_totals if first else table.quantity_col_totals) or {}
+        derived.quantities = {(r, ALL): quantities.get(r) for r in rows}
+        derived.quantity_row_totals = {r: quantities.get(r) for r in rows}
+        derived.quantity_col_totals = {ALL: table.quantity_total}
+    return derived
+
+
+def period_tables(
+    *, indicator: str, period: Period, combinations: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], Table]:
+    """Raw tables of the indicator for every combination: each pair counted by the database,
+    each single dimension and the total read off a pair's margins where a pair holds it."""
+    tables: dict[tuple[str, ...], Table] = {}
+    for combination in combinations:
+        if len(combination) == 2:
+            tables[combination] = report_compute(
+                indicator=indicator, period=period, dims=combination
+            )
+    pairs = list(tables.values())
+    for combination in combinations:
+        if len(combination) == 2:
+            continue
+        holder = next((t for t in pairs if set(combination) <= set(t.dims)), None)
+        if holder is None:
+            tables[combination] = report_compute(
+                indicator=indicator, period=period, dims=combination
+            )
+        else:
+            tables[combination] = table_margin(holder, combination)
+    return tables

@@ -276,11 +276,6 @@ REPORTING_DISCLOSURE_K = env.int("REPORTING_DISCLOSURE_K", default=10)
 REPORTING_EXPORT_TTL_HOURS = env.int("REPORTING_EXPORT_TTL_HOURS", default=24)
 # Days after a period's end before its donor tables are released and frozen (late records).
 REPORTING_RELEASE_LAG_DAYS = env.int("REPORTING_RELEASE_LAG_DAYS", default=45)
-# A release is refused when its disclosure audit recovers a figure; also when it pins one in
-# [1, k-1] only if this is set (the cell-key method alone still pins some small counts).
-REPORTING_RELEASE_REQUIRE_ZERO_PINNED = env.bool(
-    "REPORTING_RELEASE_REQUIRE_ZERO_PINNED", default=False
-)
 
 LOGGING = {
     "version": 1,

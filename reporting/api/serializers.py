@@ -10,7 +10,12 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 
 from reporting.disaggregations import DISAGGREGATIONS, dimension_labels
-from reporting.disclosure import DONOR_PERIOD_KINDS, disclosure_note, donor_dims_allowed
+from reporting.disclosure import (
+    DONOR_PERIOD_KINDS,
+    disclosure_note,
+    donor_dims_allowed,
+    release_note,
+)
 from reporting.indicators import Table
 from reporting.models import Indicator
 from reporting.periods import Period, period_parse
@@ -144,10 +149,11 @@ class CatalogueSerializer(serializers.Serializer):
     indicators = CatalogueIndicatorSerializer(many=True)
 
 
-def notes(k: int) -> list[str]:
-    """What a reader of the figures must know, in the request's language."""
+def notes(k: int, bound: int | None = None) -> list[str]:
+    """What a reader of the figures must know, in the request's language: the rule of the
+    release (its bound) or, for figures computed on request, the cell-key rule."""
     return [
-        disclosure_note(k),
+        disclosure_note(k) if bound is None else release_note(k, bound),
         gettext(
             "Persons who refused to be counted in anonymised statistics are not counted; "
             "figures can be slightly lower than operational counts."
@@ -166,12 +172,14 @@ def _count(table: Table, value: int | None, quantity: int | None) -> dict[str, A
     return data
 
 
-def table_answer(table: Table, indicator: Indicator) -> dict[str, Any]:
+def table_answer(table: Table, indicator: Indicator, *, bound: int | None = None) -> dict[str, Any]:
     """The donor API's answer for one published table, in the active language, JSON-ready."""
-    return AggregateTableSerializer(table_payload(table, indicator)).data
+    return AggregateTableSerializer(table_payload(table, indicator, bound=bound)).data
 
 
-def table_payload(table: Table, indicator: Indicator) -> dict[str, Any]:
+def table_payload(
+    table: Table, indicator: Indicator, *, bound: int | None = None
+) -> dict[str, Any]:
     """The published table: only a table that went through disclosure_apply comes here."""
     assert table.k is not None, "an unsuppressed table must never be published"
     dims = list(table.dims)
@@ -224,5 +232,5 @@ def table_payload(table: Table, indicator: Indicator) -> dict[str, Any]:
         "total": _count(table, table.total, table.quantity_total),
         "k": k,
         "data_as_of": table.data_as_of,
-        "notes": notes(k),
+        "notes": notes(k, bound),
     }

@@ -279,9 +279,9 @@ def _events(data: Rows, code: str, period) -> list[tuple[object, date]]:
         if not period.start <= day <= period.end or arrival.person_id in data.refusing:
             continue
         others = [a for a in by_person[arrival.person_id] if a.pk != arrival.pk]
-        if code == "repeat_returnees" and not others:
-            continue
-        if code == "repeat_arrivals" and not any(
+        # Both count arrivals that are not the person's first; repeat returnees are the
+        # persons with one (by the end of the period, so a later return changes nothing).
+        if code in ("repeat_returnees", "repeat_arrivals") and not any(
             (a.arrived_at, a.pk) < (arrival.arrived_at, arrival.pk) for a in others
         ):
             continue

@@ -13,11 +13,10 @@ from casework.models import Person
 from casework.tests.factories import PersonFactory
 from intake.tests.factories import ArrivalFactory
 from reporting.audit import AuditResult
-from reporting.disclosure import disclosure_apply
 from reporting.donor_report import donor_report_get
 from reporting.exports import report_build
 from reporting.indicators import report_compute
-from reporting.models import Release, ReleaseTable
+from reporting.models import Indicator, Release, ReleaseTable
 from reporting.periods import fiscal_quarter, fiscal_year, month
 from reporting.releases import (
     PeriodNotClosed,
@@ -31,6 +30,7 @@ GUATEMALA = zoneinfo.ZoneInfo("America/Guatemala")
 # The clock is frozen on 10 March 2026 (root conftest): with the default lag of 45 days,
 # December 2025 is closed (31 Dec + 45 days = 14 Feb) and January 2026 is not (17 Mar).
 DECEMBER, JANUARY, FEBRUARY = month(2025, 12), month(2026, 1), month(2026, 2)
+NOVEMBER = month(2025, 11)
 
 
 def arrive(center, caseworker, when: date, n: int, prefix: str) -> None:
@@ -60,8 +60,11 @@ def pull(client, indicator: str, period: str, by: str = "", lang: str = "en"):
 
 @pytest.fixture
 def registry(frozen_clock, center_a, caseworker):
+    # One indicator offered keeps each release to a few seconds; test_protection covers all.
+    Indicator.objects.exclude(code="received").update(active=False)
     arrive(center_a, caseworker, date(2025, 12, 10), 12, "DE")
     arrive(center_a, caseworker, date(2026, 2, 10), 12, "FE")
+    arrive(center_a, caseworker, date(2025, 11, 3), 4, "NO")  # small cells to protect
 
 
 def test_a_released_period_does_not_move_after_late_changes(
@@ -90,13 +93,16 @@ def test_a_released_period_does_not_move_after_late_changes(
     assert pull(donor_api, "received", FEBRUARY.label).json()["total"] != february["total"]
 
 
-def test_a_release_answers_as_the_live_api_did_with_its_own_time(registry, donor_api):
+def test_a_release_answers_with_its_own_time_and_its_own_rule(registry, donor_api):
     live = pull(donor_api, "received", DECEMBER.label, "sex").json()
     release = release_publish(period=DECEMBER)
     frozen = pull(donor_api, "received", DECEMBER.label, "sex").json()
     stamp = frozen.pop("data_as_of")
     live.pop("data_as_of")
-    assert frozen == live
+    assert [c["key"] for c in frozen["cells"]] == [c["key"] for c in live["cells"]]
+    # The release's rule: its bound, and the figures agree with each other.
+    assert f"within {release.bound} of its true count" in frozen["notes"][0]
+    assert frozen["total"]["count"] == sum(c["count"] for c in frozen["cells"])
     # Every table of the period carries the release's time: it says nothing about a person.
     stamps = {json.loads(t.body)["data_as_of"] for t in ReleaseTable.objects.all()}
     assert stamps == {stamp}
@@ -111,16 +117,30 @@ def test_a_period_not_yet_closed_is_refused(registry):
 
 
 def test_the_lag_is_a_setting(registry, settings):
-    settings.REPORTING_RELEASE_LAG_DAYS = 30  # 31 Jan + 30 days = 2 Mar, before 10 Mar
-    assert release_publish(period=JANUARY).period == "2026-01"
+    settings.REPORTING_RELEASE_LAG_DAYS = 70  # 31 Dec + 70 days = 11 Mar, after 10 Mar
+    with pytest.raises(PeriodNotClosed):
+        release_publish(period=DECEMBER)
+    settings.REPORTING_RELEASE_LAG_DAYS = 60  # 1 Mar
+    assert release_publish(period=DECEMBER).period == "2025-12"
+
+
+def test_a_month_is_released_with_its_quarter(registry):
+    release_publish(period=DECEMBER)
+    assert set(Release.objects.values_list("period", flat=True)) == {
+        "2025-10",
+        "2025-11",
+        "2025-12",
+        "FY2026-Q1",
+    }
+    assert len(set(Release.objects.values_list("created_at", flat=True))) == 1
 
 
 def test_publishing_twice_returns_the_first_release(registry, caseworker):
     first = release_publish(period=DECEMBER, actor=caseworker)
     tables = first.tables.count()
     assert release_publish(period=DECEMBER) == first
-    assert Release.objects.count() == 1 and first.tables.count() == tables
-    assert (first.k, first.bound, first.kind) == (10, 3, "month")
+    assert Release.objects.count() == 4 and first.tables.count() == tables
+    assert (first.k, first.kind) == (10, "month") and first.bound >= 9
     assert first.published_by == caseworker
     # Every indicator offered, in both languages, each pair in both orders.
     assert set(first.tables.values_list("language", flat=True)) == {"es", "en"}
@@ -148,7 +168,7 @@ def audit_finding(monkeypatch, *, recovered: int, pinned: int) -> None:
     result = AuditResult(
         figures=1, sensitive=1, recovered=recovered, pinned=pinned, seconds=0, findings=[]
     )
-    monkeypatch.setattr(reporting.audit, "disclosure_audit", lambda period, **kw: result)
+    monkeypatch.setattr(reporting.audit, "attack", lambda published, **kw: result)
 
 
 def test_a_period_whose_audit_recovers_a_figure_is_refused(registry, monkeypatch):
@@ -158,13 +178,11 @@ def test_a_period_whose_audit_recovers_a_figure_is_refused(registry, monkeypatch
     assert not Release.objects.exists()
 
 
-def test_pinned_figures_refuse_a_release_only_when_set(registry, monkeypatch, settings):
+def test_pinned_figures_refuse_a_release(registry, monkeypatch):
     audit_finding(monkeypatch, recovered=0, pinned=2)
-    settings.REPORTING_RELEASE_REQUIRE_ZERO_PINNED = True
     with pytest.raises(ReleaseAuditFailed):
         release_publish(period=DECEMBER)
-    settings.REPORTING_RELEASE_REQUIRE_ZERO_PINNED = False
-    assert release_publish(period=DECEMBER).period == "2025-12"
+    assert not Release.objects.exists()
 
 
 def test_release_close_goes_on_past_a_refused_period(frozen_clock, db, monkeypatch):
@@ -175,13 +193,19 @@ def test_release_close_goes_on_past_a_refused_period(frozen_clock, db, monkeypat
 
 
 @pytest.mark.parametrize("dims", [(), ("sex",), ("sex", "age_band"), ("age_band", "sex")])
-def test_a_released_table_is_the_table_that_was_published(registry, dims):
-    live = disclosure_apply(report_compute(indicator="received", period=DECEMBER, dims=dims))
-    release = release_publish(period=DECEMBER)
-    frozen = released_table(period=DECEMBER, indicator="received", dims=dims)
+def test_a_released_table_is_protected_and_adds_up(registry, dims):
+    raw = report_compute(indicator="received", period=NOVEMBER, dims=dims)
+    release = release_publish(period=NOVEMBER)
+    frozen = released_table(period=NOVEMBER, indicator="received", dims=dims)
     assert frozen.data_as_of == release.created_at
-    for name in ("rows", "cols", "cells", "row_totals", "col_totals", "total", "k", "unit"):
-        assert getattr(frozen, name) == getattr(live, name), name
+    assert (frozen.rows, frozen.cols, frozen.unit, frozen.k) == (raw.rows, raw.cols, raw.unit, 10)
+    shown = [*frozen.cells.values(), *frozen.row_totals.values(), *frozen.col_totals.values()]
+    assert not [value for value in shown if 0 < value < 10]  # no count from 1 to k-1
+    for entry, true in raw.cells.items():
+        assert abs(frozen.cells[entry] - true) <= release.bound
+    # Sex is fixed per person: the published women and men add up to the published total.
+    if dims and dims[0] == "sex":
+        assert frozen.total == sum(frozen.row_totals.values())
 
 
 def test_the_export_and_the_donor_report_read_the_release(registry, donor, center_a, caseworker):
@@ -198,3 +222,41 @@ def test_the_export_and_the_donor_report_read_the_release(registry, donor, cente
     assert {stamp for _total, stamp, _cells in before[0]} == {release.created_at}
     arrive(center_a, caseworker, date(2025, 12, 20), 10, "LD")
     assert shown() == before
+
+
+def test_the_audit_of_a_release_recovers_and_pins_nothing(registry, capsys):
+    from reporting.audit import disclosure_audit
+
+    result = disclosure_audit(fiscal_quarter(2026, 1), exact=True, check=None)
+    assert result.sensitive > 0  # November's 4 arrivals and their cells
+    assert (result.recovered, result.pinned, result.changing) == (0, 0, 0)
+    assert result.certified == result.solved == result.sensitive
+    call_command("disclosure_audit", "--period", "FY2026-Q1")
+    out = capsys.readouterr().out
+    assert "recovered exactly: 0" in out and "pinned in [1, k-1]: 0" in out
+
+
+def test_single_tables_read_off_a_pair_are_the_tables_the_database_counts(registry):
+    from reporting.disclosure import donor_combinations
+    from reporting.indicators import period_tables
+
+    tables = period_tables(
+        indicator="received", period=NOVEMBER, combinations=donor_combinations("received")
+    )
+    for dims, derived in tables.items():
+        counted = report_compute(indicator="received", period=NOVEMBER, dims=dims)
+        for name in ("rows", "cols", "cells", "row_totals", "col_totals", "total", "keys"):
+            assert getattr(derived, name) == getattr(counted, name), (dims, name)
+
+
+def test_a_later_return_does_not_make_an_earlier_repeat_returnee(registry, center_a, caseworker):
+    before = report_compute(indicator="repeat_returnees", period=NOVEMBER).total
+    returning = Person.objects.get(document_number="NO00000")
+    ArrivalFactory(
+        person=returning,
+        center=center_a,
+        arrived_at=datetime(2026, 2, 25, 9, 0, tzinfo=GUATEMALA),
+        registered_by=caseworker,
+    )
+    assert report_compute(indicator="repeat_returnees", period=NOVEMBER).total == before == 0
+    assert report_compute(indicator="repeat_returnees", period=FEBRUARY).total == 1
