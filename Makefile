@@ -57,6 +57,7 @@ demo: install
 	@echo "== Demo data and logins =="
 	$(MANAGE) seed_demo
 	$(MANAGE) summary_rebuild
+	$(MANAGE) release_close
 	@echo
 	@echo "== Serving Retorno on http://$(DEMO_ADDR)/ (Ctrl-C to stop) =="
 	$(MANAGE) runserver $(DEMO_ADDR)

@@ -32,7 +32,6 @@ most those received).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Iterable
@@ -44,6 +43,7 @@ from .disclosure import (
     default_k,
     disclosure_apply,
     donor_combinations,
+    published_copy,
     published_range,
 )
 from .indicators import ALL, INDICATORS, Table, report_compute
@@ -145,20 +145,7 @@ def figures_apply(raw: Table, values: dict[Cell, int], *, k: int) -> Table:
         return cells, rows, cols, shown("total", measure=measure)
 
     cells, rows, cols, total = layout("n")
-    out = dataclasses.replace(
-        raw,
-        cells=cells,
-        row_totals=rows,
-        col_totals=cols,
-        total=total,
-        suppressed=set(),
-        suppressed_totals=set(),
-        k=k,
-        keys=None,
-        key_row_totals=None,
-        key_col_totals=None,
-        key_total=None,
-    )
+    out = published_copy(raw, cells, rows, cols, total, k=k)
     if raw.quantities is not None:
         q_cells, q_rows, q_cols, q_total = layout("q")
         out.quantities, out.quantity_row_totals = q_cells, q_rows

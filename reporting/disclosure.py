@@ -56,7 +56,7 @@ from casework.models import RECORD_KEY_RANGE
 
 from .disaggregations import ARRIVAL, DELIVERY
 from .indicators import Table, rule_for
-from .periods import FISCAL_QUARTER, FISCAL_YEAR, MONTH, WHOLE_KINDS
+from .periods import FISCAL_QUARTER, FISCAL_YEAR, MONTH
 
 DEFAULT_K = 10
 DEFAULT_BOUND = 3  # D: the largest adjustment of a count of at least k
@@ -128,6 +128,26 @@ def _perturb_quantity(quantity: int | None, published_count: int | None, key_sum
     return perturb(quantity, key_sum + RECORD_KEY_RANGE // 2, k)
 
 
+def published_copy(
+    table: Table, cells: dict, row_totals: dict, col_totals: dict, total: int, *, k: int
+) -> Table:
+    """A copy of a raw table showing the given published counts, and no record keys."""
+    return dataclasses.replace(
+        table,
+        cells=cells,
+        row_totals=row_totals,
+        col_totals=col_totals,
+        total=total,
+        suppressed=set(),
+        suppressed_totals=set(),
+        k=k,
+        keys=None,
+        key_row_totals=None,
+        key_col_totals=None,
+        key_total=None,
+    )
+
+
 def disclosure_apply(table: Table, *, k: int | None = None) -> Table:
     """A copy of `table` safe to publish: every count replaced by its published value.
 
@@ -145,20 +165,7 @@ def disclosure_apply(table: Table, *, k: int | None = None) -> Table:
     row_totals = shown(table.row_totals, table.key_row_totals or {})
     col_totals = shown(table.col_totals, table.key_col_totals or {})
     total = perturb(table.total or 0, table.key_total or 0, k)
-    out = dataclasses.replace(
-        table,
-        cells=cells,
-        row_totals=row_totals,
-        col_totals=col_totals,
-        total=total,
-        suppressed=set(),
-        suppressed_totals=set(),
-        k=k,
-        keys=None,
-        key_row_totals=None,
-        key_col_totals=None,
-        key_total=None,
-    )
+    out = published_copy(table, cells, row_totals, col_totals, total, k=k)
     if table.quantities is not None:
         out.quantities = {
             entry: _perturb_quantity(q, cells[entry], table.keys.get(entry, 0), k)
@@ -178,10 +185,11 @@ def disclosure_apply(table: Table, *, k: int | None = None) -> Table:
 
 # --- What may leave for a donor: whole periods and these disaggregations only -----------------
 
-DONOR_PERIOD_KINDS = WHOLE_KINDS  # never a custom range: it could isolate a single arrival
-# Released (reporting.releases): fiscal years, quarters and months, protected together. A
-# calendar year's months belong to two fiscal years' releases: it is answered live only.
+# What a donor can obtain: released periods (reporting.releases), fiscal years, quarters and
+# months, protected together. Never a custom range (it could isolate a single arrival), nor a
+# calendar year, whose months belong to two fiscal years' releases.
 RELEASE_PERIOD_KINDS = (FISCAL_YEAR, FISCAL_QUARTER, MONTH)
+DONOR_PERIOD_KINDS = RELEASE_PERIOD_KINDS
 DONOR_DIMENSIONS: dict[str, tuple[str, ...]] = {
     ARRIVAL: (
         "sex",

@@ -7,21 +7,22 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .donor_report import donor_default_period, donor_period_choices
+from .donor_report import default_period_for, period_choices_for
 from .periods import Period, period_parse
 
 
 class DonorReportForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"))
 
-    def __init__(self, *args, today: date, **kwargs):
+    def __init__(self, *args, user, today: date, **kwargs):
         super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["period"].choices = donor_period_choices(today)
-        self.fields["period"].initial = donor_default_period(today).label
+        self.default = default_period_for(user, today)
+        self.fields["period"].choices = period_choices_for(user, today)
+        self.fields["period"].initial = self.default.label if self.default else None
 
     def chosen(self) -> Period | None:
-        """The period asked for; the default one when nothing was asked; None if invalid."""
+        """The period asked for; the default one when nothing was asked (None before any
+        release, for a donor); None if invalid."""
         if not self.is_bound:
-            return donor_default_period(self.today)
+            return self.default
         return period_parse(self.cleaned_data["period"]) if self.is_valid() else None

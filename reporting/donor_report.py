@@ -30,8 +30,8 @@ from .exports import (
 )
 from .indicators import ALL, ARRIVALS, DELIVERIES, PERSONS, Table, rule_for
 from .models import AggregatePull, Indicator
-from .periods import FISCAL_QUARTER, Period, fiscal_quarter, fiscal_year, month
-from .releases import scope_note
+from .periods import FISCAL_QUARTER, FISCAL_YEAR, MONTH, Period, fiscal_quarter, fiscal_year, month
+from .releases import released_periods, scope_note
 
 FISCAL_YEARS_OFFERED = 3  # the current fiscal year and the two before it
 
@@ -80,6 +80,36 @@ def donor_period_choices(today: date) -> list[tuple[str, list[tuple[str, str]]]]
         (group, [(p.label, donor_period_name(p)) for p in periods])
         for group, periods in donor_periods(today)
     ]
+
+
+def released_period_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The released periods, grouped as `donor_period_choices` groups them."""
+    groups: dict[str, list[tuple[str, str]]] = {FISCAL_YEAR: [], FISCAL_QUARTER: [], MONTH: []}
+    for period in released_periods():
+        groups[period.kind].append((period.label, donor_period_name(period)))
+    names = {
+        FISCAL_YEAR: gettext("Fiscal years (October to September)"),
+        FISCAL_QUARTER: gettext("Fiscal quarters"),
+        MONTH: gettext("Months"),
+    }
+    return [(names[kind], choices) for kind, choices in groups.items() if choices]
+
+
+def period_choices_for(user: AbstractBaseUser, today: date):
+    """The periods a reader may choose: released ones for a reader of all centres (a donor),
+    every whole period for a programme manager (their centres, computed on request)."""
+    if export_center_scope(user) is None:
+        return released_period_choices()
+    return donor_period_choices(today)
+
+
+def default_period_for(user: AbstractBaseUser, today: date) -> Period | None:
+    """The newest released quarter for a donor (None before any release); else the last
+    quarter that has ended."""
+    if export_center_scope(user) is None:
+        quarters = [p for p in released_periods() if p.kind == FISCAL_QUARTER]
+        return quarters[0] if quarters else None
+    return donor_default_period(today)
 
 
 def donor_default_period(today: date) -> Period:

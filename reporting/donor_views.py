@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from .donor_forms import DonorReportForm
 from .donor_report import donor_report_get, indicator_sheet, sheets_offered
 from .exports import CSV, XLSX, can_export
+from .releases import release_wait_message
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -25,10 +26,15 @@ def _require_reader(request: HttpRequest) -> None:
 @require_GET
 def donor_report(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
-    form = DonorReportForm(request.GET or None, today=timezone.localdate())
+    form = DonorReportForm(request.GET or None, user=request.user, today=timezone.localdate())
     period = form.chosen()
     report = donor_report_get(user=request.user, period=period) if period else None
-    context = {"form": form, "report": report, "formats": (XLSX, CSV)}
+    context = {
+        "form": form,
+        "report": report,
+        "formats": (XLSX, CSV),
+        "wait_message": release_wait_message(),
+    }
     return render(request, "reporting/donor_report.html", context)
 
 

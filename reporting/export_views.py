@@ -4,10 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from . import exports
 from .export_forms import ExportForm
+from .releases import PeriodNotReleased
 from .tasks import export_build
 
 
@@ -30,7 +32,7 @@ def _expired(request: HttpRequest, job: exports.ExportJob) -> HttpResponse:
 def export_start(request: HttpRequest) -> HttpResponse:
     if not exports.can_export(request.user):
         raise PermissionDenied
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST or None, user=request.user, today=timezone.localdate())
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -42,6 +44,9 @@ def export_start(request: HttpRequest) -> HttpResponse:
         except exports.ExportLimitReached as refused:
             form.add_error(None, str(refused))
             status = 429
+        except PeriodNotReleased as refused:
+            form.add_error("period", str(refused))
+            status = 400
         else:
             export_build.delay_on_commit(job.id)
             return redirect("reporting_exports:export_status", job_id=job.id)

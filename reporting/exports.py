@@ -44,7 +44,7 @@ from .disaggregations import DISAGGREGATIONS, age_band_text, dimension_labels
 from .disclosure import default_k, disclosure_apply
 from .indicators import ALL, INDICATORS, Table, report_compute
 from .periods import Period, period_parse
-from .releases import released_table, scope_note
+from .releases import PeriodNotReleased, period_released, released_table, scope_note
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +130,14 @@ def published_table(
     center_ids: frozenset[int] | None,
     k: int,
 ) -> Table:
-    """One table as a donor gets it: the release of a closed period (all centres only), else
-    computed now and perturbed."""
+    """One table as its reader gets it: for all centres (a donor), the release of the period
+    (PeriodNotReleased if there is none); for some centres (a programme manager, who may read
+    their records), computed now and perturbed by the cell-key method."""
     if center_ids is None:
         released = released_table(period=period, indicator=indicator, dims=dims)
-        if released is not None:
-            return released
+        if released is None:
+            raise PeriodNotReleased(period.label)
+        return released
     raw = report_compute(indicator=indicator, period=period, dims=dims, center_ids=center_ids)
     return disclosure_apply(raw, k=k)
 
@@ -460,10 +462,12 @@ def export_job_create(*, actor: AbstractBaseUser, kind: str, period: str) -> Exp
     if kind not in KINDS:
         raise ValueError(f"unknown export kind: {kind}")
     parsed = period_parse(period)
+    scope = export_center_scope(actor)
+    if scope is None and not period_released(parsed):
+        raise PeriodNotReleased(parsed.label)
     limit = UserLimit(EXPORT_LIMIT_SCOPE)
     if not limit.take(actor):
         raise ExportLimitReached(minutes=limit.minutes_to_wait())
-    scope = export_center_scope(actor)
     now = timezone.now()
     job = ExportJob(
         id=str(uuid.uuid4()),

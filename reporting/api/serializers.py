@@ -19,10 +19,11 @@ from reporting.disclosure import (
 from reporting.indicators import Table
 from reporting.models import Indicator
 from reporting.periods import Period, period_parse
+from reporting.releases import period_released, release_wait_message
 
 PERIOD_HELP = _(
-    "A whole period: a US fiscal year (FY2026), a fiscal quarter (FY2026-Q1, October to "
-    "December), a month (2026-03) or a calendar year (2026)."
+    "A released period: a US fiscal year (FY2026), a fiscal quarter (FY2026-Q1, October to "
+    "December) or a month (2026-03)."
 )
 
 
@@ -45,8 +46,10 @@ class AggregateQuerySerializer(serializers.Serializer):
             ) from exc
         if period.kind not in DONOR_PERIOD_KINDS:
             raise serializers.ValidationError(
-                _("Only whole months, quarters and years can be asked for, not a date range.")
+                _("Only fiscal years, fiscal quarters and months can be asked for.")
             )
+        if not period_released(period):
+            raise serializers.ValidationError(release_wait_message())
         return period
 
     def validate_by(self, value: str) -> tuple[str, ...]:
@@ -144,6 +147,10 @@ class CatalogueIndicatorSerializer(serializers.Serializer):
 
 class CatalogueSerializer(serializers.Serializer):
     k = serializers.IntegerField()
+    released_periods = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("The periods released so far, newest first: the only ones answered."),
+    )
     period_formats = serializers.DictField(child=serializers.CharField())
     dimensions = ValueLabelSerializer(many=True)
     indicators = CatalogueIndicatorSerializer(many=True)

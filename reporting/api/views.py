@@ -13,21 +13,14 @@ from rest_framework.views import APIView
 
 from casework.throttling import ScopedRateThrottle
 from reporting.disaggregations import DISAGGREGATIONS
-from reporting.disclosure import (
-    DONOR_PERIOD_KINDS,
-    default_k,
-    disclosure_apply,
-    donor_combinations,
-)
-from reporting.indicators import report_compute
+from reporting.disclosure import DONOR_PERIOD_KINDS, default_k, donor_combinations
 from reporting.models import AggregatePull
-from reporting.releases import indicators_offered, release_table_get
+from reporting.releases import indicators_offered, release_table_get, released_periods
 
 from .serializers import (
     AggregateQuerySerializer,
     AggregateTableSerializer,
     CatalogueSerializer,
-    table_answer,
 )
 
 VIEW_AGGREGATES = "reporting.view_aggregates"
@@ -35,7 +28,6 @@ PERIOD_FORMATS = {
     "fiscal_year": "FY2026",
     "fiscal_quarter": "FY2026-Q1",
     "month": "2026-03",
-    "calendar_year": "2026",
 }
 
 
@@ -80,6 +72,7 @@ class AggregateCatalogueApi(AggregateApiMixin, APIView):
     def get(self, request: Request) -> Response:
         data = {
             "k": default_k(),
+            "released_periods": [period.label for period in released_periods()],
             "period_formats": PERIOD_FORMATS,
             "dimensions": [
                 {"code": code, "label": str(d.label)} for code, d in DISAGGREGATIONS.items()
@@ -122,11 +115,10 @@ class AggregateTableApi(AggregateApiMixin, APIView):
         query = AggregateQuerySerializer(data=request.query_params, context={"indicator": found})
         query.is_valid(raise_exception=True)
         period, dims = query.validated_data["period"], query.validated_data["by"]
-        # A closed period's answer is its release, never the live data (reporting.releases).
+        # A donor gets a released period's tables only, never the live data (reporting.releases).
         answer = release_table_get(period=period, indicator=found.code, dims=dims)
-        if answer is None:
-            table = disclosure_apply(report_compute(indicator=found.code, period=period, dims=dims))
-            answer = table_answer(table, found)
+        if answer is None:  # released before the indicator was offered
+            raise Http404
         aggregate_pull_record(
             actor=request.user, indicator=found.code, period=period.label, dims=dims
         )

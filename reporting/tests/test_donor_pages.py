@@ -33,8 +33,11 @@ def fresh_throttle(frozen_clock):
 
 
 @pytest.fixture
-def dataset(db):
+def dataset(db, released):
+    """Synthetic returns over FY2025; its first quarter released (one indicator offered, to
+    keep the release quick: test_protection and test_releases cover every indicator)."""
     synthetic_generate(persons=400, seed=11, today=date(2025, 12, 1))
+    return released("FY2025-Q1", only=("received",))
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def test_urls_are_where_the_pages_link_them():
 
 
 def _api_counts(client, code: str, by: str | None) -> tuple[list, object]:
-    params = {"period": "FY2025", **({"by": by} if by else {})}
+    params = {"period": "FY2025-Q1", **({"by": by} if by else {})}
     data = client.get(f"/api/v1/aggregates/{code}/", params, **ES).json()
     shown = [SUPPRESSED_MARK if c["count"] is None else c["count"] for c in data["cells"]]
     total = data["total"]["count"]
@@ -60,7 +63,7 @@ def _api_counts(client, code: str, by: str | None) -> tuple[list, object]:
 
 
 def test_the_numbers_on_screen_are_the_numbers_of_the_api(donor_client, dataset):
-    response = donor_client.get(REPORT, {"period": "FY2025"}, **ES)
+    response = donor_client.get(REPORT, {"period": "FY2025-Q1"}, **ES)
     assert response.status_code == 200
     indicators = response.context["report"]["indicators"]
     assert [i["code"] for i in indicators] == [i.code for i in sheets_offered()]
@@ -105,7 +108,7 @@ def test_the_report_reads_in_english_when_asked(donor_client, dataset):
 
 def test_a_donor_sees_no_row_about_a_person(donor_client, dataset):
     pages = [
-        donor_client.get(REPORT, {"period": "FY2025"}, **ES),
+        donor_client.get(REPORT, {"period": "FY2025-Q1"}, **ES),
         donor_client.get(reverse("home"), **ES),
         donor_client.get(SHEETS, **ES),
         donor_client.get(f"{SHEETS}received/", **ES),
@@ -129,7 +132,17 @@ def test_every_table_shown_is_logged_as_the_api_logs_it(donor_client, donor, dat
 
 
 def test_a_period_not_offered_is_an_error_not_a_report(donor_client, dataset):
-    for text in ("FY2031", "2025-01-01..2025-02-01", "<b>"):
+    # Not released (FY2025, its second quarter, a month of it), never released (a calendar
+    # year, a range), or not a period at all.
+    for text in (
+        "FY2025",
+        "FY2025-Q2",
+        "2025-01",
+        "2025",
+        "FY2031",
+        "2025-01-01..2025-02-01",
+        "<b>",
+    ):
         response = donor_client.get(REPORT, {"period": text}, **ES)
         assert response.status_code == 200
         assert response.context["report"] is None
@@ -140,9 +153,23 @@ def test_a_period_not_offered_is_an_error_not_a_report(donor_client, dataset):
 # --- the periods offered ------------------------------------------------------------------------
 
 
-def test_periods_are_chosen_from_a_list_with_readable_spanish_names(donor_client, db):
+def test_a_donor_chooses_among_released_periods_only(donor_client, dataset):
     html = donor_client.get(REPORT, **ES).content.decode()
     assert '<select name="period"' in html and 'type="text" name="period"' not in html
+    offered = re.findall(r'<option value="([^"]+)"', html)
+    assert offered == ["FY2025-Q1", "2024-12", "2024-11", "2024-10"]
+    assert "Trimestres fiscales" in html and "diciembre de 2024" in html
+
+
+def test_before_any_release_a_donor_is_told_when_figures_come(donor_client, db):
+    response = donor_client.get(REPORT, **ES)
+    assert response.status_code == 200 and response.context["report"] is None
+    html = response.content.decode()
+    assert "todavía no se ha publicado" in html and "45 días" in html
+    assert not AggregatePull.objects.exists()
+
+
+def test_periods_a_programme_manager_chooses_have_readable_spanish_names(db):
     groups = {g: dict(options) for g, options in _choices_in("es", date(2026, 3, 10))}
     assert list(groups) == ["Años fiscales (octubre a septiembre)", "Trimestres fiscales", "Meses"]
     years, quarters, months = groups.values()
@@ -154,13 +181,11 @@ def test_periods_are_chosen_from_a_list_with_readable_spanish_names(donor_client
     assert list(quarters)[:3] == ["FY2026-Q2", "FY2026-Q1", "FY2025-Q4"]
     assert months["2026-03"] == "marzo de 2026" and "2026-04" not in months
     assert months["2023-10"] == "octubre de 2023"
-    for label, name in {**years, **quarters, **months}.items():
-        assert label in html and name in html
 
 
-def test_the_default_period_is_the_last_quarter_that_ended(donor_client, db):
+def test_a_donor_s_default_period_is_the_newest_released_quarter(donor_client, dataset):
     response = donor_client.get(REPORT, **ES)
-    assert response.context["report"]["period"].label == "FY2026-Q1"
+    assert response.context["report"]["period"].label == "FY2025-Q1"
 
 
 def _choices_in(language: str, today: date):

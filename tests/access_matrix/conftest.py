@@ -177,6 +177,12 @@ def build_world() -> World:
     world.records["restricted"] = _records(
         world, center=center_a, actor=users["caseworker_a"], tag="restricted", restricted=True
     )
+    # A released period, for the donor API's detail route (a donor gets nothing else).
+    from reporting.tests.conftest import release
+
+    from .routes import RELEASED_PERIOD
+
+    release(RELEASED_PERIOD)
     return world
 
 

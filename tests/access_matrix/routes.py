@@ -298,6 +298,9 @@ def close_open_case(world, record: str) -> None:
     )
 
 
+RELEASED_PERIOD = "FY2026-Q2"  # released by the world (conftest.build_world)
+
+
 def _first_indicator() -> str:
     from reporting.models import Indicator
 
@@ -745,7 +748,7 @@ ROUTES: list[Route] = [
         ),
         aggregates(),
         (NO_RECORD,),
-        body=lambda world, record: {"period": "FY2026"},
+        body=lambda world, record: {"period": RELEASED_PERIOD},
     ),
     # --- donor report exports (jobs are files, not records: a job id nobody owns is a 404) ---
     *(

@@ -16,6 +16,7 @@ from casework.models import Case, FollowUp
 from casework.roles import DONOR_REVIEWER, PROGRAMME_MANAGER
 from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
+from reporting.tests.conftest import release
 from services.models import ServiceDelivery, ServiceType
 
 from .conftest import BROWSER_DB, PASSWORD, sign_in
@@ -109,6 +110,7 @@ def test_donor_reviewer_downloads_the_fiscal_year_report(
     browser_page, programme, eager, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
+    release("FY2026", only=("received", "received_aid"))  # a donor gets released periods only
     donor = UserFactory(username="donante", password=PASSWORD)
     donor.groups.add(Group.objects.get(name=DONOR_REVIEWER))
     donor.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
@@ -120,7 +122,7 @@ def test_donor_reviewer_downloads_the_fiscal_year_report(
     page.goto(reverse("home"))
     assert page.locator(f"nav a[href='{DASHBOARD}']").count() == 0
     page.locator(f"nav a[href='{reverse('reporting_exports:export_start')}']").click()
-    page.fill("[name=period]", "FY2026")
+    page.select_option("[name=period]", "FY2026")
     page.check("[name=kind][value=xlsx]")
     page.locator("form button.button--primary[type=submit]").click()
     page.wait_for_url("**/reports/exports/*/")
@@ -135,9 +137,9 @@ def test_donor_reviewer_downloads_the_fiscal_year_report(
     assert "received" in workbook.sheetnames
     sheet = workbook["received"]
     rows = [row for row in sheet.iter_rows(values_only=True) if row]
-    # 4 persons received: below k = 10, so the cell-key method publishes 0 or 10, never 4
+    # 4 persons received: below k = 10, so the release shows 0 or at least 10, never 4
     total = next(row for row in rows if row[0] == "Total")
-    assert total[1] in (0, 10)
+    assert total[1] == 0 or total[1] >= 10
     assert 4 not in {cell for row in rows for cell in row}
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/donor_export.png", full_page=True)

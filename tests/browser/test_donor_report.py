@@ -7,13 +7,13 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.utils import timezone
 
 from casework.models import Person
 from casework.roles import DONOR_REVIEWER
 from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
-from reporting.donor_report import donor_periods
+from reporting.periods import fiscal_quarter
+from reporting.tests.conftest import release
 
 from .conftest import BROWSER_DB, PASSWORD, sign_in
 
@@ -26,9 +26,8 @@ REPORT = "/reports/donor/"
 
 @pytest.fixture
 def quarter():
-    """A quarter offered today that has ended, with 12 women received in the middle of it."""
-    today = timezone.localdate()
-    chosen = next(q for q in donor_periods(today)[1][1] if q.end < today)
+    """The second quarter of FY2026, released, with 12 women received in the middle of it."""
+    chosen = fiscal_quarter(2026, 2)
     center = ReceptionCenterFactory(code="LAU", name_es="Centro La Aurora")
     staff = UserFactory(username="recepcion", password=PASSWORD, centers=[center])
     middle = chosen.start + timedelta(days=40)
@@ -39,6 +38,7 @@ def quarter():
     donor = UserFactory(username="donante", password=PASSWORD)
     donor.groups.add(Group.objects.get(name=DONOR_REVIEWER))
     donor.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
+    release(chosen.label, only=("received", "received_aid"))
     return chosen
 
 

@@ -141,7 +141,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only",
             default="",
-            help="Comma-separated sections: intake,cases,services,report,dashboard,export,summary.",
+            help="Comma-separated sections: intake,cases,services,report,dashboard,export,release,summary.",
         )
         parser.add_argument(
             "--rebuild", action="store_true", help="Rebuild the summary tables even if built."
@@ -220,6 +220,8 @@ class Command(BaseCommand):
                 lines += self._export(manager, period, export_runs)
             if wanted("cases"):
                 lines += self._cases(caseworker, runs)
+            if wanted("release"):
+                lines += self._release(period)
             with _tasks_queued_not_run():
                 if wanted("intake"):
                     lines += self._intake(caseworker, home, runs, options["seed"])
@@ -405,6 +407,38 @@ class Command(BaseCommand):
         line.extra.append(_compare(raw, found))
         self._progress("  floor (hand-written SQL)", floor)
         return [first_line, line]
+
+    # -- releases and the disclosure audit ------------------------------------------------------
+
+    def _release(self, period: Period) -> list[Line]:
+        """A fiscal year's release as `release_publish` prepares it (computed, not stored), and
+        the disclosure audit of it: together, what `disclosure_audit --period` does."""
+        from ...audit import attack
+        from ...releases import release_plan
+
+        prepare = Timing("ours")
+        plan = timed(prepare, lambda: release_plan(period))
+        line = Line(
+            f"release {period.label}: the year, its quarters and months, protected together",
+            prepare,
+        )
+        line.extra.append(
+            f"{len(plan.published.true):,} figures counted and protected (one HiGHS mixed-integer "
+            f"program per quarter and indicator, then the year); bound stated: {plan.bound}"
+        )
+        self._progress(line.operation, prepare)
+        attacked = Timing("ours")
+        result = timed(attacked, lambda: attack(plan.published, exact=True, check=200))
+        audit = Line(f"disclosure audit {period.label}: attack on the release's figures", attacked)
+        audit.extra.append(
+            f"{result.figures:,} figures, {result.sensitive:,} with a true count from 1 to k-1: "
+            f"recovered {result.recovered}, pinned {result.pinned}, obtainable outside a release "
+            f"{plan.changing}; {result.certified:,} cleared by the release's own figures (a "
+            f"witness), {result.solved} also bounded by exact integer programs; the whole audit "
+            "(`disclosure_audit`) is this line plus the release line above"
+        )
+        self._progress(audit.operation, attacked)
+        return [line, audit]
 
     # -- dashboard and export -----------------------------------------------------------------
 
