@@ -86,11 +86,20 @@ def test_a_real_worker_builds_the_xlsx(worker, tmp_path):
 
     assert not settings.CELERY_TASK_ALWAYS_EAGER, "the broker is set: tasks must go to Redis"
     synthetic_generate(persons=150, seed=5)
-    user = UserFactory(username="donor_worker")
-    from django.contrib.auth.models import Permission
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
 
-    user.user_permissions.add(Permission.objects.get(codename="view_aggregates"))
+    from casework.models import ReceptionCenter
+    from casework.roles import PROGRAMME_MANAGER
+
+    # A programme manager of every centre: figures computed on request, as the worker must
+    # (a donor's export of a released period only reads the release).
+    user = UserFactory(username="manager_worker")
+    user.groups.add(Group.objects.get(name=PROGRAMME_MANAGER))
+    for center in ReceptionCenter.objects.all():
+        assign_perm("casework.view_center_records", user, center)
     job = exports.export_job_create(actor=user, kind=exports.XLSX, period="FY2025")
+    assert job.center_ids  # computed for the centres, not read from a release
     export_build.delay(job.id)
 
     deadline = time.monotonic() + TIMEOUT

@@ -358,8 +358,11 @@ class Command(BaseCommand):
     def _report_lines(self, period: Period, runs: int, base_runs: int) -> list[Line]:
         k = default_k()
         ours, ours_label = _donor_report_function()
+        # Every centre, computed on request (a programme manager of all of them): a donor reads
+        # the release instead, which the `release` section makes and times.
+        everywhere = frozenset(ReceptionCenter.objects.values_list("pk", flat=True))
         first = Timing("first")
-        timed(first, lambda: ours(period=period, center_ids=None, k=k))
+        timed(first, lambda: ours(period=period, center_ids=everywhere, k=k))
         self._progress("donor report, first call", first)
         first_line = Line(
             f"donor report {period.label}, first call of the run (see the notes)", first
@@ -370,7 +373,7 @@ class Command(BaseCommand):
         )
         timing = Timing("ours")
         for _ in range(runs):
-            timed(timing, lambda: ours(period=period, center_ids=None, k=k))
+            timed(timing, lambda: ours(period=period, center_ids=everywhere, k=k))
         line.timing = timing
         line.extra.append(
             f"ours = {ours_label}, timed after a first call; the first call of a period and scope "
