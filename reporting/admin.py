@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from casework.admin import ReadOnlyAdminMixin
+
 from .indicators import INDICATORS
 from .models import AggregatePull, Indicator, Release
 
@@ -32,36 +34,18 @@ class IndicatorAdmin(TranslationAdmin):
 
 
 @admin.register(AggregatePull)
-class AggregatePullAdmin(admin.ModelAdmin):
+class AggregatePullAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user", "indicator", "period", "dims"]
     list_filter = ["indicator"]
     list_select_related = ["user"]
     search_fields = ["user__username", "indicator", "period"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a release is made by release_publish and never changes."""
 
     list_display = ["period", "kind", "start", "end", "created_at", "k", "bound", "published_by"]
     list_filter = ["kind"]
     search_fields = ["period"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
