@@ -17,12 +17,12 @@ WORKDIR /app
 
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml README.md ./
-RUN mkdir -p config casework intake services reporting \
-    && touch config/__init__.py casework/__init__.py intake/__init__.py services/__init__.py \
-        reporting/__init__.py \
+RUN mkdir -p config registry intake casework services reporting \
+    && touch config/__init__.py registry/__init__.py intake/__init__.py casework/__init__.py \
+        services/__init__.py reporting/__init__.py \
     && pip install . \
     && pip uninstall --yes retorno \
-    && rm -rf config casework intake services reporting build ./*.egg-info
+    && rm -rf config registry intake casework services reporting build ./*.egg-info
 
 COPY . .
 RUN pip install --no-deps . \

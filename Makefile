@@ -21,13 +21,15 @@ BENCH_SUITE_DB ?= retorno_bench_suite
 LOADTEST_TIME ?= 60
 LOADTEST_USERS ?= 50
 
-.PHONY: help install demo test lint format messages compile-messages bench-intake bench-caselist \
+.PHONY: help install demo test lint typecheck contracts format messages compile-messages bench-intake bench-caselist \
 	bench-services synthetic bench loadtest check-deploy clean
 
 help:
 	@echo "make demo          create .venv, install, migrate, load demo data, serve on http://$(DEMO_ADDR)/"
 	@echo "make test          install if needed, run the whole test suite (pytest)"
 	@echo "make lint          ruff check + ruff format --check"
+	@echo "make typecheck     mypy, strict on every app's actions, selectors and permissions"
+	@echo "make contracts     import-linter: the apps' layers (registry <- intake <- casework <- services <- reporting)"
 	@echo "make format        ruff format + ruff check --fix"
 	@echo "make messages      extract translatable strings into locale/{es,en} and compile the .mo files"
 	@echo "make bench-intake  matching and registration benchmark on PostgreSQL ($(BENCH_DB))"
@@ -68,6 +70,12 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

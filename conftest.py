@@ -21,35 +21,35 @@ def fresh_rate_limits():
 
 @pytest.fixture
 def center_a(db):
-    from casework.tests.factories import ReceptionCenterFactory
+    from registry.tests.factories import ReceptionCenterFactory
 
     return ReceptionCenterFactory(code="CA", name_es="Centro A", name_en="Centre A")
 
 
 @pytest.fixture
 def center_b(db):
-    from casework.tests.factories import ReceptionCenterFactory
+    from registry.tests.factories import ReceptionCenterFactory
 
     return ReceptionCenterFactory(code="CB", name_es="Centro B", name_en="Centre B")
 
 
 @pytest.fixture
 def caseworker(center_a):
-    from casework.tests.factories import UserFactory
+    from registry.tests.factories import UserFactory
 
     return UserFactory(username="caseworker_a", centers=[center_a])
 
 
 @pytest.fixture
 def colleague(center_a):
-    from casework.tests.factories import UserFactory
+    from registry.tests.factories import UserFactory
 
     return UserFactory(username="colleague_a", centers=[center_a])
 
 
 @pytest.fixture
 def outsider(center_b):
-    from casework.tests.factories import UserFactory
+    from registry.tests.factories import UserFactory
 
     return UserFactory(username="caseworker_b", centers=[center_b])
 
@@ -59,8 +59,8 @@ def supervisor(center_a):
     """The supervisor of centre A."""
     from django.contrib.auth.models import Group
 
-    from casework.roles import SUPERVISOR
-    from casework.tests.factories import UserFactory
+    from registry.roles import SUPERVISOR
+    from registry.tests.factories import UserFactory
 
     user = UserFactory(username="supervisor_a", centers=[center_a])
     user.groups.add(Group.objects.get(name=SUPERVISOR))

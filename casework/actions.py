@@ -1,256 +1,43 @@
-"""Writes to persons and consents. Views, API, commands and tasks all call these."""
+"""Writes to cases, their plans, notes, referrals and follow-ups. Views, API, commands and tasks all call these."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .idempotency import fingerprint, replay
+from intake.models import Arrival
+from registry.actions import consent_in_force, person_link_center
+from registry.idempotency import fingerprint, replay
+from registry.models import (
+    ClosureReason,
+    Consent,
+    Partner,
+    Person,
+    ReceptionCenter,
+    ServiceLine,
+    VulnerabilityCategory,
+)
+from registry.permissions import Actor, can_work_at, persons_for
+from registry.types import StrOrPromise
+
 from .models import (
     Case,
     CaseCounter,
     CaseGoal,
     CaseNote,
     CaseUserObjectPermission,
-    ClosureReason,
-    Consent,
     FollowUp,
-    Partner,
-    Person,
-    PersonCenter,
-    ReceptionCenter,
     Referral,
-    ServiceLine,
-    VulnerabilityCategory,
 )
-from .permissions import can_work_at, cases_for, partners_for_case, persons_for
-
-StrOrPromise = str | Promise
-
-PERSON_FIELDS = (
-    "given_names",
-    "first_surname",
-    "second_surname",
-    "sex",
-    "gender_identity",
-    "birth_date",
-    "birth_date_estimated",
-    "nationality",
-    "document_type",
-    "document_number",
-    "origin_department",
-    "origin_municipality",
-    "indigenous_people",
-    "language",
-    "phone",
-)
-
-
-def birth_date_from_age(*, age_years: int, today: date) -> date:
-    """An estimated date of birth for someone who only knows their age: mid-year, that many years ago."""
-    if age_years < 0 or age_years > 110:
-        raise ValidationError({"age_years": _("Enter an age between 0 and 110 years.")})
-    candidate = date(today.year - age_years, 7, 1)
-    # Someone who is N today was born between today-(N+1) years and today-N years.
-    latest = date(
-        today.year - age_years, today.month, min(today.day, 28 if today.month == 2 else today.day)
-    )
-    if candidate > latest:
-        candidate = date(today.year - age_years - 1, 7, 1)
-    return candidate
-
-
-def person_build(*, data: dict[str, Any], person_id=None) -> Person:
-    """An unsaved, validated Person from form or API data."""
-    unknown = set(data) - set(PERSON_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown person fields: {sorted(unknown)}")
-    person = Person(**data) if person_id is None else Person(id=person_id, **data)
-    for field in ("given_names", "first_surname", "second_surname", "document_number"):
-        setattr(person, field, " ".join((getattr(person, field) or "").split()))
-    person.full_clean(exclude=["created_by"])
-    return person
-
-
-def person_link_center(*, person: Person, center: ReceptionCenter) -> None:
-    """Make the person visible at the centre (idempotent)."""
-    PersonCenter.objects.get_or_create(person=person, center=center)
-
-
-def consents_record(
-    *, actor: AbstractBaseUser, person: Person, consents: dict[str, bool]
-) -> list[Consent]:
-    """Append consent rows; a kind whose value is unchanged is not recorded again."""
-    valid = set(Consent.Kind.values)
-    unknown = set(consents) - valid
-    if unknown:
-        raise ValidationError({"consents": _("Unknown consent.")})
-    current = _consents_current(person)
-    now = timezone.now()
-    rows = [
-        Consent(person=person, kind=kind, granted=granted, recorded_at=now, recorded_by=actor)
-        for kind, granted in consents.items()
-        if current.get(kind) is not granted
-    ]
-    for row in rows:
-        row.save()  # one by one so that auditlog records each
-    return rows
-
-
-def _consents_current(person: Person) -> dict[str, bool]:
-    current: dict[str, bool] = {}
-    for kind, granted in (
-        Consent.objects.filter(person=person)
-        .order_by("kind", "-recorded_at")
-        .values_list("kind", "granted")
-    ):
-        current.setdefault(kind, granted)
-    return current
-
-
-@transaction.atomic
-def person_update(
-    *, actor: AbstractBaseUser, person: Person, data: dict[str, Any], expected_version: int
-) -> Person:
-    """Change a person's details; refused when someone else saved since `expected_version`."""
-    if person.version != expected_version:
-        raise ValidationError(
-            _(
-                "Someone else changed this record while you were editing it. Review their changes and try again."
-            )
-        )
-    for field, value in data.items():
-        if field not in PERSON_FIELDS:
-            raise ValueError(f"unknown person field: {field}")
-        setattr(person, field, value)
-    person.full_clean(exclude=["created_by"])
-    updated = Person.objects.filter(pk=person.pk, version=expected_version).update(
-        version=expected_version + 1
-    )
-    if not updated:
-        raise ValidationError(
-            _(
-                "Someone else changed this record while you were editing it. Review their changes and try again."
-            )
-        )
-    person.version = expected_version + 1
-    person.save(update_fields=[*data.keys(), "version"])
-    return person
-
-
-class PersonIdConflict(Exception):
-    """The client-generated person id is already used by a different (or another centre's) person."""
-
-
-@dataclass(frozen=True)
-class PersonRegistration:
-    person: Person
-    created: bool
-
-
-def _person_replay(
-    *,
-    actor: AbstractBaseUser,
-    center: ReceptionCenter,
-    person_id: uuid.UUID,
-    data: dict[str, Any],
-    consents: dict[str, bool],
-) -> PersonRegistration | None:
-    """The stored person if `person_id` is taken and the submission matches it; None if free."""
-    existing = Person.objects.filter(pk=person_id).first()
-    if existing is None:
-        return None
-    # A person outside the user's scope answers like a conflict: nothing about them is shown.
-    if not persons_for(actor).filter(pk=person_id, center_links__center=center).exists():
-        raise PersonIdConflict(str(person_id))
-    submitted = person_build_values(data)
-    for field in PERSON_FIELDS:
-        stored = getattr(existing, f"{field}_id" if _is_relation(field) else field)
-        if submitted[field] != stored:
-            raise PersonIdConflict(str(person_id))
-    if consents:
-        in_force: dict[str, bool] = {}
-        for kind, granted in (
-            Consent.objects.filter(person=existing)
-            .order_by("kind", "-recorded_at")
-            .values_list("kind", "granted")
-        ):
-            in_force.setdefault(kind, granted)
-        if any(in_force.get(kind) is not granted for kind, granted in consents.items()):
-            raise PersonIdConflict(str(person_id))
-    return PersonRegistration(person=existing, created=False)
-
-
-def _is_relation(field: str) -> bool:
-    return Person._meta.get_field(field).is_relation
-
-
-def person_build_values(data: dict[str, Any]) -> dict[str, Any]:
-    """The values person_build would store for `data` (defaults filled, whitespace collapsed)."""
-    values: dict[str, Any] = {}
-    for field in PERSON_FIELDS:
-        model_field = Person._meta.get_field(field)
-        value = data.get(field, model_field.get_default())
-        if model_field.is_relation:
-            value = getattr(value, "pk", value)
-        elif field in ("given_names", "first_surname", "second_surname", "document_number"):
-            value = " ".join((value or "").split())
-        values[field] = value
-    return values
-
-
-def person_register(
-    *,
-    actor: AbstractBaseUser,
-    center: ReceptionCenter,
-    person_id: uuid.UUID,
-    data: dict[str, Any],
-    consents: dict[str, bool] | None = None,
-) -> PersonRegistration:
-    """Register a person at a centre under a client-generated id, idempotently.
-
-    A replay (same id, same details, same centre) returns the stored person with created=False;
-    the same id with different details, or a person the actor may not see, raises
-    PersonIdConflict. Under a concurrent race the primary key decides.
-    """
-    consents = consents or {}
-    replay = _person_replay(
-        actor=actor, center=center, person_id=person_id, data=data, consents=consents
-    )
-    if replay:
-        return replay
-    if not can_work_at(actor, center):
-        raise ValidationError({"center": _("You cannot register persons at this centre.")})
-    try:
-        with transaction.atomic():
-            person = person_build(data=data, person_id=person_id)
-            person.created_by = actor
-            person.save(force_insert=True)
-            person_link_center(person=person, center=center)
-            if consents:
-                consents_record(actor=actor, person=person, consents=consents)
-    except (IntegrityError, ValidationError) as exc:
-        # A concurrent request with the same id won the race (unique primary key).
-        if isinstance(exc, ValidationError) and "id" not in getattr(exc, "error_dict", {}):
-            raise
-        replay = _person_replay(
-            actor=actor, center=center, person_id=person_id, data=data, consents=consents
-        )
-        if replay:
-            return replay
-        raise
-    return PersonRegistration(person=person, created=True)
-
+from .permissions import cases_for, partners_for_case
 
 # --- Cases ------------------------------------------------------------------------------------
 
@@ -258,7 +45,7 @@ def person_register(
 class VersionConflict(Exception):
     """Someone else saved the record since the version the user started from."""
 
-    message = gettext_lazy(
+    message: StrOrPromise = gettext_lazy(
         "Someone else changed this case while you were editing it. "
         "Review their changes and try again."
     )
@@ -269,13 +56,12 @@ class VersionConflict(Exception):
         super().__init__(str(self.message))
         self.current_version = current_version
 
-
 GOAL_CHANGED = gettext_lazy(
     "Someone else changed this goal while you were editing it. Review their changes and try again."
 )
 
 
-def _refuse(message, field: str | None = None) -> NoReturn:
+def _refuse(message: StrOrPromise, field: str | None = None) -> NoReturn:
     raise ValidationError({field: message} if field else message)
 
 
@@ -325,7 +111,7 @@ class CaseOpened:
 ALREADY_OPEN = gettext_lazy("This person already has an open case at this centre.")
 
 
-def _case_replay_visible(actor: AbstractBaseUser, case: Case) -> bool:
+def _case_replay_visible(actor: Actor, case: Case) -> bool:
     """Who may get an opened case back: whoever may see it, and its opener while at the centre.
 
     The opener of a restricted case assigned to someone else no longer sees it, and may still
@@ -339,11 +125,11 @@ def _case_replay_visible(actor: AbstractBaseUser, case: Case) -> bool:
 @transaction.atomic
 def case_open(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     person: Person,
     center: ReceptionCenter,
-    arrival=None,
-    assigned_to: AbstractBaseUser | None = None,
+    arrival: Arrival | None = None,
+    assigned_to: Actor | None = None,
     restricted: bool = False,
     client_uuid: uuid.UUID | None = None,
 ) -> CaseOpened:
@@ -408,9 +194,7 @@ def case_open(
 
 
 @transaction.atomic
-def case_assign(
-    *, actor: AbstractBaseUser, case: Case, assignee: AbstractBaseUser, expected_version: int
-) -> Case:
+def case_assign(*, actor: Actor, case: Case, assignee: Actor, expected_version: int) -> Case:
     from .permissions import can_assign_case
 
     if not can_assign_case(actor, case):
@@ -427,7 +211,7 @@ def case_assign(
 @transaction.atomic
 def case_close(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     case: Case,
     reason: ClosureReason,
     note: str = "",
@@ -462,7 +246,7 @@ def case_close(
 
 
 @transaction.atomic
-def case_reopen(*, actor: AbstractBaseUser, case: Case, expected_version: int) -> Case:
+def case_reopen(*, actor: Actor, case: Case, expected_version: int) -> Case:
     from .permissions import can_manage_case
 
     if not can_manage_case(actor, case):
@@ -497,7 +281,7 @@ def case_reopen(*, actor: AbstractBaseUser, case: Case, expected_version: int) -
 @transaction.atomic
 def case_assess(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     case: Case,
     vulnerabilities: list[VulnerabilityCategory],
     economic_needs: str = "",
@@ -535,7 +319,7 @@ def case_assess(
 
 @transaction.atomic
 def case_set_restricted(
-    *, actor: AbstractBaseUser, case: Case, restricted: bool, expected_version: int
+    *, actor: Actor, case: Case, restricted: bool, expected_version: int
 ) -> Case:
     from .permissions import can_manage_case
 
@@ -548,7 +332,7 @@ def case_set_restricted(
     return case
 
 
-def _require_open_case_work(actor: AbstractBaseUser, case: Case) -> None:
+def _require_open_case_work(actor: Actor, case: Case) -> None:
     from .permissions import can_work_on_case
 
     if not can_work_on_case(actor, case):
@@ -557,7 +341,7 @@ def _require_open_case_work(actor: AbstractBaseUser, case: Case) -> None:
         _refuse(_("Reopen the case before changing it."))
 
 
-def _case_visible(actor: AbstractBaseUser, case_id: int) -> bool:
+def _case_visible(actor: Actor, case_id: int) -> bool:
     return cases_for(actor).filter(pk=case_id).exists()
 
 
@@ -570,7 +354,7 @@ class NoteAdded:
 @transaction.atomic
 def note_add(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     case: Case,
     text: str,
     corrects: CaseNote | None = None,
@@ -619,7 +403,7 @@ def note_add(
 @transaction.atomic
 def goal_add(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     case: Case,
     dimension: str,
     description: str,
@@ -640,7 +424,7 @@ def goal_add(
 
 @transaction.atomic
 def goal_set_progress(
-    *, actor: AbstractBaseUser, goal: CaseGoal, progress: str, expected_version: int
+    *, actor: Actor, goal: CaseGoal, progress: str, expected_version: int
 ) -> CaseGoal:
     """Record a goal's progress; refused when someone else saved it since `expected_version`."""
     _require_open_case_work(actor, goal.case)
@@ -657,16 +441,6 @@ def goal_set_progress(
     return goal
 
 
-def consent_in_force(person: Person, kind: str) -> bool:
-    latest = (
-        Consent.objects.filter(person=person, kind=kind)
-        .order_by("-recorded_at", "-pk")
-        .values_list("granted", flat=True)
-        .first()
-    )
-    return bool(latest)
-
-
 @dataclass(frozen=True)
 class ReferralMade:
     referral: Referral
@@ -676,7 +450,7 @@ class ReferralMade:
 @transaction.atomic
 def referral_create(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     case: Case,
     partner: Partner,
     service_line: ServiceLine,
@@ -736,13 +510,13 @@ def referral_create(
 
 @transaction.atomic
 def referral_set_status(
-    *, actor: AbstractBaseUser, referral: Referral, status: str, outcome_note: str = ""
+    *, actor: Actor, referral: Referral, status: str, outcome_note: str = ""
 ) -> Referral:
     from .permissions import can_work_on_case
 
     if not can_work_on_case(actor, referral.case):
         _refuse(_("You cannot change cases of this centre."))
-    allowed = Referral.TRANSITIONS.get(referral.status, set())
+    allowed = Referral.TRANSITIONS.get(Referral.Status(referral.status), set())
     if status not in allowed:
         _refuse(
             _("A referral that is %(current)s cannot become %(new)s.")
@@ -776,9 +550,7 @@ def _add_months(day: date, months: int) -> date:
 
 
 @transaction.atomic
-def follow_up_schedule(
-    *, actor: AbstractBaseUser, case: Case, due_date: date, purpose: str = ""
-) -> FollowUp:
+def follow_up_schedule(*, actor: Actor, case: Case, due_date: date, purpose: str = "") -> FollowUp:
     _require_open_case_work(actor, case)
     follow_up = FollowUp(case=case, due_date=due_date, purpose=purpose.strip(), created_by=actor)
     follow_up.full_clean()
@@ -788,7 +560,7 @@ def follow_up_schedule(
 
 @transaction.atomic
 def follow_ups_schedule_default(
-    *, actor: AbstractBaseUser, case: Case, start: date | None = None
+    *, actor: Actor, case: Case, start: date | None = None
 ) -> list[FollowUp]:
     """Follow-ups at 1, 3 and 6 months after `start` (the return, else the case's opening)."""
     _require_open_case_work(actor, case)
@@ -807,7 +579,7 @@ def follow_ups_schedule_default(
 
 @transaction.atomic
 def follow_up_complete(
-    *, actor: AbstractBaseUser, follow_up: FollowUp, outcome: str, outcome_note: str = ""
+    *, actor: Actor, follow_up: FollowUp, outcome: str, outcome_note: str = ""
 ) -> FollowUp:
     from .permissions import can_work_on_case
 

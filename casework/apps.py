@@ -7,11 +7,8 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import (  # noqa: F401  (auditlog, timeline source, deployment checks)
+        from . import (  # noqa: F401  (auditlog, timeline source, home page part)
             audit,
-            checks,
+            home_parts,
             selectors_timeline,
-            sign_in,
         )
-
-        sign_in.connect()

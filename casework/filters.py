@@ -1,52 +1,84 @@
-"""FilterSets of casework lists, shared by the HTML lists and the API lists.
+"""The FilterSet of case lists, shared by the HTML caseload and the API list.
 
-They filter a queryset that is already scoped to the user (casework.selectors); they never
-widen it.
+It narrows a queryset already scoped to the user (casework.selectors.case_list); it never
+widens it.
 """
 
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .filtering import DateFilter
-from .models import Person
-from .names import document_normalise
-from .selectors import person_search_condition
+from registry.filtering import DateFilter, id_parse
+
+from .models import Case
+from .selectors import case_search
+
+ASSIGNED_TO_ME = "me"
+ASSIGNED_TO_NOBODY = "none"
 
 
-class PersonFilter(django_filters.FilterSet):
+def _assignee_validate(value: str) -> None:
+    if value in (ASSIGNED_TO_ME, ASSIGNED_TO_NOBODY):
+        return
+    try:
+        id_parse(value)
+    except ValidationError as exc:
+        raise ValidationError(_('Use "me", "none" or the id of a caseworker.')) from exc
+
+
+class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
-        label=_("Name or document"),
+        label=_("Case number, name, document or phone"),
         max_length=150,
-        help_text=_("Spelling variants match: Ernández finds Hernández."),
+        help_text=_(
+            "A case number or its beginning, e.g. SPS-2026; spelling variants of names match."
+        ),
     )
-    document = django_filters.CharFilter(
-        method="filter_document",
-        label=_("Document number"),
-        max_length=40,
-        help_text=_("Exact number; spaces and dashes are ignored."),
+    status = django_filters.ChoiceFilter(choices=Case.Status.choices, label=_("Status"))
+    assigned_to = django_filters.CharFilter(
+        method="filter_assigned_to",
+        label=_("Assigned caseworker"),
+        max_length=19,
+        validators=[_assignee_validate],
+        help_text=_('"me" for your own cases, "none" for unassigned ones, or a user id.'),
     )
-    sex = django_filters.ChoiceFilter(choices=Person.Sex.choices, label=_("Sex"))
-    nationality = django_filters.CharFilter(
-        field_name="nationality__iso2", label=_("Nationality (ISO code)"), max_length=2
+    center = django_filters.CharFilter(
+        field_name="center__code",
+        lookup_expr="iexact",
+        label=_("Reception centre (code)"),
+        max_length=10,
     )
-    birth_date = DateFilter(label=_("Date of birth"))
+    restricted = django_filters.BooleanFilter(label=_("Restricted"))
+    opened_from = DateFilter(
+        field_name="opened_at", lookup_expr="date__gte", label=_("Opened on or after")
+    )
+    opened_to = DateFilter(
+        field_name="opened_at", lookup_expr="date__lte", label=_("Opened on or before")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("opened_at", "opened_at"), ("number", "number"), ("status", "status")),
+        label=_("Order by"),
+    )
 
     class Meta:
-        model = Person
+        model = Case
         fields: list[str] = []
 
-    def filter_q(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
-        if not (value or "").strip():
-            return queryset
-        condition = person_search_condition(value)
-        return queryset.filter(condition) if condition is not None else queryset.none()
+    def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        return case_search(queryset, value)
 
-    def filter_document(
-        self, queryset: QuerySet[Person], name: str, value: str
-    ) -> QuerySet[Person]:
-        key = document_normalise(value)
-        return queryset.filter(document_key=key) if key else queryset
+    def filter_assigned_to(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        if not value:
+            return queryset
+        if value == ASSIGNED_TO_ME:
+            user = getattr(self.request, "user", None)
+            if user is None or not user.is_authenticated:
+                return queryset.none()
+            return queryset.filter(assigned_to_id=user.pk)
+        if value == ASSIGNED_TO_NOBODY:
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset.filter(assigned_to_id=id_parse(value))

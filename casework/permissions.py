@@ -1,142 +1,14 @@
-"""Who may see what: the one scoping function per model that every view, API, export and task uses.
-
-The centres a user works in are guardian object permissions on ReceptionCenter. They are
-resolved once (a few rows) and then used as a plain `center_id IN (...)` filter.
-"""
+"""Who may see and work on which case: the one scoping function for cases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import (
-    Case,
-    CaseGroupObjectPermission,
-    CaseUserObjectPermission,
-    Partner,
-    Person,
-    PersonCenter,
-    ReceptionCenter,
-    ReceptionCenterGroupObjectPermission,
-    ReceptionCenterUserObjectPermission,
-)
-from .roles import CASEWORKER, DONOR_REVIEWER, PROGRAMME_MANAGER, ROLE_PERMISSIONS, SUPERVISOR
+from registry.models import Partner
+from registry.permissions import User, can_work_at, user_center_ids
 
-# Staff who work at a centre read and write its records; a programme manager reads the
-# records of the centres of their programme (a group holding VIEW_CENTER_RECORDS on them).
-WORK_AT_CENTER = "work_at_center"
-VIEW_CENTER_RECORDS = "view_center_records"
-_CACHE_ATTR = "_retorno_center_ids"
-
-User = AbstractBaseUser | AnonymousUser
-
-
-def _center_permissions(user: User) -> dict[str, frozenset[int]]:
-    """{codename: centre ids} for the user's centre permissions; one query, cached on the user."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return {WORK_AT_CENTER: frozenset(), VIEW_CENTER_RECORDS: frozenset()}
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
-    codenames = (WORK_AT_CENTER, VIEW_CENTER_RECORDS)
-    direct = ReceptionCenterUserObjectPermission.objects.filter(
-        user=user, permission__codename__in=codenames
-    ).values_list("content_object_id", "permission__codename")
-    via_groups = ReceptionCenterGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename__in=codenames
-    ).values_list("content_object_id", "permission__codename")
-    active = ReceptionCenter.objects.filter(active=True).values("pk")
-    rows = direct.filter(content_object_id__in=active).union(
-        via_groups.filter(content_object_id__in=active)
-    )
-    found: dict[str, set[int]] = {WORK_AT_CENTER: set(), VIEW_CENTER_RECORDS: set()}
-    for center_id, codename in rows:
-        found[codename].add(center_id)
-    result = {
-        WORK_AT_CENTER: frozenset(found[WORK_AT_CENTER]),
-        # whoever works at a centre also reads its records
-        VIEW_CENTER_RECORDS: frozenset(found[WORK_AT_CENTER] | found[VIEW_CENTER_RECORDS]),
-    }
-    setattr(user, _CACHE_ATTR, result)
-    return result
-
-
-def user_center_ids(user: User, *, for_write: bool = False) -> frozenset[int]:
-    """Ids of the active centres whose records the user may read (or, for_write, work in)."""
-    return _center_permissions(user)[WORK_AT_CENTER if for_write else VIEW_CENTER_RECORDS]
-
-
-AGGREGATES_APP = "reporting"
-
-
-def is_donor_reviewer(user: User) -> bool:
-    """Reads aggregate reports and nothing else: holds no centre, and every permission the user
-    holds is the reporting app's (the donor reviewer role: reporting.view_aggregates).
-
-    The aggregates are then their only door: every other route answers them 404 (the site's
-    DonorReachMiddleware, the API's DonorReviewersKeptOut). An administrator holds no centre
-    either but keeps their other permissions, so is not one. Staff are answered from the
-    centre ids (cached on the user) without loading the permission cache.
-    """
-    if not getattr(user, "is_authenticated", False) or user_center_ids(user):
-        return False
-    held = user.get_all_permissions()
-    return f"{AGGREGATES_APP}.view_aggregates" in held and all(
-        name.startswith(f"{AGGREGATES_APP}.") for name in held
-    )
-
-
-def forget_center_ids(user: User) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
-
-
-def centers_for(user: User) -> QuerySet[ReceptionCenter]:
-    """The centres the user works in (where they may register and record)."""
-    return ReceptionCenter.objects.filter(
-        pk__in=user_center_ids(user, for_write=True)
-    ).select_related("country")
-
-
-def readable_centers_for(user: User) -> QuerySet[ReceptionCenter]:
-    """The centres whose records the user may read (their own, or their programme's)."""
-    return ReceptionCenter.objects.filter(pk__in=user_center_ids(user)).select_related("country")
-
-
-def persons_for(user: User) -> QuerySet[Person]:
-    """Persons known at any of the user's centres."""
-    ids = user_center_ids(user)
-    if not ids:
-        return Person.objects.none()
-    return Person.objects.filter(
-        Exists(PersonCenter.objects.filter(person=OuterRef("pk"), center_id__in=ids))
-    )
-
-
-def person_matching_scope_for(user: User) -> QuerySet[Person]:
-    """The national registry for recognition: persons known at any centre of the user's countries.
-
-    Only the recognition fields may be shown from this queryset (see intake.matching).
-    """
-    ids = user_center_ids(user, for_write=True)
-    if not ids:
-        return Person.objects.none()
-    country_ids = ReceptionCenter.objects.filter(pk__in=ids).values("country_id")
-    return Person.objects.filter(
-        Exists(
-            PersonCenter.objects.filter(person=OuterRef("pk"), center__country_id__in=country_ids)
-        )
-    )
-
-
-def can_work_at(user: User, center: ReceptionCenter | int) -> bool:
-    """May the user record things (arrivals, cases, deliveries) at this centre?"""
-    center_id = center if isinstance(center, int) else center.pk
-    return center_id in user_center_ids(user, for_write=True)
-
+from .models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 
 VIEW_RESTRICTED_CASE = "view_restricted_case"
 MANAGE_CENTER_CASES = "casework.manage_center_cases"
@@ -156,7 +28,7 @@ def cases_for(user: User) -> QuerySet[Case]:
         return Case.objects.none()
     supervises = Exists(
         Group.objects.filter(
-            user=user,
+            user=user.pk,
             permissions__codename="manage_center_cases",
             permissions__content_type__app_label="casework",
         )
@@ -166,12 +38,14 @@ def cases_for(user: User) -> QuerySet[Case]:
         | Q(supervises, center_id__in=user_center_ids(user, for_write=True))
         | Exists(
             CaseUserObjectPermission.objects.filter(
-                user=user, permission__codename=VIEW_RESTRICTED_CASE, content_object=OuterRef("pk")
+                user=user.pk,
+                permission__codename=VIEW_RESTRICTED_CASE,
+                content_object=OuterRef("pk"),
             )
         )
         | Exists(
             CaseGroupObjectPermission.objects.filter(
-                group__user=user,
+                group__user=user.pk,
                 permission__codename=VIEW_RESTRICTED_CASE,
                 content_object=OuterRef("pk"),
             )
@@ -200,103 +74,3 @@ def can_manage_case(user: User, case: Case) -> bool:
 def can_assign_case(user: User, case: Case) -> bool:
     """Assign and reassign: supervisors of the case's centre."""
     return can_work_at(user, case.center_id) and user.has_perm(MANAGE_CENTER_CASES)
-
-
-# --- who may change which user account ------------------------------------------------------
-
-# A user manager (auth.change_user) hands out the working roles and centre access without
-# holding them: administrators assign casework roles but, by design, read no case record.
-# Anything else they hand out, or take over, only if they hold it themselves.
-DELEGATED_ROLES = (CASEWORKER, SUPERVISOR, PROGRAMME_MANAGER, DONOR_REVIEWER)
-MANAGE_USERS = "auth.change_user"
-ASSIGN_CENTRES = "casework.add_receptioncenteruserobjectpermission"
-
-
-def _permissions_named(names: Iterable[str]) -> QuerySet[Permission]:
-    by_app: dict[str, set[str]] = {}
-    for name in names:
-        app_label, codename = name.split(".", 1)
-        by_app.setdefault(app_label, set()).add(codename)
-    query = Q(pk__in=[])
-    for app_label, codenames in by_app.items():
-        query |= Q(content_type__app_label=app_label, codename__in=codenames)
-    return Permission.objects.filter(query)
-
-
-def permissions_grantable_by(actor: User) -> QuerySet[Permission]:
-    """The permissions `actor` may hand out: their own and, for a user manager, the working roles'."""
-    if actor.is_superuser:
-        return Permission.objects.all()
-    names = set(actor.get_all_permissions())
-    if actor.has_perm(MANAGE_USERS):
-        names.update(name for role in DELEGATED_ROLES for name in ROLE_PERMISSIONS[role])
-    return _permissions_named(names)
-
-
-def _centre_access_beyond(actor: User, rows: QuerySet) -> QuerySet:
-    """Centre permission rows (user or group) the actor may neither assign nor holds."""
-    if actor.has_perm(ASSIGN_CENTRES):
-        return rows.none()
-    held = _center_permissions(actor)
-    return rows.exclude(
-        permission__codename=WORK_AT_CENTER, content_object_id__in=held[WORK_AT_CENTER]
-    ).exclude(
-        permission__codename=VIEW_CENTER_RECORDS,
-        content_object_id__in=held[VIEW_CENTER_RECORDS],
-    )
-
-
-def groups_grantable_by(actor: User) -> QuerySet[Group]:
-    """Groups whose permissions and centre access `actor` may hand out."""
-    if actor.is_superuser:
-        return Group.objects.all()
-    foreign = Permission.objects.exclude(pk__in=permissions_grantable_by(actor).values("pk"))
-    return Group.objects.exclude(
-        Exists(
-            Group.permissions.through.objects.filter(group=OuterRef("pk"), permission__in=foreign)
-        )
-    ).exclude(
-        Exists(
-            _centre_access_beyond(
-                actor, ReceptionCenterGroupObjectPermission.objects.filter(group=OuterRef("pk"))
-            )
-        )
-    )
-
-
-def users_manageable_by(actor: User) -> QuerySet:
-    """Accounts `actor` may change: none holding more rights than `actor` holds or may grant.
-
-    A superuser is changed by superusers only. Any other account is out of reach once it holds
-    a permission, a group or a centre assignment the actor could not give it: changing its
-    password would let the actor sign in with rights they do not have.
-    """
-    users = get_user_model().objects.all()
-    if actor.is_superuser:
-        return users
-    foreign = Permission.objects.exclude(pk__in=permissions_grantable_by(actor).values("pk"))
-    memberships = get_user_model().groups.through.objects.filter(user=OuterRef("pk"))
-    return (
-        users.filter(is_superuser=False)
-        .exclude(
-            Exists(
-                get_user_model().user_permissions.through.objects.filter(
-                    user=OuterRef("pk"), permission__in=foreign
-                )
-            )
-        )
-        .exclude(Exists(memberships.exclude(group__in=groups_grantable_by(actor))))
-        .exclude(
-            Exists(
-                _centre_access_beyond(
-                    actor,
-                    ReceptionCenterUserObjectPermission.objects.filter(user=OuterRef("pk")),
-                )
-            )
-        )
-    )
-
-
-def user_may_manage(actor: User, target: AbstractBaseUser) -> bool:
-    """May `actor` change `target`'s account (details, password, roles, centres, status)?"""
-    return users_manageable_by(actor).filter(pk=target.pk).exists()

@@ -1,94 +1,144 @@
-"""Reads of persons and reference data, already scoped to the user."""
+"""Reads of cases and what hangs off them (notes, goals, referrals, follow-ups), scoped to the user."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from typing import TypeVar
+
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.http import Http404
 
-from .audit import person_viewed
-from .models import Consent, Department, Municipality, Person
-from .names import document_normalise, name_keys
-from .permissions import User, persons_for
+from registry.names import document_normalise
+from registry.permissions import User
+from registry.selectors import person_search_condition
+
+from .models import Case, CaseGoal, CaseNote, FollowUp, Referral
+from .permissions import cases_for
+
+_Child = TypeVar("_Child", CaseGoal, FollowUp, Referral)
+
+# A phone is compared on its digits; shorter fragments would match almost everyone.
+_PHONE_MIN_DIGITS = 6
+_CASE_NUMBER_RE = re.compile(r"^[A-Za-z0-9]{2,10}(-[0-9]{0,4}(-[0-9]{0,5})?)?$")
 
 
-def person_list(*, user: User) -> QuerySet[Person]:
-    return persons_for(user).select_related(
-        "nationality", "document_type", "origin_department", "origin_municipality"
-    )
+def case_list(*, user: User) -> QuerySet[Case]:
+    """The cases the user may see, with what a list row shows."""
+    return cases_for(user).select_related("person", "center", "assigned_to", "closure_reason")
 
 
-def person_get(*, user: User, person_id) -> Person:
-    """The person if the user may see them; Http404 otherwise (missing and not-yours alike).
-
-    Every door that shows a person's record reads it here, so the access entry is written here.
-    """
+def case_get(*, user: User, case_id: int | str) -> Case:
+    """The case if the user may see it; Http404 otherwise (missing, other centre, restricted)."""
     try:
-        person = (
-            person_list(user=user)
-            .prefetch_related(
-                Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
-            )
-            .get(pk=person_id)
+        return (
+            case_list(user=user)
+            .select_related("opened_by", "closed_by", "person__document_type")
+            .prefetch_related("vulnerabilities")
+            .get(pk=case_id)
         )
-    except (Person.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+    except (Case.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         # A malformed id is answered like a missing one.
         raise Http404 from exc
-    person_viewed(person, actor=user)
-    return person
 
 
-def consents_in_force(person: Person) -> dict[str, Consent]:
-    """The latest consent row per kind (from a prefetched `consents`)."""
-    latest: dict[str, Consent] = {}
-    for consent in person.consents.all():
-        current = latest.get(consent.kind)
-        if current is None or consent.recorded_at > current.recorded_at:
-            latest[consent.kind] = consent
-    return latest
+def _phone_digits(field: str) -> Replace | F:
+    """The phone column with its separators removed, computed by the database."""
+    expression: Replace | F = F(field)
+    for separator in (" ", "-", "(", ")", "+"):
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
 
 
-def departments_for_country(country_id: int) -> QuerySet[Department]:
-    return Department.objects.filter(country_id=country_id).order_by("name")
-
-
-def municipalities_for_department(department_id: int) -> QuerySet[Municipality]:
-    return Municipality.objects.filter(department_id=department_id).order_by("name")
-
-
-def person_search_condition(text: str, *, prefix: str = "") -> Q | None:
-    """Match a person by name (Spanish-aware keys, every word) or by document number.
-
-    `prefix` reaches the person from another model, e.g. "person__" from an arrival. None means
-    the text has nothing searchable in it.
-    """
+def case_search(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Cases matching a case number (exact or prefix), person name, document number or phone."""
     text = (text or "").strip()
+    if not text:
+        return queryset
     condition = Q()
-    doc_key = document_normalise(text)
-    if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
-        condition |= Q(**{f"{prefix}document_key__contains": doc_key})
-    keys = name_keys(text)
-    if keys:
-        name_condition = Q()
-        for key in keys:
-            name_condition &= Q(**{f"{prefix}given_name_keys__contains": key}) | Q(
-                **{f"{prefix}surname_keys__contains": key}
-            )
-        condition |= name_condition
-    return condition or None
+    looks_like_number = bool(_CASE_NUMBER_RE.match(text))
+    if looks_like_number:
+        condition |= Q(number__istartswith=text)
+    if looks_like_number and "-" in text and any(ch.isdigit() for ch in text):
+        # "CA-2026-00001": its letters are the centre code, not a fragment of a name.
+        doc_key = document_normalise(text)
+        if len(doc_key) >= 4:
+            condition |= Q(person__document_key__contains=doc_key)
+    else:
+        person_condition = person_search_condition(text, prefix="person__")
+        if person_condition is not None:
+            condition |= person_condition
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= _PHONE_MIN_DIGITS and re.fullmatch(r"\+?[0-9 ()-]+", text):
+        queryset = queryset.alias(person_phone_digits=_phone_digits("person__phone"))
+        condition |= Q(person_phone_digits__contains=digits)
+    if not condition:
+        return queryset.none()
+    return queryset.filter(condition)
 
 
-def person_audit_entries(person: Person, *, limit: int = 200):
-    """Audit entries (views and changes) of a person's record and consents, newest first."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
+def notes_for_case(case: Case) -> QuerySet[CaseNote]:
+    """The case's notes in the order they were written, each with its author and what it corrects."""
+    return CaseNote.objects.filter(case=case).select_related("author", "corrects")
 
-    consent_ids = [str(pk) for pk in person.consents.values_list("pk", flat=True)]
-    return (
-        LogEntry.objects.filter(
-            Q(content_type=ContentType.objects.get_for_model(Person), object_pk=str(person.pk))
-            | Q(content_type=ContentType.objects.get_for_model(Consent), object_pk__in=consent_ids)
-        )
-        .select_related("actor", "content_type")
-        .order_by("-timestamp")[:limit]
+
+def goals_for_case(case: Case) -> QuerySet[CaseGoal]:
+    return CaseGoal.objects.filter(case=case).select_related("created_by")
+
+
+def referrals_for_case(case: Case) -> QuerySet[Referral]:
+    return Referral.objects.filter(case=case).select_related(
+        "partner", "service_line", "referred_by"
     )
+
+
+def follow_ups_for_case(case: Case) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(case=case).select_related("done_by", "created_by")
+
+
+def follow_up_list(*, user: User) -> QuerySet[FollowUp]:
+    """Follow-ups of the cases the user may see."""
+    return FollowUp.objects.filter(case__in=cases_for(user).values("pk")).select_related(
+        "case", "case__person", "case__center", "case__assigned_to", "done_by"
+    )
+
+
+def overdue_follow_ups(queryset: QuerySet[FollowUp], today: date) -> QuerySet[FollowUp]:
+    """Follow-ups not done and due before `today` (the centre's local date, see FollowUp.is_overdue)."""
+    return queryset.filter(done_at__isnull=True, due_date__lt=today)
+
+
+def referral_get(*, user: User, referral_id: int | str) -> Referral:
+    """A referral of a case the user may see; Http404 otherwise."""
+    return _child_get(
+        Referral.objects.select_related("partner", "service_line", "referred_by"),
+        user=user,
+        object_id=referral_id,
+    )
+
+
+def follow_up_get(*, user: User, follow_up_id: int | str) -> FollowUp:
+    """A follow-up of a case the user may see; Http404 otherwise."""
+    return _child_get(
+        FollowUp.objects.select_related("done_by", "created_by"),
+        user=user,
+        object_id=follow_up_id,
+    )
+
+
+def goal_get(*, user: User, goal_id: int | str) -> CaseGoal:
+    """A plan goal of a case the user may see; Http404 otherwise."""
+    return _child_get(CaseGoal.objects.select_related("created_by"), user=user, object_id=goal_id)
+
+
+def _child_get(queryset: QuerySet[_Child], *, user: User, object_id: int | str) -> _Child:
+    try:
+        return (
+            queryset.filter(case__in=cases_for(user).values("pk"))
+            .select_related("case", "case__person", "case__center")
+            .get(pk=object_id)
+        )
+    except (queryset.model.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise Http404 from exc

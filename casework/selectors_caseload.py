@@ -7,16 +7,17 @@ queries does not depend on the number of rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.apps import apps
 from django.db.models import (
     Count,
     DateTimeField,
     Exists,
     F,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -25,19 +26,21 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .audit import persons_viewed
-from .models import (
-    Case,
-    CaseNote,
-    FollowUp,
+from intake.models import Arrival
+from intake.permissions import arrivals_for
+from registry.audit import persons_viewed
+from registry.models import (
     ReceptionCenter,
-    ReceptionCenterGroupObjectPermission,
-    ReceptionCenterUserObjectPermission,
-    Referral,
 )
-from .permissions import MANAGE_CENTER_CASES, WORK_AT_CENTER, User, cases_for, user_center_ids
+from registry.permissions import User, user_center_ids
+from registry.selectors import center_staff_rows, display_name
+
+from .models import Case, CaseNote, FollowUp, Referral
+from .permissions import MANAGE_CENTER_CASES, cases_for
 
 # A caseworker's lists are short; past this many rows the page says "more" and links the list.
+_Row = TypeVar("_Row", bound=Model)
+
 LIST_LIMIT = 50
 ARRIVALS_LIMIT = 20
 RECENT_ARRIVAL_DAYS = 7
@@ -57,23 +60,14 @@ def overdue_condition(centers: list[ReceptionCenter], *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}done_at__isnull": True}) & condition
 
 
-def _arrival_model():
-    """intake.Arrival, looked up by name: casework does not import intake (as Case's lazy FK).
-
-    Arrivals are scoped here exactly as intake.permissions.arrivals_for does: by the user's
-    centre ids.
-    """
-    return apps.get_model("intake", "Arrival")
-
-
-def _limited(queryset: QuerySet, limit: int) -> tuple[list, bool]:
+def _limited(queryset: QuerySet[_Row], limit: int) -> tuple[list[_Row], bool]:
     rows = list(queryset[: limit + 1])
     return rows[:limit], len(rows) > limit
 
 
 def _my_open_cases(user: User) -> QuerySet[Case]:
     return cases_for(user).filter(
-        assigned_to=user,
+        assigned_to=user.pk,
         status=Case.Status.OPEN,
         center_id__in=user_center_ids(user, for_write=True),
     )
@@ -135,19 +129,17 @@ def my_referrals_waiting(*, user: User) -> QuerySet[Referral]:
     )
 
 
-def arrivals_not_assessed(*, user: User, center_ids) -> QuerySet:
+def arrivals_not_assessed(*, user: User, center_ids: Iterable[int]) -> QuerySet[Arrival]:
     """Arrivals at these centres in the last days from which no case was assessed yet.
 
     Only cases the user can see count: a restricted case hidden from them changes nothing here.
     `visible_case_id` is the (unassessed) case opened from the arrival, if any.
     """
-    arrival_model = _arrival_model()
     visible = cases_for(user).filter(opened_from_arrival=OuterRef("pk"))
     since = timezone.now() - timedelta(days=RECENT_ARRIVAL_DAYS)
     return (
-        arrival_model.objects.filter(
-            center_id__in=set(center_ids) & user_center_ids(user), arrived_at__gte=since
-        )
+        arrivals_for(user)
+        .filter(center_id__in=set(center_ids), arrived_at__gte=since)
         .exclude(Exists(visible.filter(assessed_at__isnull=False)))
         .annotate(visible_case_id=Subquery(visible.order_by("-opened_at").values("pk")[:1]))
         .select_related("person", "center")
@@ -177,37 +169,9 @@ class CenterRow:
     staff: list[StaffRow] = field(default_factory=list)
 
 
-def _display_name(first: str, last: str, username: str) -> str:
-    return f"{first} {last}".strip() or username
-
-
-def _center_staff(center_ids) -> list[dict[str, Any]]:
-    """Active users who work at these centres (directly or through a group), one query."""
-    direct = ReceptionCenterUserObjectPermission.objects.filter(
-        content_object_id__in=center_ids,
-        permission__codename=WORK_AT_CENTER,
-        user__is_active=True,
-    ).values_list(
-        "content_object_id", "user_id", "user__first_name", "user__last_name", "user__username"
-    )
-    via_groups = ReceptionCenterGroupObjectPermission.objects.filter(
-        content_object_id__in=center_ids,
-        permission__codename=WORK_AT_CENTER,
-        group__user__is_active=True,
-    ).values_list(
-        "content_object_id",
-        "group__user__id",
-        "group__user__first_name",
-        "group__user__last_name",
-        "group__user__username",
-    )
-    return [
-        {"center_id": c, "user_id": u, "name": _display_name(first, last, username)}
-        for c, u, first, last, username in direct.union(via_groups)
-    ]
-
-
-def _case_counts(*, user: User, centers: list[ReceptionCenter], by_assignee: bool):
+def _case_counts(
+    *, user: User, centers: list[ReceptionCenter], by_assignee: bool
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     """{(centre id, assignee id or None): {open_cases, overdue_follow_ups, referrals_waiting}}.
 
     Three GROUP BY queries over the cases the user can see; each counts one kind of row so no
@@ -218,15 +182,15 @@ def _case_counts(*, user: User, centers: list[ReceptionCenter], by_assignee: boo
     )
     keys = ["center_id", "assigned_to_id"] if by_assignee else ["center_id"]
     names = ["assigned_to__first_name", "assigned_to__last_name", "assigned_to__username"]
-    result: dict[tuple, dict[str, Any]] = {}
+    result: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def add(rows, count_name: str, prefix: str) -> None:
+    def add(rows: Iterable[dict[str, Any]], count_name: str, prefix: str) -> None:
         for row in rows:
             key = tuple(row[f"{prefix}{k}"] for k in keys)
             entry = result.setdefault(key, {})
             entry[count_name] = row["n"]
             if by_assignee and row[f"{prefix}assigned_to_id"] is not None:
-                entry["name"] = _display_name(*(row[f"{prefix}{n}"] or "" for n in names))
+                entry["name"] = display_name(*(row[f"{prefix}{n}"] or "" for n in names))
 
     group = [*keys, *(names if by_assignee else [])]
     add(
@@ -261,8 +225,8 @@ def center_caseload(*, user: User, centers: list[ReceptionCenter]) -> list[Cente
     referrals waiting (restricted cases hidden from the supervisor are not counted)."""
     counts = _case_counts(user=user, centers=centers, by_assignee=True)
     rows = {c.pk: CenterRow(center=c) for c in centers}
-    staff: dict[tuple[int, int | None], StaffRow] = {}
-    for member in _center_staff(list(rows)):
+    staff: dict[tuple[Any, ...], StaffRow] = {}
+    for member in center_staff_rows(center_ids=list(rows)):
         staff[(member["center_id"], member["user_id"])] = StaffRow(**member)
     for (center_id, user_id), values in counts.items():
         row = staff.get((center_id, user_id))
@@ -286,10 +250,10 @@ def center_caseload(*, user: User, centers: list[ReceptionCenter]) -> list[Cente
 def centers_overview(*, user: User, centers: list[ReceptionCenter]) -> list[CenterRow]:
     """For a programme manager: counts per readable centre (no names, no rows)."""
     counts = _case_counts(user=user, centers=centers, by_assignee=False)
-    arrival_model = _arrival_model()
     since = timezone.now() - timedelta(days=RECENT_ARRIVAL_DAYS)
     arrivals = dict(
-        arrival_model.objects.filter(center_id__in=[c.pk for c in centers], arrived_at__gte=since)
+        arrivals_for(user)
+        .filter(center_id__in=[c.pk for c in centers], arrived_at__gte=since)
         .order_by()
         .values("center_id")
         .annotate(n=Count("pk"))
@@ -320,7 +284,7 @@ class Caseload:
     overdue_follow_ups_more: bool
     referrals_waiting: list[Referral]
     referrals_waiting_more: bool
-    arrivals: list
+    arrivals: list[Arrival]
     arrivals_more: bool
     today: dict[int, Any]
     supervision: list[CenterRow] | None
@@ -336,8 +300,9 @@ def caseload_get(*, user: User, centers: list[ReceptionCenter]) -> Caseload:
     )
     today = {c.pk: c.local_now().date() for c in centers}
     for case in open_cases:
-        case.follow_up_overdue = bool(
-            case.next_follow_up and case.next_follow_up < today[case.center_id]
+        annotated: Any = case  # next_follow_up is annotated by my_open_cases
+        annotated.follow_up_overdue = bool(
+            annotated.next_follow_up and annotated.next_follow_up < today[case.center_id]
         )
     supervision = (
         center_caseload(user=user, centers=centers) if user.has_perm(MANAGE_CENTER_CASES) else None

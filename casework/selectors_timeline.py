@@ -6,16 +6,20 @@ A fixed number of queries.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from .models import Case, CaseNote, FollowUp, Person, Referral
-from .permissions import User, cases_for
-from .person_page import TimelineEntry, register_timeline_source
-from .person_page import at as _at
-from .person_page import start_of as _day
+from registry.models import Person
+from registry.permissions import User
+from registry.person_page import TimelineEntry, register_timeline_source
+from registry.person_page import at as _at
+from registry.person_page import start_of as _day
+
+from .models import Case, CaseNote, FollowUp, Referral
+from .permissions import cases_for
 
 NOTE_EXCERPT_CHARS = 140
 
@@ -78,7 +82,7 @@ def case_timeline_entries(user: User, person: Person) -> list[TimelineEntry]:
     return entries
 
 
-def _note_entries(cases: dict[int, Case], case_ids: list[int]):
+def _note_entries(cases: dict[int, Case], case_ids: list[int]) -> Iterator[TimelineEntry]:
     for note in CaseNote.objects.filter(case_id__in=case_ids).order_by("created_at", "pk"):
         case = cases[note.case_id]
         excerpt = Truncator(note.text).chars(NOTE_EXCERPT_CHARS)
@@ -95,7 +99,7 @@ def _note_entries(cases: dict[int, Case], case_ids: list[int]):
         )
 
 
-def _referral_entries(cases: dict[int, Case], case_ids: list[int]):
+def _referral_entries(cases: dict[int, Case], case_ids: list[int]) -> Iterator[TimelineEntry]:
     referrals = Referral.objects.filter(case_id__in=case_ids).select_related(
         "partner", "service_line"
     )
@@ -119,7 +123,7 @@ def _referral_entries(cases: dict[int, Case], case_ids: list[int]):
         )
 
 
-def _follow_up_entries(cases: dict[int, Case], case_ids: list[int]):
+def _follow_up_entries(cases: dict[int, Case], case_ids: list[int]) -> Iterator[TimelineEntry]:
     today_at: dict[int, date] = {}
     for follow_up in FollowUp.objects.filter(case_id__in=case_ids):
         case = cases[follow_up.case_id]

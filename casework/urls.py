@@ -1,25 +1,33 @@
-"""Casework pages and sign-in/sign-out (included at the site root, no namespace)."""
+"""Case pages (included at /cases/ from config/urls.py)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
+app_name = "cases"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("persons/<uuid:person_id>/", views.person_detail, name="person_detail"),
+    path("", views.case_list, name="case_list"),
+    path("open/", views.case_open, name="case_open"),
+    path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/assess/", views.case_assess, name="case_assess"),
+    path("<int:pk>/notes/", views.note_add, name="note_add"),
+    path("<int:pk>/goals/", views.goal_add, name="goal_add"),
+    path("<int:pk>/goals/<int:goal_id>/progress/", views.goal_progress, name="goal_progress"),
+    path("<int:pk>/referrals/", views.referral_add, name="referral_add"),
     path(
-        "persons/<uuid:person_id>/access-log/",
-        views.person_access_log,
-        name="person_access_log",
+        "<int:pk>/referrals/<int:referral_id>/status/",
+        views.referral_status,
+        name="referral_status",
     ),
+    path("<int:pk>/follow-ups/", views.follow_up_add, name="follow_up_add"),
+    path("<int:pk>/follow-ups/default/", views.follow_ups_default, name="follow_ups_default"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
+        "<int:pk>/follow-ups/<int:follow_up_id>/done/",
+        views.follow_up_done,
+        name="follow_up_done",
     ),
-    # LogoutView accepts POST only (Django 5): a link cannot sign someone out.
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("<int:pk>/close/", views.case_close, name="case_close"),
+    path("<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    path("<int:pk>/assign/", views.case_assign, name="case_assign"),
+    path("<int:pk>/restrict/", views.case_restrict, name="case_restrict"),
 ]

@@ -89,7 +89,7 @@ def _requires_sign_in(operation: dict[str, Any]) -> bool:
     return bool(security) and {} not in security
 
 
-# What a donor reviewer may use (casework.api_common.DonorReviewersKeptOut answers 404 elsewhere).
+# What a donor reviewer may use (registry.api_common.DonorReviewersKeptOut answers 404 elsewhere).
 DONOR_PATHS = ("/api/v1/aggregates/", "/api/v1/auth/token/")
 
 

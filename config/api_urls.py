@@ -3,9 +3,9 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("casework.api.urls")),
+    path("", include("registry.api.urls")),
     path("", include("intake.api.urls")),
     path("", include("services.api.urls")),
-    path("", include("casework.api.cases_urls")),
+    path("", include("casework.api.urls")),
     path("", include("reporting.api.urls")),
 ]

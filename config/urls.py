@@ -13,16 +13,16 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
-    path("", include("casework.urls")),
+    path("", include("registry.urls")),
     path("intake/", include("intake.urls")),
-    path("cases/", include("casework.urls_cases")),
+    path("cases/", include("casework.urls")),
     path("reports/exports/", include("reporting.export_urls")),
     path("reports/dashboard/", include("reporting.dashboard_urls")),
     path("reports/donor/", include("reporting.donor_urls")),
     path("services/", include("services.urls")),
 ]
 
-handler400 = "casework.http.bad_request"
+handler400 = "registry.http.bad_request"
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

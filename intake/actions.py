@@ -6,15 +6,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from casework.actions import consents_record, person_build, person_link_center
-from casework.idempotency import replay
-from casework.models import MigrationReason, Person, ReceptionCenter
-from casework.permissions import can_work_at
+from registry.actions import consents_record, person_build, person_link_center
+from registry.idempotency import replay
+from registry.models import MigrationReason, Person, ReceptionCenter
+from registry.permissions import Actor, can_work_at
 
 from .matching import matchable_person
 from .models import Arrival
@@ -42,7 +41,7 @@ class Registration:
 @transaction.atomic
 def arrival_register(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     center: ReceptionCenter,
     client_uuid: uuid.UUID,
     arrival_data: dict[str, Any],
@@ -95,7 +94,7 @@ def arrival_register(
 
 def _arrival_register(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     center: ReceptionCenter,
     client_uuid: uuid.UUID,
     arrival_data: dict[str, Any],
@@ -110,7 +109,7 @@ def _arrival_register(
     unknown = set(arrival_data) - set(ARRIVAL_FIELDS)
     if unknown:
         raise ValueError(f"unknown arrival fields: {sorted(unknown)}")
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if person is None and person_id is not None:
         person = matchable_person(user=actor, person_id=person_id)
         if person is None:

@@ -1,6 +1,6 @@
 """Registers arrivals with django-auditlog: a person's data, so entries keep field names only."""
 
-from casework.audit import register_personal
+from registry.audit import register_personal
 
 from .models import Arrival
 

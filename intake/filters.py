@@ -9,9 +9,9 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from casework.filtering import DateFromToRangeFilter
-from casework.models import ReceptionCenter
-from casework.permissions import centers_for
+from registry.filtering import DateFromToRangeFilter
+from registry.models import ReceptionCenter
+from registry.permissions import centers_for
 
 from .models import Arrival
 from .selectors import arrivals_search

@@ -17,9 +17,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.actions import PERSON_FIELDS, birth_date_from_age
-from casework.filtering import QueryDateField
-from casework.models import (
+from registry.actions import PERSON_FIELDS, birth_date_from_age
+from registry.filtering import QueryDateField
+from registry.models import (
     Consent,
     Country,
     Department,

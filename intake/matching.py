@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from casework.audit import persons_viewed
-from casework.models import Person, ReceptionCenter
-from casework.names import document_normalise, name_keys
-from casework.permissions import User, person_matching_scope_for, user_center_ids
+from registry.audit import persons_viewed
+from registry.models import Person, ReceptionCenter
+from registry.names import document_normalise, name_keys
+from registry.permissions import User, person_matching_scope_for, user_center_ids
 
 from .selectors import annotate_last_return
 
@@ -197,7 +197,7 @@ def duplicate_candidates(
 
 
 def _visible_person_ids(user: User, person_ids: list) -> set:
-    from casework.models import PersonCenter
+    from registry.models import PersonCenter
 
     if not person_ids:
         return set()

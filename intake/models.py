@@ -8,8 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.dates import ARRIVAL_DATES
-from casework.models import Country, MigrationReason, Person, ReceptionCenter
+from registry.dates import ARRIVAL_DATES
+from registry.models import Country, MigrationReason, Person, ReceptionCenter
 
 
 class Arrival(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from casework.permissions import User, user_center_ids
+from registry.permissions import User, user_center_ids
 
 from .models import Arrival
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from casework.models import Person
-from casework.person_page import PersonPart, register_part, register_timeline_source
+from registry.models import Person
+from registry.person_page import PersonPart, register_part, register_timeline_source
 
 from .permissions import arrivals_for
 from .selectors import person_returns_summary

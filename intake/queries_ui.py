@@ -7,8 +7,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from casework.audit import person_viewed
-from casework.permissions import User
+from registry.audit import person_viewed
+from registry.permissions import User
 
 from .models import Arrival
 from .selectors import arrival_list

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from casework.audit import person_viewed
-from casework.models import Person, ReceptionCenter
-from casework.permissions import User
-from casework.selectors import person_search_condition
+from registry.audit import person_viewed
+from registry.models import Person, ReceptionCenter
+from registry.permissions import User, persons_for, readable_centers_for
+from registry.selectors import person_search_condition
 
 from .models import Arrival
 from .permissions import arrivals_for
@@ -32,7 +35,7 @@ def arrival_list(*, user: User) -> QuerySet[Arrival]:
     )
 
 
-def arrival_get(*, user: User, arrival_id) -> Arrival:
+def arrival_get(*, user: User, arrival_id: int | str) -> Arrival:
     """The arrival if the user may see it; Http404 otherwise. It shows the person's names and
     document, so the person's access entry is written here, for the HTML page and the API."""
     try:
@@ -52,7 +55,7 @@ def arrivals_search(queryset: QuerySet[Arrival], text: str) -> QuerySet[Arrival]
 
 
 def arrivals_on_local_day(
-    queryset: QuerySet[Arrival], *, center: ReceptionCenter, day
+    queryset: QuerySet[Arrival], *, center: ReceptionCenter, day: date
 ) -> QuerySet[Arrival]:
     """Arrivals whose time falls on `day` in the centre's own time zone."""
     start = datetime.combine(day, time.min, tzinfo=center.tzinfo)
@@ -61,7 +64,7 @@ def arrivals_on_local_day(
     )
 
 
-def person_returns_summary(person: Person) -> dict:
+def person_returns_summary(person: Person) -> dict[str, Any]:
     """How many times a person has been received (all centres), and the last one: recognition facts."""
     last = Arrival.objects.filter(person=person).order_by("-arrived_at")
     return {
@@ -78,3 +81,157 @@ def annotate_last_return(queryset: QuerySet[Person]) -> QuerySet[Person]:
         last_arrival_at=Subquery(last.values("arrived_at")[:1]),
         last_center_id=Subquery(last.values("center_id")[:1]),
     )
+
+
+# --- Who travelled together: a flight or bus (one local day at one centre), a family -----------
+
+FLIGHT, FAMILY, PERSON = "flight", "family", "person"
+
+
+@dataclass(frozen=True)
+class ArrivalGroup:
+    """The people of one flight or bus (one local day at one centre), of a family, or one person."""
+
+    kind: str
+    center: ReceptionCenter
+    persons: QuerySet[Person]
+    day: date | None = None
+    reference: str = ""
+    family: uuid.UUID | None = None
+
+    @property
+    def label(self) -> str:
+        """Stored on the Distribution row (at most 80 characters)."""
+        if self.kind == FLIGHT:
+            return f"{self.reference} {self.day:%Y-%m-%d}"[:80]
+        if self.kind == FAMILY:
+            return f"family {self.family}"[:80]
+        return ""
+
+    def query(self) -> dict[str, str]:
+        """The query string that opens this group's distribution screen again."""
+        if self.kind == FLIGHT and self.day is not None:
+            day = self.day.isoformat()
+            return {"flight": self.reference, "day": day, "center": str(self.center.pk)}
+        if self.kind == FAMILY:
+            return {"family": str(self.family)}
+        return {"person": str(self.persons.values_list("pk", flat=True).first())}
+
+
+def _day_range(center: ReceptionCenter, day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=center.tzinfo)
+    return start, start + timedelta(days=1)
+
+
+def persons_ordered(persons: QuerySet[Person]) -> QuerySet[Person]:
+    return persons.order_by("first_surname", "second_surname", "given_names", "pk")
+
+
+def _flight_persons(
+    user: User, center: ReceptionCenter, reference: str, day: date
+) -> QuerySet[Person]:
+    start, end = _day_range(center, day)
+    arrivals = Arrival.objects.filter(
+        center_id=center.pk,
+        transport_reference__iexact=reference,
+        arrived_at__gte=start,
+        arrived_at__lt=end,
+    )
+    return persons_ordered(persons_for(user).filter(pk__in=arrivals.values("person_id")))
+
+
+def group_for_flight(
+    *, user: User, reference: str, day: date | None, center_id: Any = None
+) -> ArrivalGroup:
+    """Everyone who came on `reference` on `day` (local to the centre; today when None)."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise Http404
+    centers = list(readable_centers_for(user).order_by("pk"))
+    if center_id not in (None, ""):
+        centers = [c for c in centers if str(c.pk) == str(center_id)]
+    if not centers:
+        raise Http404
+    # Each centre's own local day: one OR of a few ranges, one query.
+    days = {c.pk: day or c.local_now().date() for c in centers}
+    condition = Q()
+    for center in centers:
+        start, end = _day_range(center, days[center.pk])
+        condition |= Q(center_id=center.pk, arrived_at__gte=start, arrived_at__lt=end)
+    found = (
+        arrivals_for(user)
+        .filter(condition, transport_reference__iexact=reference)
+        .values_list("center_id", flat=True)
+        .order_by("center_id")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    center = next(c for c in centers if c.pk == found)
+    day = days[center.pk]
+    return ArrivalGroup(
+        kind=FLIGHT,
+        center=center,
+        day=day,
+        reference=reference,
+        persons=_flight_persons(user, center, reference, day),
+    )
+
+
+def group_for_family(*, user: User, family: Any) -> ArrivalGroup:
+    """Everyone registered in one family group at the user's centres."""
+    try:
+        family = uuid.UUID(str(family))
+    except ValueError as exc:
+        raise Http404 from exc
+    arrivals = arrivals_for(user).filter(family_group=family)
+    latest = arrivals.select_related("center").order_by("-arrived_at").first()
+    if latest is None:
+        raise Http404
+    persons = persons_for(user).filter(
+        pk__in=arrivals.filter(center_id=latest.center_id).values("person_id")
+    )
+    return ArrivalGroup(
+        kind=FAMILY, center=latest.center, family=family, persons=persons_ordered(persons)
+    )
+
+
+def group_for_arrival(*, user: User, arrival_id: Any) -> ArrivalGroup:
+    """The group an arrival belongs to: its family, else its flight or bus that day, else itself."""
+    try:
+        arrival = arrivals_for(user).select_related("center").get(pk=arrival_id)
+    except (ObjectDoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if arrival.family_group:
+        return group_for_family(user=user, family=arrival.family_group)
+    center = arrival.center
+    if arrival.transport_reference:
+        day = arrival.arrived_at.astimezone(center.tzinfo).date()
+        persons = _flight_persons(user, center, arrival.transport_reference, day)
+        return ArrivalGroup(
+            kind=FLIGHT,
+            center=center,
+            day=day,
+            reference=arrival.transport_reference,
+            persons=persons,
+        )
+    persons = persons_for(user).filter(pk=arrival.person_id)
+    return ArrivalGroup(kind=PERSON, center=center, persons=persons)
+
+
+def group_for_person(*, user: User, person_id: Any) -> ArrivalGroup:
+    """One person, at the centre of their latest arrival among the user's centres."""
+    try:
+        arrival = (
+            arrivals_for(user)
+            .select_related("center")
+            .filter(person_id=person_id)
+            .order_by("-arrived_at")
+            .first()
+        )
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if arrival is None:
+        raise Http404
+    persons = persons_for(user).filter(pk=arrival.person_id)
+    return ArrivalGroup(kind=PERSON, center=arrival.center, persons=persons)

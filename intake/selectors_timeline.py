@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from casework.models import Person
-from casework.permissions import User
-from casework.person_page import TimelineEntry
-from casework.person_page import at as _at
+from registry.models import Person
+from registry.permissions import User
+from registry.person_page import TimelineEntry
+from registry.person_page import at as _at
 
 from .models import Arrival
 from .permissions import arrivals_for

@@ -19,8 +19,8 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.audit import persons_viewed
-from casework.permissions import centers_for, readable_centers_for, user_center_ids
+from registry.audit import persons_viewed
+from registry.permissions import centers_for, readable_centers_for, user_center_ids
 
 from .actions import arrival_register
 from .forms import (

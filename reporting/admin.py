@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from casework.admin import ReadOnlyAdminMixin
+from registry.admin import ReadOnlyAdminMixin
 
 from .indicators import INDICATORS
 from .models import AggregatePull, Indicator, Release

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from casework.models import Consent
+from registry.models import Consent
 
 STATISTICS = Consent.Kind.ANONYMISED_STATISTICS
 

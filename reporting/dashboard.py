@@ -20,8 +20,10 @@ from django.db.models import Count, F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Case, ClosureReason, FollowUp, ReceptionCenter
-from casework.permissions import MANAGE_CENTER_CASES, readable_centers_for, user_center_ids
+from casework.models import Case, FollowUp
+from casework.permissions import MANAGE_CENTER_CASES
+from registry.models import ClosureReason, ReceptionCenter
+from registry.permissions import readable_centers_for, user_center_ids
 
 from .consent import counted_only
 from .disaggregations import dimension_labels

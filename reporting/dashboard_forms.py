@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import ReceptionCenter
+from registry.models import ReceptionCenter
 
 from .periods import (
     CALENDAR_YEAR,

@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from casework.permissions import user_center_ids
+from registry.permissions import user_center_ids
 
 from .dashboard import dashboard_audience, dashboard_centers, dashboard_get
 from .dashboard_forms import DashboardForm, period_name

@@ -33,7 +33,9 @@ from django.db.models.functions import (
 from django.db.models.lookups import IsNull, LessThan
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import (
+from casework.models import Case as CasefileModel
+from intake.models import Arrival
+from registry.models import (
     TIME_ZONES,
     Country,
     Department,
@@ -41,8 +43,6 @@ from casework.models import (
     ReceptionCenter,
     VulnerabilityCategory,
 )
-from casework.models import Case as CasefileModel
-from intake.models import Arrival
 from services.models import ServiceType
 
 ARRIVAL = "arrival"

@@ -52,7 +52,7 @@ from collections.abc import Hashable
 from django.conf import settings
 from django.utils.translation import gettext
 
-from casework.models import RECORD_KEY_RANGE
+from registry.models import RECORD_KEY_RANGE
 
 from .disaggregations import ARRIVAL, DELIVERY
 from .indicators import Table, rule_for

@@ -36,9 +36,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from casework.permissions import user_center_ids
-from casework.roles import PROGRAMME_MANAGER
-from casework.throttling import UserLimit
+from registry.permissions import user_center_ids
+from registry.roles import PROGRAMME_MANAGER
+from registry.throttling import UserLimit
 
 from .disaggregations import DISAGGREGATIONS, age_band_text, dimension_labels
 from .disclosure import default_k, disclosure_apply
@@ -180,7 +180,7 @@ def _data_as_of(reports: list[IndicatorReport]) -> datetime | None:
 
 
 def _scope_text(center_ids: frozenset[int] | None) -> str:
-    from casework.models import ReceptionCenter
+    from registry.models import ReceptionCenter
 
     if center_ids is None:
         return _("All reception centres")

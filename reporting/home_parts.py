@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from casework.home_page import register_home_part
-from casework.permissions import user_center_ids
-from casework.person_page import PersonPart
+from registry.home_page import register_home_part
+from registry.permissions import user_center_ids
+from registry.person_page import PersonPart
 
 from .exports import can_export
 

@@ -26,8 +26,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import TIME_ZONES
 from intake.models import Arrival
+from registry.models import TIME_ZONES
 from services.models import ServiceDelivery, ServiceType
 
 from .consent import counted_only

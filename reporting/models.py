@@ -87,14 +87,14 @@ class EventFact(models.Model):
     source_id = models.BigIntegerField(_("arrival or delivery"))
     # No foreign-key constraints: the facts are a derived copy, rebuilt from the base tables.
     person = models.ForeignKey(
-        "casework.Person",
+        "registry.Person",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",
         verbose_name=_("person"),
     )
     center = models.ForeignKey(
-        "casework.ReceptionCenter",
+        "registry.ReceptionCenter",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",
@@ -141,7 +141,7 @@ class PersonVulnerabilityFact(models.Model):
     """A vulnerability category recorded on any case of a person who may be counted."""
 
     person = models.ForeignKey(
-        "casework.Person",
+        "registry.Person",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",

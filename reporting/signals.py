@@ -11,9 +11,10 @@ from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from casework.models import Case, Consent, Person
-from casework.signals import persons_changed
+from casework.models import Case
 from intake.models import Arrival
+from registry.models import Consent, Person
+from registry.signals import persons_changed
 from services.models import ServiceDelivery
 
 
@@ -75,7 +76,7 @@ def _signed_in(sender, request, user, **kwargs) -> None:
     """Whether the navigation offers the dashboard, found once for the session."""
     from .dashboard import DASHBOARD_IN_NAV, dashboard_audience
 
-    # Only a browser session: an API sign-in (casework.sign_in) has none to remember it in.
+    # Only a browser session: an API sign-in (registry.sign_in) has none to remember it in.
     session = getattr(request, "session", None)
     if session is not None and SESSION_KEY in session:
         session[DASHBOARD_IN_NAV] = dashboard_audience(user)

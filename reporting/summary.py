@@ -42,9 +42,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from casework.models import RECORD_KEY_RANGE, VulnerabilityCategory
 from casework.models import Case as CasefileModel
 from intake.models import Arrival
+from registry.models import RECORD_KEY_RANGE, VulnerabilityCategory
 from services.models import ServiceDelivery
 
 from .consent import counted_only

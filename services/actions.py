@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,12 +15,14 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.audit import redact
-from casework.dates import DELIVERY_DATES
-from casework.idempotency import replay
-from casework.models import Case, Person, ReceptionCenter
-from casework.permissions import can_work_at, cases_for, persons_for, user_center_ids
-from casework.signals import persons_changed
+from casework.models import Case, Referral
+from casework.permissions import cases_for
+from registry.audit import redact
+from registry.dates import DELIVERY_DATES
+from registry.idempotency import replay
+from registry.models import Person, ReceptionCenter
+from registry.permissions import Actor, can_work_at, persons_for, user_center_ids
+from registry.signals import persons_changed
 
 from .models import (
     ALL_OUTCOME_FIELDS,
@@ -61,7 +62,9 @@ class BulkValidationError(Exception):
         return bool(self.persons or self.items or self.general)
 
 
-def _first_arrival_dates(person_ids: list, center: ReceptionCenter) -> dict:
+def _first_arrival_dates(
+    person_ids: list[uuid.UUID], center: ReceptionCenter
+) -> dict[uuid.UUID, date | None]:
     """Local date (at the centre) of each person's first arrival; the reverse relation from intake."""
     rows = Person.objects.filter(pk__in=person_ids).annotate(first=Min("arrivals__arrived_at"))
     return {
@@ -71,7 +74,7 @@ def _first_arrival_dates(person_ids: list, center: ReceptionCenter) -> dict:
 
 def _delivery_errors(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     delivery: ServiceDelivery,
     center: ReceptionCenter,
     first_arrival: date | None,
@@ -96,12 +99,13 @@ def _delivery_errors(
     if delivery.case_id is None and service_type.requires_case:
         add("case", _("This service is given within a case: choose the person's case."))
     if delivery.case_id is not None:
-        case: Case = delivery.case
+        case = delivery.case
+        assert case is not None
         if case.person_id != delivery.person_id or not cases_for(actor).filter(pk=case.pk).exists():
             add("case", _("Choose one of this person's cases."))
         elif case.center_id != center.pk:
             add("case", _("The case belongs to another centre."))
-    if delivery.provider_id is not None and not delivery.provider.active:
+    if delivery.provider is not None and not delivery.provider.active:
         add("provider", _("This provider is not active."))
     allowed = OUTCOME_FIELDS.get(service_type.outcome, ())
     for name, value in outcomes.items():
@@ -138,7 +142,7 @@ def _delivery_errors(
 
 def _new_delivery(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     person: Person,
     center: ReceptionCenter,
     service_type: ServiceType,
@@ -174,7 +178,7 @@ def _new_delivery(
 @transaction.atomic
 def service_delivery_record(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     person: Person,
     center: ReceptionCenter,
     service_type: ServiceType,
@@ -185,7 +189,7 @@ def service_delivery_record(
     case: Case | None = None,
     funding_award: str = "",
     outcomes: dict[str, Any] | None = None,
-    referral=None,
+    referral: Referral | None = None,
     client_uuid: uuid.UUID | None = None,
     request_fingerprint: str = "",
     replaces: ServiceDelivery | None = None,
@@ -237,7 +241,7 @@ def service_delivery_record(
 
 @transaction.atomic
 def service_delivery_void(
-    *, actor: AbstractBaseUser, delivery: ServiceDelivery, reason: str
+    *, actor: Actor, delivery: ServiceDelivery, reason: str
 ) -> ServiceDelivery:
     """Void a delivery recorded in error; it stays in history and never counts again."""
     if not can_work_at(actor, delivery.center_id):
@@ -258,13 +262,13 @@ def service_delivery_void(
 
 @transaction.atomic
 def service_delivery_correct(
-    *, actor: AbstractBaseUser, delivery: ServiceDelivery, reason: str, **changes: Any
+    *, actor: Actor, delivery: ServiceDelivery, reason: str, **changes: Any
 ) -> ServiceDelivery:
     """Void `delivery` and record its replacement with `changes` applied."""
     outcomes = {name: getattr(delivery, name) for name in ALL_OUTCOME_FIELDS}
     outcomes = {k: v for k, v in outcomes.items() if v not in (None, "")}
     outcomes.update(changes.pop("outcomes", {}) or {})
-    values = {
+    values: dict[str, Any] = {
         "person": delivery.person, "center": delivery.center,
         "service_type": delivery.service_type, "delivered_on": delivery.delivered_on,
         "quantity": delivery.quantity, "status": delivery.status,
@@ -281,11 +285,11 @@ def service_delivery_correct(
 @transaction.atomic
 def distribution_record_bulk(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     center: ReceptionCenter,
     delivered_on: date,
     items: list[dict[str, Any]],
-    person_ids: list,
+    person_ids: list[uuid.UUID],
     client_uuid: uuid.UUID,
     group_label: str = "",
     provider: Provider | None = None,
@@ -401,7 +405,7 @@ def distribution_record_bulk(
     return BulkRecorded(distribution, len(created), created=True)
 
 
-def _audit_bulk_create(actor: AbstractBaseUser, deliveries: list[ServiceDelivery]) -> None:
+def _audit_bulk_create(actor: Actor, deliveries: list[ServiceDelivery]) -> None:
     """bulk_create sends no signals: write the audit entries ourselves, in bulk, redacted as
     every entry of a person's data is (the fields recorded, not their values)."""
     content_type = ContentType.objects.get_for_model(ServiceDelivery)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from casework.admin import ReadOnlyAdminMixin
+from registry.admin import ReadOnlyAdminMixin
 
 from .models import Provider, ServiceDelivery, ServiceType
 from .permissions import deliveries_for

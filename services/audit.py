@@ -3,7 +3,7 @@
 A delivery is a person's data: its entries keep field names, not values.
 """
 
-from casework.audit import register_personal
+from registry.audit import register_personal
 
 from .models import Distribution, ServiceDelivery
 

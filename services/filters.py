@@ -10,9 +10,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from casework.filtering import DateFromToRangeFilter, IdFilter
-from casework.models import ReceptionCenter
-from casework.permissions import readable_centers_for
+from registry.filtering import DateFromToRangeFilter, IdFilter
+from registry.models import ReceptionCenter
+from registry.permissions import readable_centers_for
 
 from .models import ServiceDelivery, ServiceType
 

@@ -16,7 +16,8 @@ from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Case, Person, ReceptionCenter
+from casework.models import Case
+from registry.models import Person, ReceptionCenter
 
 from .actions import CURRENCIES
 from .models import OUTCOME_FIELDS, Provider, ServiceDelivery, ServiceType

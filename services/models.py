@@ -9,8 +9,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.dates import DELIVERY_DATES, PLANNED_DATES
-from casework.models import Case, Country, Dimension, Person, ReceptionCenter
+from casework.models import Case, Dimension
+from registry.dates import DELIVERY_DATES, PLANNED_DATES
+from registry.models import Country, Person, ReceptionCenter
 
 
 class ServiceType(models.Model):

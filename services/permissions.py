@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from casework.permissions import User, cases_for, user_center_ids
+from casework.permissions import cases_for
+from registry.permissions import User, user_center_ids
 
 from .models import ServiceDelivery
 

@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from casework.models import Case, Person, ReceptionCenter
-from casework.permissions import User, can_work_at, user_center_ids
-from casework.person_page import (
+from casework.case_page import register_case_part
+from casework.models import Case
+from registry.models import Person, ReceptionCenter
+from registry.permissions import User, can_work_at, user_center_ids
+from registry.person_page import (
     PersonPart,
     TimelineEntry,
-    register_case_part,
     register_part,
     register_timeline_source,
     start_of,

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.expressions import BaseExpression
 from django.db.models.functions import RowNumber
 from django.db.models.lookups import IsNull
 from django.http import Http404
 from django.urls import reverse
 
-from casework.models import Case, Person
-from casework.permissions import User
+from casework.models import Case
+from registry.models import Person
+from registry.permissions import User
 
 from .models import ALL_OUTCOME_FIELDS, ServiceDelivery, ServiceType
 from .permissions import deliveries_for
@@ -29,7 +32,7 @@ def delivery_list(*, user: User) -> QuerySet[ServiceDelivery]:
     )
 
 
-def delivery_get(*, user: User, delivery_id) -> ServiceDelivery:
+def delivery_get(*, user: User, delivery_id: int | str) -> ServiceDelivery:
     try:
         return delivery_list(user=user).get(pk=delivery_id)
     except (ServiceDelivery.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
@@ -127,8 +130,8 @@ def person_uptake(
     newest_first = [F("delivered_on").desc(), F("pk").desc()]
     # Plain columns rather than the group's CASE expression: a third less time spent building
     # and compiling the query.
-    partition = [IsNull(F("voided_at"), True), F("status")]
-    line = [F("service_type_id"), *partition]
+    partition: list[BaseExpression | F | str] = [IsNull(F("voided_at"), True), F("status")]
+    line: list[BaseExpression | F | str] = [F("service_type_id"), *partition]
     rows = (
         _person_deliveries(user=user, person=person, case=case)
         .select_related("service_type", "provider", "case")
@@ -179,7 +182,7 @@ def person_uptake(
     return Uptake(lines=lines, groups=[group for group in groups if group.total])
 
 
-def _choice_labels(choices) -> dict[str, str]:
+def _choice_labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
@@ -198,7 +201,8 @@ def with_labels(deliveries: Iterable[ServiceDelivery]) -> list[ServiceDelivery]:
     statuses = _choice_labels(ServiceDelivery.Status.choices)
     sectors = _choice_labels(ServiceDelivery.Sector.choices)
     head, _zero, tail = reverse("services:delivery_void", args=[0]).rpartition("/0/")
-    for delivery in rows:
+    for row in rows:
+        delivery: Any = row  # the labels are set on the row for the templates
         delivery.void_url = f"{head}/{delivery.pk}/{tail}"
         delivery.unit_label = units.get(delivery.service_type.unit, "")
         delivery.status_label = statuses.get(delivery.status, "")
@@ -224,7 +228,7 @@ def counted(queryset: QuerySet[ServiceDelivery]) -> QuerySet[ServiceDelivery]:
     return queryset.filter(status=ServiceDelivery.Status.COMPLETED, voided_at__isnull=True)
 
 
-def uptake_totals(queryset: QuerySet[ServiceDelivery]) -> QuerySet:
+def uptake_totals(queryset: QuerySet[ServiceDelivery]) -> QuerySet[Any, Any]:
     """Rows and quantities per service type, computed by the database."""
     return (
         counted(queryset)

@@ -22,12 +22,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from casework.filtering import QueryDateField
-from casework.http import InvalidInput
-from casework.idempotency import IdempotencyConflict, form_as_new_submission
-from casework.models import Case, Person
-from casework.permissions import can_work_at, cases_for, centers_for, user_center_ids
-from casework.selectors import person_get
+from casework.models import Case
+from casework.permissions import cases_for
+from intake.selectors import (
+    ArrivalGroup,
+    group_for_arrival,
+    group_for_family,
+    group_for_flight,
+    group_for_person,
+)
+from registry.filtering import QueryDateField
+from registry.http import InvalidInput
+from registry.idempotency import IdempotencyConflict, form_as_new_submission
+from registry.models import Person
+from registry.permissions import can_work_at, centers_for, user_center_ids
+from registry.selectors import person_get
 
 from .actions import (
     BulkValidationError,
@@ -56,14 +65,9 @@ from .selectors import (
     with_labels,
 )
 from .selectors_groups import (
-    ArrivalGroup,
     distribution_aid_types,
     distribution_get,
     distribution_summary,
-    group_for_arrival,
-    group_for_family,
-    group_for_flight,
-    group_for_person,
     group_persons_shown,
 )
 

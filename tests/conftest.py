@@ -88,7 +88,13 @@ def reference_data_restore() -> None:
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
     with connection.schema_editor() as schema_editor:
         for migration, _backwards in plan:
-            if migration.app_label not in {"casework", "intake", "services", "reporting"}:
+            if migration.app_label not in {
+                "registry",
+                "intake",
+                "casework",
+                "services",
+                "reporting",
+            }:
                 continue
             for operation in migration.operations:
                 if isinstance(operation, RunPython):

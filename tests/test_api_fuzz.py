@@ -31,12 +31,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from casework.actions import case_open, follow_up_schedule, goal_add, note_add, referral_create
-from casework.models import Consent, Partner, ServiceLine
-from casework.roles import CASEWORKER, DONOR_REVIEWER
-from casework.sign_in import api_token_issue
-from casework.tests.factories import PersonFactory, UserFactory, country
-from casework.tests.openapi import documented_schema
 from intake.tests.factories import ArrivalFactory
+from registry.models import Consent, Partner, ServiceLine
+from registry.roles import CASEWORKER, DONOR_REVIEWER
+from registry.sign_in import api_token_issue
+from registry.tests.factories import PersonFactory, UserFactory, country
+from registry.tests.openapi import documented_schema
 from services.tests.factories import ServiceDeliveryFactory
 
 CHECKS = [

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 from rest_framework.test import APIClient
 
-from casework.tests.openapi import assert_documented, documented_schema
+from registry.tests.openapi import assert_documented, documented_schema
 
 PATHS = (
     "/api/v1/persons/",

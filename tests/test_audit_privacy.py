@@ -12,25 +12,24 @@ import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from casework import actions
-from casework.audit import REDACTED, is_personal
-from casework.models import (
-    CaseNote,
+from casework.models import CaseNote, Referral
+from registry import actions as registry_actions
+from registry.audit import REDACTED, is_personal
+from registry.models import (
     Consent,
     DocumentType,
     Partner,
     Person,
-    Referral,
     ServiceLine,
     VulnerabilityCategory,
 )
-from casework.tests.factories import PersonFactory, UserFactory, country
+from registry.tests.factories import PersonFactory, UserFactory, country
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +52,7 @@ def administrator(db):
 def person(caseworker, center_a):
     """Registered with a document number, then given a phone number (two audited writes)."""
     with set_actor(caseworker):
-        person = actions.person_register(
+        person = registry_actions.person_register(
             actor=caseworker,
             center=center_a,
             person_id=uuid.uuid4(),
@@ -66,7 +65,7 @@ def person(caseworker, center_a):
                 "document_number": DOCUMENT,
             },
         ).person
-        return actions.person_update(
+        return registry_actions.person_update(
             actor=caseworker, person=person, data={"phone": PHONE}, expected_version=1
         )
 
@@ -212,35 +211,6 @@ def test_a_staff_supervisor_cannot_list_audit_entries_in_the_admin(client, super
     response = client.get(reverse("admin:auditlog_logentry_changelist"))
 
     assert response.status_code == 403
-
-
-def test_the_migration_scrubs_values_already_stored(person, caseworker):
-    """Entries written before this change hold values: the data migration reduces them to
-    the same field names with the marker."""
-    entry = entries_of(person).get(action=LogEntry.Action.UPDATE)
-    LogEntry.objects.filter(pk=entry.pk).update(
-        changes={"phone": ["None", PHONE]},
-        changes_text=json.dumps({"phone": ["None", PHONE]}),
-        object_repr="Rosa Elena Tzul",
-    )
-    export = LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(get_user_model()),
-        object_pk=str(caseworker.pk),
-        object_repr=caseworker.get_username(),
-        action=LogEntry.Action.ACCESS,
-        changes={"export": ["xlsx", "FY2025"]},
-    )
-    migration = __import__(
-        "casework.migrations.0014_audit_entries_without_personal_values", fromlist=["scrub"]
-    )
-
-    migration.scrub(apps, None)
-
-    entry.refresh_from_db()
-    export.refresh_from_db()
-    assert entry.changes == {"phone": [REDACTED, REDACTED]}
-    assert PHONE not in stored(entry) and "Tzul" not in stored(entry)
-    assert export.changes == {"export": ["xlsx", "FY2025"]}  # not a person's data: kept
 
 
 def test_an_entry_keeps_who_acted_when_the_user_row_goes(client, supervisor, center_a):

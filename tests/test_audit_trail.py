@@ -16,19 +16,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casework import actions
-from casework.models import (
-    CaseGoal,
-    ClosureReason,
-    Consent,
-    FollowUp,
-    Partner,
-    Person,
-    ServiceLine,
-)
-from casework.tests.factories import PersonFactory, UserFactory, country
+from casework.models import CaseGoal, FollowUp
 from intake.actions import arrival_register
 from intake.models import Arrival
 from intake.tests.factories import ArrivalFactory
+from registry import actions as registry_actions
+from registry.models import ClosureReason, Consent, Partner, Person, ServiceLine
+from registry.tests.factories import PersonFactory, UserFactory, country
 
 pytestmark = pytest.mark.django_db
 
@@ -66,17 +60,17 @@ def person_data(**overrides):
 
 
 def _passport():
-    from casework.models import DocumentType
+    from registry.models import DocumentType
 
     return DocumentType.objects.get(code="passport")
 
 
 def test_person_create_and_change_are_logged_with_the_actor(caseworker, center_a):
     with set_actor(caseworker):
-        person = actions.person_register(
+        person = registry_actions.person_register(
             actor=caseworker, center=center_a, person_id=uuid.uuid4(), data=person_data()
         ).person
-        actions.person_update(
+        registry_actions.person_update(
             actor=caseworker, person=person, data={"phone": "+502 5555 0101"}, expected_version=1
         )
 

@@ -78,10 +78,10 @@ def worker(transactional_db, reference_data, tmp_path, settings):
 def test_a_real_worker_builds_the_xlsx(worker, tmp_path):
     from openpyxl import load_workbook
 
-    from casework.tests.factories import UserFactory
+    from devtools.synthetic import synthetic_generate
+    from registry.tests.factories import UserFactory
     from reporting import exports
     from reporting.indicators import INDICATORS
-    from reporting.synthetic import synthetic_generate
     from reporting.tasks import export_build
 
     assert not settings.CELERY_TASK_ALWAYS_EAGER, "the broker is set: tasks must go to Redis"
@@ -89,15 +89,15 @@ def test_a_real_worker_builds_the_xlsx(worker, tmp_path):
     from django.contrib.auth.models import Group
     from guardian.shortcuts import assign_perm
 
-    from casework.models import ReceptionCenter
-    from casework.roles import PROGRAMME_MANAGER
+    from registry.models import ReceptionCenter
+    from registry.roles import PROGRAMME_MANAGER
 
     # A programme manager of every centre: figures computed on request, as the worker must
     # (a donor's export of a released period only reads the release).
     user = UserFactory(username="manager_worker")
     user.groups.add(Group.objects.get(name=PROGRAMME_MANAGER))
     for center in ReceptionCenter.objects.all():
-        assign_perm("casework.view_center_records", user, center)
+        assign_perm("registry.view_center_records", user, center)
     job = exports.export_job_create(actor=user, kind=exports.XLSX, period="FY2025")
     assert job.center_ids  # computed for the centres, not read from a release
     export_build.delay(job.id)
@@ -118,7 +118,7 @@ def test_a_real_worker_builds_the_xlsx(worker, tmp_path):
 
 def test_a_real_worker_brings_the_summary_up_to_date_after_a_commit(worker, tmp_path):
     """A delivery committed by a request reaches the donor counts through the worker."""
-    from casework.tests.factories import ReceptionCenterFactory
+    from registry.tests.factories import ReceptionCenterFactory
     from reporting import summary
     from reporting.indicators import report_compute
     from reporting.models import EventFact

@@ -1,4 +1,4 @@
-"""The client's address is read in one place (casework.client_address): REMOTE_ADDR, or behind
+"""The client's address is read in one place (registry.client_address): REMOTE_ADDR, or behind
 RETORNO_TRUSTED_PROXY_COUNT proxies the address the outermost one saw. The audit log and the API
 throttles use it, so a client cannot write any address it likes into them with X-Forwarded-For.
 
@@ -12,9 +12,9 @@ from django.urls import reverse
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient, APIRequestFactory
 
-from casework.api.sign_in_views import TokenApi
-from casework.client_address import client_ip
-from casework.tests.factories import PersonFactory
+from registry.api.sign_in_views import TokenApi
+from registry.client_address import client_ip
+from registry.tests.factories import PersonFactory
 from reporting.api.views import AggregatesThrottle
 
 pytestmark = pytest.mark.django_db

@@ -25,22 +25,13 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from casework.models import (
-    Case,
-    CaseGoal,
-    CaseNote,
-    Consent,
-    FollowUp,
-    Partner,
-    Person,
-    Referral,
-    ServiceLine,
-)
-from casework.roles import DONOR_REVIEWER
-from casework.sign_in import api_token_issue
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from casework.models import Case, CaseGoal, CaseNote, FollowUp, Referral
 from intake.models import Arrival
 from intake.tests.factories import ArrivalFactory
+from registry.models import Consent, Partner, Person, ServiceLine
+from registry.roles import DONOR_REVIEWER
+from registry.sign_in import api_token_issue
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from services.models import ServiceDelivery, ServiceType
 from tests.access_matrix.routes import DONOR_DOORS
 

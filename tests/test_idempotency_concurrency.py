@@ -17,9 +17,11 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from casework.actions import case_open, consents_record
-from casework.models import Case, CaseNote, Partner, Referral, ServiceLine
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from casework.actions import case_open
+from casework.models import Case, CaseNote, Referral
+from registry.actions import consents_record
+from registry.models import Partner, ServiceLine
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",

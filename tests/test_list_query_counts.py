@@ -15,8 +15,8 @@ from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
 from casework.actions import case_open, follow_up_schedule, note_add
-from casework.tests.factories import ReceptionCenterFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import ReceptionCenterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +39,8 @@ def caseworker_with(centres: int, rows_per_centre: int, tag: str):
     colleague = UserFactory(username=f"colleague_{tag}")
     centre_list = [ReceptionCenterFactory(code=f"{tag.upper()}{index}") for index in range(centres)]
     for centre in centre_list:
-        assign_perm("casework.work_at_center", user, centre)
-        assign_perm("casework.work_at_center", colleague, centre)
+        assign_perm("registry.work_at_center", user, centre)
+        assign_perm("registry.work_at_center", colleague, centre)
     # Fresh objects: the centre ids are cached on a user the first time they are read.
     user = type(user).objects.get(pk=user.pk)
     colleague = type(colleague).objects.get(pk=colleague.pk)
@@ -91,7 +91,7 @@ def test_programme_manager_overview_does_not_grow_with_centres():
         programme = Group.objects.create(name=f"programme_{tag}")
         staff = caseworker_with(centres=centres, rows_per_centre=3, tag=tag)
         for perm in staff.receptioncenteruserobjectpermission_set.all():
-            assign_perm("casework.view_center_records", programme, perm.content_object)
+            assign_perm("registry.view_center_records", programme, perm.content_object)
         manager = UserFactory(username=f"manager_{tag}")
         manager.groups.add(programme, Group.objects.get(name="programme_manager"))
         return manager

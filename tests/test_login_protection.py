@@ -3,7 +3,7 @@
 The lockout page itself is tested in casework/tests/test_views_layout.py
 (test_too_many_failures_show_locked_out_page); the idle timeout and the absolute session lifetime
 in casework/tests/test_session.py (test_idle_session_is_logged_out and the tests after it).
-Behind the TLS proxy the address is the client's as the proxy saw it (casework.client_address;
+Behind the TLS proxy the address is the client's as the proxy saw it (registry.client_address;
 the audit log and API throttles: tests/test_client_address.py).
 """
 
@@ -16,7 +16,7 @@ from django.contrib.auth import SESSION_KEY
 from django.db.models import F
 from django.urls import reverse
 
-from casework.tests.factories import UserFactory
+from registry.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

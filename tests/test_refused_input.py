@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from casework.models import Country, MigrationReason, Person
 from intake.models import Arrival
+from registry.models import Country, MigrationReason, Person
 
 NUL_ES = "La solicitud contiene un carácter NUL, que no está permitido."
 NUL_EN = "The request contains a NUL character, which is not allowed."

@@ -11,8 +11,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework import actions
-from casework.tests.factories import PersonFactory
 from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

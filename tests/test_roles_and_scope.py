@@ -4,17 +4,17 @@ import pytest
 from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
-from casework.permissions import (
+from intake.permissions import arrivals_for
+from intake.tests.factories import ArrivalFactory
+from registry.permissions import (
     can_work_at,
     centers_for,
     persons_for,
     readable_centers_for,
     user_center_ids,
 )
-from casework.roles import ROLE_PERMISSIONS
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
-from intake.permissions import arrivals_for
-from intake.tests.factories import ArrivalFactory
+from registry.roles import ROLE_PERMISSIONS
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_migration_creates_the_five_roles_with_their_permissions():
 
 def test_programme_manager_reads_programme_centres_but_works_in_none(center_a, center_b):
     programme = Group.objects.create(name="Programa Norte")
-    assign_perm("casework.view_center_records", programme, center_a)
+    assign_perm("registry.view_center_records", programme, center_a)
     manager = UserFactory(username="manager")
     manager.groups.add(programme, Group.objects.get(name="programme_manager"))
     in_a = ArrivalFactory(center=center_a)
@@ -76,7 +76,7 @@ def test_inactive_centre_and_inactive_user_reach_nothing(caseworker, center_a):
 
 def test_centre_ids_resolve_in_one_query(caseworker, django_assert_num_queries):
     for _ in range(3):
-        assign_perm("casework.work_at_center", caseworker, ReceptionCenterFactory())
+        assign_perm("registry.work_at_center", caseworker, ReceptionCenterFactory())
     fresh = type(caseworker).objects.get(pk=caseworker.pk)
     with django_assert_num_queries(1):
         assert len(user_center_ids(fresh)) == 4

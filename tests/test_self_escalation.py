@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from casework.models import ReceptionCenterUserObjectPermission
-from casework.permissions import user_center_ids
-from casework.tests.factories import PersonFactory, UserFactory
+from registry.models import ReceptionCenterUserObjectPermission
+from registry.permissions import user_center_ids
+from registry.tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.test import RequestFactory
 
-from casework.roles import DONOR_REVIEWER
-from casework.tests.factories import UserFactory
-from casework.throttling import UserLimit
 from config.settings.base import shared_cache
+from registry.roles import DONOR_REVIEWER
+from registry.tests.factories import UserFactory
+from registry.throttling import UserLimit
 from reporting.api.views import AggregatesThrottle, AggregateTableApi
 
 DATABASE_CACHE = shared_cache("db://")
@@ -107,7 +107,7 @@ def test_the_migrations_make_the_database_cache_table(database_cache):
 TAKE_ONE = """
 from types import SimpleNamespace
 from django.conf import settings
-from casework.throttling import UserLimit
+from registry.throttling import UserLimit
 
 UserLimit.THROTTLE_RATES["{scope}"] = "2/hour"
 print(settings.CACHES[settings.THROTTLE_CACHE]["BACKEND"], UserLimit("{scope}").take(SimpleNamespace(pk=7)))
@@ -144,7 +144,7 @@ def test_separate_production_processes_share_the_count_in_redis(run_manage):
 
 
 def test_a_per_process_throttle_cache_fails_the_deployment_check(settings):
-    from casework.checks import rate_limits_are_shared
+    from registry.checks import rate_limits_are_shared
 
     settings.CACHES = {**settings.CACHES, settings.THROTTLE_CACHE: DATABASE_CACHE}
     assert rate_limits_are_shared() == []

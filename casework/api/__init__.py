@@ -1,1 +1,0 @@
-"""The casework REST API: persons."""

@@ -10,19 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from casework.actions import case_open, follow_up_schedule, goal_add, note_add, referral_create
-from casework.models import (
-    Case,
-    CaseNote,
-    Consent,
-    FollowUp,
-    Partner,
-    Person,
-    Referral,
-    ServiceLine,
-)
-from casework.permissions import forget_center_ids
-from casework.tests.factories import PersonFactory, UserFactory, country
+from registry.models import Consent, Partner, Person, ServiceLine
+from registry.permissions import forget_center_ids
+from registry.tests.factories import PersonFactory, UserFactory, country
+
+from ..actions import case_open, follow_up_schedule, goal_add, note_add, referral_create
+from ..models import Case, CaseNote, FollowUp, Referral
 
 LIST_URL = "/api/v1/cases/"
 
@@ -577,6 +570,27 @@ def test_a_supervisor_assigns_and_a_caseworker_is_refused(case, supervisor, coll
     assert done["ETag"] == '"2"'
 
 
+def test_a_caseworker_working_at_the_centre_through_a_group_can_be_assigned(
+    case, supervisor, center_a
+):
+    """The HTML form offered this person and the API refused them (400): both doors now take
+    registry.selectors.center_staff."""
+    from guardian.shortcuts import assign_perm
+
+    team = Group.objects.create(name="equipo-sps")
+    assign_perm("registry.work_at_center", team, center_a)
+    member = UserFactory(username="via_group")
+    member.groups.add(team, Group.objects.get(name="caseworker"))
+
+    response = api(supervisor).post(
+        f"{detail_url(case)}assign/", {"assignee": member.pk}, format="json", HTTP_IF_MATCH='"1"'
+    )
+
+    assert response.status_code == 200, response.content
+    case.refresh_from_db()
+    assert case.assigned_to == member
+
+
 def test_assigning_to_a_user_of_another_centre_is_400(case, supervisor, outsider):
     response = api(supervisor).post(
         f"{detail_url(case)}assign/", {"assignee": outsider.pk}, format="json", HTTP_IF_MATCH='"1"'
@@ -690,7 +704,7 @@ def test_programme_manager_reads_but_cannot_write_notes(case, center_a):
 
     manager = UserFactory(username="manager")
     manager.groups.add(Group.objects.get(name="programme_manager"))
-    assign_perm("casework.view_center_records", manager, center_a)
+    assign_perm("registry.view_center_records", manager, center_a)
     client = api(manager)
     assert client.get(notes_url(case)).status_code == 200
     response = client.post(

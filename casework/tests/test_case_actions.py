@@ -9,7 +9,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
-from casework.actions import (
+from registry.idempotency import IdempotencyConflict
+from registry.models import ClosureReason, Consent, Partner, ServiceLine, VulnerabilityCategory
+from registry.permissions import forget_center_ids
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+
+from ..actions import (
     VersionConflict,
     case_assess,
     case_assign,
@@ -26,21 +31,9 @@ from casework.actions import (
     referral_create,
     referral_set_status,
 )
-from casework.idempotency import IdempotencyConflict
-from casework.models import (
-    Case,
-    CaseNote,
-    ClosureReason,
-    Consent,
-    FollowUp,
-    Partner,
-    Referral,
-    ServiceLine,
-    VulnerabilityCategory,
-)
-from casework.permissions import cases_for, forget_center_ids
-from casework.selectors_cases import overdue_follow_ups
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from ..models import Case, CaseNote, FollowUp, Referral
+from ..permissions import cases_for
+from ..selectors import overdue_follow_ups
 
 
 @pytest.fixture

@@ -11,18 +11,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from casework import roles
-from casework.actions import case_assess, case_close, case_open
-from casework.models import (
-    Case,
-    ClosureReason,
-    FollowUp,
-    Partner,
-    Referral,
-    ServiceLine,
-)
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from casework import home_parts
 from intake.tests.factories import ArrivalFactory
+from registry import roles
+from registry.models import ClosureReason, Partner, ServiceLine
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+
+from ..actions import case_assess, case_close, case_open
+from ..models import Case, FollowUp, Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +94,12 @@ def home(client, user):
     return response
 
 
+def home_part(response) -> dict:
+    """The context of casework's part of the home page ({} when the page has none)."""
+    parts = [p for p in response.context["parts"] if p.template == home_parts.TEMPLATE]
+    return parts[0].context if parts else {}
+
+
 def test_lists_only_my_open_cases(client, caseworker, colleague, center_a, outsider, center_b):
     mine = open_case(center_a, caseworker)
     closed = close(open_case(center_a, caseworker))
@@ -106,7 +108,7 @@ def test_lists_only_my_open_cases(client, caseworker, colleague, center_a, outsi
 
     response = home(client, caseworker)
 
-    assert response.context["caseload"].open_cases == [mine]
+    assert home_part(response).get("caseload").open_cases == [mine]
     content = response.content.decode()
     assert mine.number in content
     assert mine.person.full_name in content
@@ -123,7 +125,7 @@ def test_open_case_shows_last_activity_and_next_follow_up(client, caseworker, ce
     later = follow_up(case, days=12)
     follow_up(case, days=30)
 
-    (row,) = home(client, caseworker).context["caseload"].open_cases
+    (row,) = home_part(home(client, caseworker)).get("caseload").open_cases
 
     assert row.next_follow_up == later.due_date
     assert row.follow_up_overdue is False
@@ -133,7 +135,7 @@ def test_open_case_shows_last_activity_and_next_follow_up(client, caseworker, ce
 def test_overdue_follow_ups_use_the_centres_local_date(client, caseworker, monkeypatch):
     # 03:00 UTC on 10 March is still 9 March in San Salvador (UTC-6).
     center = ReceptionCenterFactory(code="SAL", time_zone="America/El_Salvador")
-    assign_perm("casework.work_at_center", caseworker, center)
+    assign_perm("registry.work_at_center", caseworker, center)
     case = open_case(center, caseworker)
     due_local_today = FollowUp.objects.create(
         case=case, due_date=datetime(2026, 3, 9).date(), created_by=caseworker
@@ -151,7 +153,7 @@ def test_overdue_follow_ups_use_the_centres_local_date(client, caseworker, monke
         "django.utils.timezone.now", lambda: datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
     )
 
-    caseload = home(client, caseworker).context["caseload"]
+    caseload = home_part(home(client, caseworker)).get("caseload")
 
     assert caseload.overdue_follow_ups == [due_yesterday]
     assert due_local_today not in caseload.overdue_follow_ups
@@ -166,7 +168,7 @@ def test_overdue_follow_ups_of_closed_or_colleagues_cases_are_not_mine(
     close(closed_case)
     follow_up(open_case(center_a, colleague), days=-1)
 
-    assert home(client, caseworker).context["caseload"].overdue_follow_ups == [mine]
+    assert home_part(home(client, caseworker)).get("caseload").overdue_follow_ups == [mine]
 
 
 def test_referrals_waiting_are_pending_or_accepted_on_my_cases(
@@ -179,7 +181,7 @@ def test_referrals_waiting_are_pending_or_accepted_on_my_cases(
     referral(case, partner, Referral.Status.DECLINED)
     referral(open_case(center_a, colleague), partner)
 
-    waiting = home(client, caseworker).context["caseload"].referrals_waiting
+    waiting = home_part(home(client, caseworker)).get("caseload").referrals_waiting
 
     assert {r.pk for r in waiting} == {pending.pk, accepted.pk}
 
@@ -204,7 +206,7 @@ def test_recent_arrivals_not_yet_assessed(client, caseworker, center_a, center_b
     ArrivalFactory(center=center_b)
 
     response = home(client, caseworker)
-    arrivals = response.context["caseload"].arrivals
+    arrivals = home_part(response).get("caseload").arrivals
 
     assert {a.pk for a in arrivals} == {no_case.pk, unassessed.pk}
     by_pk = {a.pk: a for a in arrivals}
@@ -231,7 +233,7 @@ def test_restricted_case_never_shows_for_a_colleague(
     assert restricted.number not in content
     assert restricted.person.full_name not in content
     # The caseworker it was opened to sees it as any other case of theirs.
-    caseload = home(client, caseworker).context["caseload"]
+    caseload = home_part(home(client, caseworker)).get("caseload")
     assert caseload.open_cases == [restricted]
     assert len(caseload.overdue_follow_ups) == 1
     assert len(caseload.referrals_waiting) == 1
@@ -261,7 +263,7 @@ def test_supervisor_sees_counts_per_caseworker(
     open_case(center_b, outsider)
 
     response = home(client, supervisor)
-    rows = response.context["caseload"].supervision
+    rows = home_part(response).get("caseload").supervision
 
     mine = _row(rows, caseworker)
     assert (mine.open_cases, mine.overdue_follow_ups, mine.referrals_waiting) == (2, 2, 2)
@@ -277,7 +279,7 @@ def test_supervisor_sees_counts_per_caseworker(
 def test_caseworker_sees_no_supervision_table(client, caseworker, center_a):
     open_case(center_a, caseworker)
     response = home(client, caseworker)
-    assert response.context["caseload"].supervision is None
+    assert home_part(response).get("caseload").supervision is None
     assert "Caseload of the centre" not in response.content.decode()
 
 
@@ -295,9 +297,9 @@ def test_restricted_cases_count_for_supervisors_of_the_centre_only(
     elsewhere.groups.add(Group.objects.get(name=roles.SUPERVISOR))
 
     for user in (supervisor, newcomer):
-        shown = _row(home(client, user).context["caseload"].supervision, caseworker)
+        shown = _row(home_part(home(client, user)).get("caseload").supervision, caseworker)
         assert (shown.open_cases, shown.overdue_follow_ups, shown.referrals_waiting) == (1, 1, 1)
-    rows = home(client, elsewhere).context["caseload"].supervision
+    rows = home_part(home(client, elsewhere)).get("caseload").supervision
     assert all(row.open_cases == 0 for row in rows)
 
 
@@ -306,7 +308,7 @@ def test_programme_manager_sees_counts_per_centre_read_only(
 ):
     manager = UserFactory(username="manager")
     manager.groups.add(Group.objects.get(name=roles.PROGRAMME_MANAGER))
-    assign_perm("casework.view_center_records", manager, center_a)
+    assign_perm("registry.view_center_records", manager, center_a)
     case = open_case(center_a, caseworker)
     follow_up(case, days=-1)
     referral(case, partner)
@@ -317,8 +319,8 @@ def test_programme_manager_sees_counts_per_centre_read_only(
 
     response = home(client, manager)
 
-    assert response.context["caseload"] is None
-    (row,) = response.context["overview"]
+    assert home_part(response).get("caseload") is None
+    (row,) = home_part(response).get("overview")
     assert row.center == center_a
     assert (row.open_cases, row.overdue_follow_ups, row.referrals_waiting) == (1, 1, 1)
     assert row.arrivals_recent == 1
@@ -332,8 +334,8 @@ def test_programme_manager_sees_counts_per_centre_read_only(
 
 def test_user_without_centres_sees_the_notice(client):
     response = home(client, UserFactory(username="nobody"))
-    assert response.context["caseload"] is None
-    assert response.context["overview"] is None
+    assert home_part(response).get("caseload") is None
+    assert home_part(response).get("overview") is None
     assert "You are not assigned to a reception centre." in response.content.decode()
 
 
@@ -379,7 +381,7 @@ def test_query_count_does_not_grow_with_the_caseload(
 
 def test_manager_query_count_does_not_grow(client, caseworker, colleague, center_a, partner):
     manager = UserFactory(username="manager")
-    assign_perm("casework.view_center_records", manager, center_a)
+    assign_perm("registry.view_center_records", manager, center_a)
     _populate(2, center_a, caseworker, colleague, partner)
     few = _count_home_queries(client, manager)
     _populate(18, center_a, caseworker, colleague, partner)

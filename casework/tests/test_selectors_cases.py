@@ -5,10 +5,13 @@ import datetime
 import pytest
 from django.http import Http404
 
-from casework.actions import case_close, case_open, follow_up_schedule, note_add
-from casework.filters_cases import CaseFilter
-from casework.models import ClosureReason, FollowUp
-from casework.selectors_cases import (
+from registry.models import ClosureReason
+from registry.tests.factories import PersonFactory
+
+from ..actions import case_close, case_open, follow_up_schedule, note_add
+from ..filters import CaseFilter
+from ..models import FollowUp
+from ..selectors import (
     case_get,
     case_list,
     case_search,
@@ -18,7 +21,6 @@ from casework.selectors_cases import (
     notes_for_case,
     overdue_follow_ups,
 )
-from casework.tests.factories import PersonFactory
 
 
 def open_case(actor, center, **kwargs):

@@ -10,11 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from casework.actions import case_close, case_open
-from casework.models import CaseNote, ClosureReason, FollowUp, Partner, Referral, ServiceLine
-from casework.person_page import person_timeline
-from casework.tests.factories import PersonFactory, UserFactory, country
 from intake.tests.factories import ArrivalFactory
+from registry.models import ClosureReason, Partner, ServiceLine
+from registry.person_page import person_timeline
+from registry.tests.factories import PersonFactory, UserFactory, country
+
+from ..actions import case_close, case_open
+from ..models import CaseNote, FollowUp, Referral
 
 pytestmark = pytest.mark.django_db
 

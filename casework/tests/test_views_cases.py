@@ -11,21 +11,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import actions
-from casework.models import (
-    Case,
-    CaseNote,
+from intake.tests.factories import ArrivalFactory
+from registry import actions as registry_actions
+from registry.models import (
     ClosureReason,
     Consent,
-    FollowUp,
     Partner,
-    Person,
-    Referral,
     ServiceLine,
     VulnerabilityCategory,
 )
-from casework.tests.factories import PersonFactory, country
-from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import PersonFactory, UserFactory, country
+
+from .. import actions
+from ..models import Case, CaseNote, FollowUp, Referral
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
@@ -529,7 +527,7 @@ def test_the_referral_form_offers_only_partners_of_the_case_country(
 def test_a_forged_referral_to_a_partner_of_another_country_is_refused(
     client_a, case, caseworker, honduran_partner
 ):
-    actions.consents_record(
+    registry_actions.consents_record(
         actor=caseworker, person=case.person, consents={"share_with_partners": True}
     )
 
@@ -551,7 +549,7 @@ def test_a_forged_referral_to_a_partner_of_another_country_is_refused(
 
 
 def test_referral_with_consent_and_status_update(client_a, case, partner, caseworker):
-    actions.consents_record(
+    registry_actions.consents_record(
         actor=caseworker, person=case.person, consents={"share_with_partners": True}
     )
     line = partner.service_lines.get()
@@ -696,6 +694,26 @@ def test_supervisor_assigns_and_caseworker_cannot(client, client_a, case, superv
     assert case.assigned_to == colleague
 
 
+def test_a_caseworker_working_at_the_centre_through_a_group_is_offered_and_assigned(
+    client, case, supervisor, center_a
+):
+    from guardian.shortcuts import assign_perm
+
+    team = Group.objects.create(name="equipo-sps")
+    assign_perm("registry.work_at_center", team, center_a)
+    member = UserFactory(username="via_group")
+    member.groups.add(team, Group.objects.get(name="caseworker"))
+    client.force_login(supervisor)
+
+    page = client.get(detail(case), **EN)
+    assigned = post(client, "case_assign", case, {"assigned_to": member.pk, "version": 1})
+
+    assert f'value="{member.pk}"' in page.content.decode()
+    assert assigned.status_code == 302
+    case.refresh_from_db()
+    assert case.assigned_to == member
+
+
 def test_restrict_hides_the_case_from_colleagues(client, client_a, case, colleague):
     response = post(client_a, "case_restrict", case, {"restricted": "1", "version": 1})
 
@@ -715,7 +733,9 @@ def _count_queries(client, url) -> int:
 
 
 def _fill(case, user, n):
-    actions.consents_record(actor=user, person=case.person, consents={"share_with_partners": True})
+    registry_actions.consents_record(
+        actor=user, person=case.person, consents={"share_with_partners": True}
+    )
     line = ServiceLine.objects.get(code="job_placement")
     partner = Partner.objects.create(name=f"P{n}", kind="ngo", country=country("GT"))
     partner.service_lines.add(line)
@@ -770,13 +790,3 @@ def test_list_searches_by_case_number_and_name(client_a, case, caseworker, cente
 
     assert [c.pk for c in by_number.context["page"]] == [case.pk]
     assert [c.pk for c in by_name.context["page"]] == [case.pk]
-
-
-def test_person_model_is_not_imported_from_intake():
-    # casework reaches arrivals through the Person reverse relation only.
-    import casework.views_cases as module
-
-    assert "intake" not in {
-        getattr(v, "__module__", "").split(".")[0] for v in vars(module).values()
-    }
-    assert Person._meta.get_field("arrivals").related_model._meta.app_label == "intake"

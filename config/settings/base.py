@@ -33,8 +33,9 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "auditlog",
-    "casework",
+    "registry",
     "intake",
+    "casework",
     "services",
     "reporting",
 ]
@@ -47,16 +48,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "casework.middleware.NoStoreMiddleware",
-    "casework.middleware.HtmlMethodsMiddleware",
-    "casework.middleware.SessionLifetimeMiddleware",
+    "registry.middleware.NoStoreMiddleware",
+    "registry.middleware.HtmlMethodsMiddleware",
+    "registry.middleware.SessionLifetimeMiddleware",
     # after the session's lifetime: a donor reviewer reaches the aggregates only (404 elsewhere)
-    "casework.middleware.DonorReachMiddleware",
+    "registry.middleware.DonorReachMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # after the language, the user and the session: its 400 page is the user's
-    "casework.middleware.RefuseNulMiddleware",
-    "casework.middleware.AuditlogMiddleware",
+    "registry.middleware.RefuseNulMiddleware",
+    "registry.middleware.AuditlogMiddleware",
     # axes must be last
     "axes.middleware.AxesMiddleware",
 ]
@@ -86,7 +87,7 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default: a transaction takes the write lock when it begins, so two
-    # submissions of one client UUID run one after the other (casework.idempotency), and a
+    # submissions of one client UUID run one after the other (registry.idempotency), and a
     # writer waits for the other instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
@@ -181,13 +182,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The client's address for lockouts, the audit log and API throttles (casework.client_address):
+# The client's address for lockouts, the audit log and API throttles (registry.client_address):
 # behind N proxies that each append to X-Forwarded-For (the TLS proxy in production: 1), set
 # N; with 0 the header is ignored, as a client could write anything in it.
 RETORNO_TRUSTED_PROXY_COUNT = env.int("RETORNO_TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "casework.client_address.client_ip"
+AXES_CLIENT_IP_CALLABLE = "registry.client_address.client_ip"
 # The API's sign-in answers its own JSON 429; the HTML sign-in gets the template above.
-AXES_LOCKOUT_CALLABLE = "casework.sign_in.lockout_response"
+AXES_LOCKOUT_CALLABLE = "registry.sign_in.lockout_response"
 
 # API tokens (POST /api/v1/auth/token/) expire after a tablet shift.
 API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=12)
@@ -203,23 +204,23 @@ REST_FRAMEWORK = {
     # The token first: an API client without valid credentials is answered 401 with
     # WWW-Authenticate (sign in again), a signed-in user refused 403 or 404.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "casework.sign_in.ExpiringTokenAuthentication",
+        "registry.sign_in.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # A donor reviewer reaches only the aggregate API, which names its own permission class.
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "casework.api_common.DonorReviewersKeptOut",
+        "registry.api_common.DonorReviewersKeptOut",
     ],
     # The API reads JSON only, through the parser that refuses NUL characters and deep nesting.
-    "DEFAULT_PARSER_CLASSES": ["casework.api_common.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["registry.api_common.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "casework.api_common.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "registry.api_common.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "casework.throttling.AnonRateThrottle",
-        "casework.throttling.UserRateThrottle",
+        "registry.throttling.AnonRateThrottle",
+        "registry.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": "5000/hour",

@@ -21,7 +21,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Content security policy (Django 5.2 has no built-in CSP; the middleware sets one header).
 MIDDLEWARE = [*MIDDLEWARE]
-MIDDLEWARE.insert(1, "casework.middleware.ContentSecurityPolicyMiddleware")
+MIDDLEWARE.insert(1, "registry.middleware.ContentSecurityPolicyMiddleware")
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"

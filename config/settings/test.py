@@ -20,3 +20,6 @@ CACHES = {
         "LOCATION": "throttle",
     },
 }
+
+# Demo and synthetic data, benchmarks: tested with the product, not installed with it.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405

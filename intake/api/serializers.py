@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from casework.api.serializers import PersonFieldsInputSerializer
-from casework.api_common import ConsentsField, UserCenterField
-from casework.dates import BIRTH_DATES
-from casework.models import Country, MigrationReason, Person
 from intake.models import Arrival
+from registry.api.serializers import PersonFieldsInputSerializer
+from registry.api_common import ConsentsField, UserCenterField
+from registry.dates import BIRTH_DATES
+from registry.models import Country, MigrationReason, Person
 
 
 class LocalDateTimeField(serializers.DateTimeField):

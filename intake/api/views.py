@@ -19,8 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.actions import PERSON_FIELDS
-from casework.api_common import (
+from intake.actions import arrival_register
+from intake.filters import ArrivalFilter
+from intake.matching import duplicate_candidates
+from intake.selectors import arrival_get, arrival_list
+from registry.actions import PERSON_FIELDS
+from registry.api_common import (
     Conflict,
     ConflictSerializer,
     JSONParser,
@@ -29,11 +33,7 @@ from casework.api_common import (
     created_or_replayed,
     validation_error_to_api,
 )
-from casework.idempotency import IdempotencyConflict, fingerprint
-from intake.actions import arrival_register
-from intake.filters import ArrivalFilter
-from intake.matching import duplicate_candidates
-from intake.selectors import arrival_get, arrival_list
+from registry.idempotency import IdempotencyConflict, fingerprint
 
 from .serializers import (
     ArrivalCreateInputSerializer,

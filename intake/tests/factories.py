@@ -5,8 +5,8 @@ import uuid
 import factory
 from django.utils import timezone
 
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from intake.models import Arrival
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 
 
 class ArrivalFactory(factory.django.DjangoModelFactory):
@@ -25,6 +25,6 @@ class ArrivalFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def link_center(self, create, extracted, **kwargs):
-        from casework.models import PersonCenter
+        from registry.models import PersonCenter
 
         PersonCenter.objects.get_or_create(person=self.person, center=self.center)

@@ -7,13 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from casework.actions import birth_date_from_age
-from casework.idempotency import IdempotencyConflict, fingerprint
-from casework.models import Consent, Country, DocumentType, Person
-from casework.permissions import persons_for
-from casework.tests.factories import PersonFactory
 from intake.actions import arrival_register
 from intake.models import Arrival
+from registry.actions import birth_date_from_age
+from registry.idempotency import IdempotencyConflict, fingerprint
+from registry.models import Consent, Country, DocumentType, Person
+from registry.permissions import persons_for
+from registry.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_cannot_register_at_a_centre_not_assigned(caseworker, center_b):
 
 
 def test_person_outside_matching_scope_cannot_be_linked(caseworker, center_a):
-    from casework.tests.factories import ReceptionCenterFactory
+    from registry.tests.factories import ReceptionCenterFactory
 
     honduras = ReceptionCenterFactory(code="HNX", country=Country.objects.get(iso2="HN"))
     stranger = PersonFactory(centers=[honduras])
@@ -153,7 +153,7 @@ def test_bad_input_is_refused_on_its_field_and_saves_nothing(
 
 
 def test_municipality_must_be_in_the_department(caseworker, center_a):
-    from casework.models import Department, Municipality
+    from registry.models import Department, Municipality
 
     department = Department.objects.get(iso_code="GT-01")
     elsewhere = Municipality.objects.exclude(department=department).first()

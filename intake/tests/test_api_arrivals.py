@@ -11,7 +11,9 @@ from guardian.shortcuts import assign_perm
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from casework.models import (
+from intake.models import Arrival
+from intake.tests.factories import ArrivalFactory
+from registry.models import (
     Consent,
     Country,
     Department,
@@ -21,9 +23,7 @@ from casework.models import (
     Person,
     PersonCenter,
 )
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory
-from intake.models import Arrival
-from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory
 
 LIST_URL = "/api/v1/arrivals/"
 
@@ -416,7 +416,7 @@ def test_a_new_persons_date_of_birth_out_of_range_is_refused(api_a, birth_date, 
 
 def test_filters_narrow_the_scoped_list(caseworker, center_a):
     other_center = ReceptionCenterFactory(code="CA2")
-    assign_perm("casework.work_at_center", caseworker, other_center)
+    assign_perm("registry.work_at_center", caseworker, other_center)
     api_a = token_client(caseworker)
     day = timezone.make_aware(datetime(2026, 1, 10, 9, 0))
     hernandez = PersonFactory(given_names="José", first_surname="Hernández", centers=[center_a])

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from rest_framework.test import APIClient
 
-from casework.models import Country, DocumentType
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory
 from intake.tests.factories import ArrivalFactory
+from registry.models import Country, DocumentType
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory
 
 URL = "/api/v1/duplicate-candidates/"
 RECOGNITION_FIELDS = {
@@ -179,7 +179,7 @@ def test_anonymous_gets_nothing(db, jose):
 
 
 def test_user_without_centres_finds_nothing(db, jose):
-    from casework.tests.factories import UserFactory
+    from registry.tests.factories import UserFactory
 
     client = APIClient()
     client.force_authenticate(UserFactory(username="no_centre"))

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from casework.models import DocumentType, Person
-from casework.tests.factories import PersonFactory
 from intake.matching import duplicate_candidates
 from intake.tests.factories import ArrivalFactory
+from registry.models import DocumentType, Person
+from registry.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,8 +153,8 @@ def test_candidate_shows_the_last_return_and_its_centre(caseworker, known, cente
 
 
 def test_matching_searches_the_country_but_not_other_countries(db, known, center_a):
-    from casework.models import Country
-    from casework.tests.factories import ReceptionCenterFactory, UserFactory
+    from registry.models import Country
+    from registry.tests.factories import ReceptionCenterFactory, UserFactory
 
     same_country = ReceptionCenterFactory(code="GT2")
     honduras = ReceptionCenterFactory(

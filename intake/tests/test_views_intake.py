@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.models import (
+from intake.models import Arrival
+from intake.tests.factories import ArrivalFactory
+from registry.models import (
     Consent,
     Country,
     Department,
@@ -23,9 +25,7 @@ from casework.models import (
     Municipality,
     Person,
 )
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
-from intake.models import Arrival
-from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.throttling import ScopedRateThrottle
+from registry.throttling import ScopedRateThrottle
 from reporting.disaggregations import DISAGGREGATIONS
 from reporting.disclosure import DONOR_PERIOD_KINDS, default_k, donor_combinations
 from reporting.models import AggregatePull

@@ -3,7 +3,7 @@ others exist for them at all (not for a donor reviewer)."""
 
 from django import template
 
-from casework.permissions import is_donor_reviewer, user_center_ids
+from registry.permissions import is_donor_reviewer, user_center_ids
 
 from ..dashboard import DASHBOARD_IN_NAV, dashboard_audience
 from ..exports import can_export

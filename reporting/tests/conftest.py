@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 @pytest.fixture
 def donor(db):
     """A donor reviewer with the aggregate permission."""
-    from casework.roles import DONOR_REVIEWER
-    from casework.tests.factories import UserFactory
+    from registry.roles import DONOR_REVIEWER
+    from registry.tests.factories import UserFactory
 
     user = UserFactory(username="donor")
     user.groups.add(Group.objects.get(name=DONOR_REVIEWER))

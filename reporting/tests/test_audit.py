@@ -17,7 +17,7 @@ from django.core.management import call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework.models import RECORD_KEY_RANGE
+from registry.models import RECORD_KEY_RANGE
 from reporting.audit import Published, attack, donor_periods, period_parts
 from reporting.disclosure import disclosure_apply, published_range
 from reporting.indicators import ALL, Table

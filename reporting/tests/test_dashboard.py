@@ -15,10 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from casework.models import Case, ClosureReason, Consent, FollowUp
-from casework.roles import CASEWORKER, DONOR_REVIEWER, PROGRAMME_MANAGER, SUPERVISOR
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from casework.models import Case, FollowUp
 from intake.tests.factories import ArrivalFactory
+from registry.models import ClosureReason, Consent
+from registry.roles import CASEWORKER, DONOR_REVIEWER, PROGRAMME_MANAGER, SUPERVISOR
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from reporting.dashboard import follow_up_compliance, months_of
 from reporting.periods import fiscal_quarter, fiscal_year, month
 from services.models import ServiceDelivery, ServiceType
@@ -46,7 +47,7 @@ def role_user(username: str, role: str, **kwargs):
 def manager_of(username: str, programme: str, centers):
     group = Group.objects.create(name=programme)
     for center in centers:
-        assign_perm("casework.view_center_records", group, center)
+        assign_perm("registry.view_center_records", group, center)
     user = role_user(username, PROGRAMME_MANAGER)
     user.groups.add(group)
     return user

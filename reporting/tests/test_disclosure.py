@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework.models import RECORD_KEY_RANGE
+from registry.models import RECORD_KEY_RANGE
 from reporting.disclosure import (
     default_bound,
     default_k,

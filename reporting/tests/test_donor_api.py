@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from casework.models import Person
-from casework.roles import DONOR_REVIEWER, ROLE_PERMISSIONS
-from casework.tests.factories import PersonFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
+from registry.models import Person
+from registry.roles import DONOR_REVIEWER, ROLE_PERMISSIONS
+from registry.tests.factories import PersonFactory, UserFactory
 from reporting.api.views import AggregatesThrottle
 from reporting.models import AggregatePull, Indicator
 from services.models import ServiceDelivery, ServiceType

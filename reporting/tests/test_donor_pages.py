@@ -11,12 +11,12 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import reverse
 
-from casework.models import Person
-from casework.tests.factories import UserFactory
+from devtools.synthetic import synthetic_generate
+from registry.models import Person
+from registry.tests.factories import UserFactory
 from reporting.donor_report import donor_period_choices, sheets_offered
 from reporting.exports import EXPORT_DIMS, SUPPRESSED_MARK
 from reporting.models import AggregatePull
-from reporting.synthetic import synthetic_generate
 
 REPORT = "/reports/donor/"
 SHEETS = "/reports/donor/indicators/"
@@ -211,11 +211,11 @@ def test_the_home_page_tells_a_donor_what_they_can_see(donor_client, db):
 def test_a_programme_manager_home_has_the_centres_and_the_donor_part(client, center_a):
     from guardian.shortcuts import assign_perm
 
-    from casework.roles import PROGRAMME_MANAGER
+    from registry.roles import PROGRAMME_MANAGER
 
     manager = UserFactory(username="manager_pages")
     manager.groups.add(Group.objects.get(name=PROGRAMME_MANAGER))
-    assign_perm("casework.view_center_records", manager, center_a)
+    assign_perm("registry.view_center_records", manager, center_a)
     client.force_login(manager)
     html = client.get(reverse("home"), **EN).content.decode()
     assert "Centre A" in html and f'href="{REPORT}"' in html

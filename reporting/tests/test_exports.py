@@ -18,11 +18,12 @@ from django.utils import timezone
 from hxl.scripts import EXIT_OK, hxlvalidate_main
 from openpyxl import load_workbook
 
-from casework.models import Department, Person, ReceptionCenter
-from casework.roles import PROGRAMME_MANAGER
-from casework.tests.factories import PersonFactory, UserFactory
-from casework.throttling import UserLimit
+from devtools.synthetic import synthetic_generate
 from intake.tests.factories import ArrivalFactory
+from registry.models import Department, Person, ReceptionCenter
+from registry.roles import PROGRAMME_MANAGER
+from registry.tests.factories import PersonFactory, UserFactory
+from registry.throttling import UserLimit
 from reporting import exports
 from reporting.disaggregations import age_band_text
 from reporting.disclosure import default_bound, disclosure_apply, disclosure_note, release_note
@@ -30,7 +31,6 @@ from reporting.exports import CSV_COLUMNS, EXPORT_DIMS, SUPPRESSED_MARK, neutral
 from reporting.indicators import ALL, INDICATORS, report_compute
 from reporting.periods import fiscal_year, period_parse
 from reporting.releases import PeriodNotReleased, released_table
-from reporting.synthetic import synthetic_generate
 from services.models import ServiceDelivery, ServiceType
 
 pytestmark = pytest.mark.urls("reporting.tests.export_urls_for_tests")
@@ -84,7 +84,7 @@ def manager(center_a):
     user.groups.add(Group.objects.get(name=PROGRAMME_MANAGER))
     from guardian.shortcuts import assign_perm
 
-    assign_perm("casework.view_center_records", user, center_a)
+    assign_perm("registry.view_center_records", user, center_a)
     return user
 
 
@@ -97,7 +97,7 @@ def reader(dataset):
     user = UserFactory(username="manager_everywhere")
     user.groups.add(Group.objects.get(name=PROGRAMME_MANAGER))
     for center in ReceptionCenter.objects.filter(active=True):
-        assign_perm("casework.view_center_records", user, center)
+        assign_perm("registry.view_center_records", user, center)
     return user
 
 

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from casework.models import TIME_ZONES, Consent, Country, Person
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from intake.models import Arrival
+from registry.models import TIME_ZONES, Consent, Country, Person
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from reporting import disaggregations, indicators
 from reporting.indicators import ALL, report_compute
 from reporting.periods import fiscal_year, month

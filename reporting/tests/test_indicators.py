@@ -20,17 +20,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from casework.models import (
-    TIME_ZONES,
-    Case,
-    Consent,
-    Country,
-    Department,
-    Person,
-    VulnerabilityCategory,
-)
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
+from casework.models import Case
 from intake.models import Arrival
+from registry.models import TIME_ZONES, Consent, Country, Department, Person, VulnerabilityCategory
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from reporting import disaggregations, indicators
 from reporting.disaggregations import DELIVERY, DISAGGREGATIONS, age_band_of
 from reporting.indicators import ALL, BASE, INDICATORS, SUMMARY, report_compute

@@ -9,9 +9,9 @@ from datetime import date, datetime
 import pytest
 from django.core.management import CommandError, call_command
 
-from casework.models import Person
-from casework.tests.factories import PersonFactory
 from intake.tests.factories import ArrivalFactory
+from registry.models import Person
+from registry.tests.factories import PersonFactory
 from reporting.audit import AuditResult
 from reporting.donor_report import donor_report_get
 from reporting.exports import report_build
@@ -269,7 +269,7 @@ def test_two_pulls_around_one_change_read_off_nothing(
     (a service recorded late, a return, a consent to be counted withdrawn). Every table a
     donor can get for the released periods is the same bytes before and after, and the
     period that holds the change is not given at all: no difference to read anything off."""
-    from casework.models import Consent
+    from registry.models import Consent
     from reporting.disclosure import donor_combinations
 
     release_publish(period=NOVEMBER)  # the first quarter of FY2026, with its months

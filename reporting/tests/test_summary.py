@@ -17,17 +17,11 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from casework.actions import consents_record
-from casework.models import (
-    RECORD_KEY_RANGE,
-    Case,
-    Consent,
-    Department,
-    Person,
-    VulnerabilityCategory,
-)
-from casework.tests.factories import PersonFactory
+from casework.models import Case
 from intake.tests.factories import ArrivalFactory
+from registry.actions import consents_record
+from registry.models import RECORD_KEY_RANGE, Consent, Department, Person, VulnerabilityCategory
+from registry.tests.factories import PersonFactory
 from reporting import summary
 from reporting.disaggregations import applicable
 from reporting.indicators import BASE, INDICATORS, SUMMARY, report_compute

@@ -9,9 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.api_common import UserCenterField
-from casework.models import Case, Person
-from casework.permissions import cases_for, persons_for
+from casework.models import Case
+from casework.permissions import cases_for
+from registry.api_common import UserCenterField
+from registry.models import Person
+from registry.permissions import persons_for
 from services.models import (
     ALL_OUTCOME_FIELDS,
     OUTCOME_FIELDS,

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from casework.api_common import (
+from registry.api_common import (
     Conflict,
     ConflictSerializer,
     JSONParser,
@@ -30,8 +30,8 @@ from casework.api_common import (
     created_or_replayed,
     validation_error_to_api,
 )
-from casework.idempotency import IdempotencyConflict, fingerprint
-from casework.permissions import can_work_at
+from registry.idempotency import IdempotencyConflict, fingerprint
+from registry.permissions import can_work_at
 from services.actions import (
     BulkValidationError,
     distribution_record_bulk,

@@ -6,7 +6,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from services.models import Provider, ServiceDelivery, ServiceType
 
 

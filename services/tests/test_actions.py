@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.actions import case_open
-from casework.audit import REDACTED
-from casework.idempotency import IdempotencyConflict
-from casework.permissions import forget_center_ids
 from intake.tests.factories import ArrivalFactory
+from registry.audit import REDACTED
+from registry.idempotency import IdempotencyConflict
+from registry.permissions import forget_center_ids
 from services.actions import (
     BulkValidationError,
     distribution_record_bulk,

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from casework.actions import case_open
-from casework.permissions import forget_center_ids
-from casework.tests.factories import PersonFactory
-from casework.tests.openapi import assert_documented
+from registry.permissions import forget_center_ids
+from registry.tests.factories import PersonFactory
+from registry.tests.openapi import assert_documented
 from services.models import Distribution, ServiceDelivery
 
 from .factories import ServiceDeliveryFactory, person_arrived, service_type

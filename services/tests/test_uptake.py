@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from casework.actions import case_open
-from casework.tests.factories import PersonFactory
-from casework.tests.test_person_detail import PERSON_PAGE_QUERIES
+from registry.tests.factories import PersonFactory
 from services.models import ServiceDelivery
 from services.person_page import TIMELINE_DAYS, delivery_timeline_entries
 from services.selectors import RECENT_ROWS, person_uptake
 from services.tests.factories import ServiceDeliveryFactory, service_type
 from services.views import UPTAKE_PAGE_SIZE
+from tests.test_person_detail import PERSON_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.actions import case_open
-from casework.tests.factories import PersonFactory
 from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import PersonFactory
 from services.actions import service_delivery_record
 from services.models import Distribution, ServiceDelivery, ServiceType
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from casework import actions
-from casework.models import Consent, Partner, ServiceLine
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from intake.tests.factories import ArrivalFactory
+from registry.models import Consent, Partner, ServiceLine
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from services.actions import service_delivery_record
 from services.models import ServiceType
 
@@ -160,7 +160,7 @@ def build_world() -> World:
     users["colleague_a"] = _role_user("colleague_a", "caseworker", [center_a])
     users["supervisor_a"] = _role_user("supervisor_a", "supervisor", [center_a])
     programme = Group.objects.create(name="Programa Norte")
-    assign_perm("casework.view_center_records", programme, center_a)
+    assign_perm("registry.view_center_records", programme, center_a)
     manager = _role_user("programme_manager", "programme_manager")
     manager.groups.add(programme)
     users["programme_manager"] = manager

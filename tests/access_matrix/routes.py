@@ -3,7 +3,7 @@
 Decisions the table pins (change them here, and in the code, together):
 
 - Anonymous: an HTML page redirects to the login page (302); the API answers 401 with
-  WWW-Authenticate: Token ("sign in again", casework.sign_in), so that a tablet can tell it
+  WWW-Authenticate: Token ("sign in again", registry.sign_in), so that a tablet can tell it
   from a refusal (403) or a record it may not see (404).
 - The API's sign-in (api-token POST) is open to everyone and answers a wrong password 400; its
   sign-out (DELETE) answers 204 to any signed-in user.
@@ -13,10 +13,10 @@ Decisions the table pins (change them here, and in the code, together):
   supervisor may do) answers 403 to a write: the record's existence is no secret to them.
 - Lists answer 200 with only the rows in scope. The administrator holds no centre: API lists
   answer 200 with no rows; record pages answer 404.
-- The donor reviewer (reporting permissions only, no centre: casework.permissions.
+- The donor reviewer (reporting permissions only, no centre: registry.permissions.
   is_donor_reviewer) reaches the aggregates and nothing else: every route outside DONOR_DOORS
   answers 404, HTML and API alike, lists and reference data included, before any view runs
-  (casework.middleware.DonorReachMiddleware, casework.api_common.DonorReviewersKeptOut).
+  (registry.middleware.DonorReachMiddleware, registry.api_common.DonorReviewersKeptOut).
 - Intake pages (intake_view) answer a user with no centre at all with the "no centre" page, 403,
   before looking at the id in the URL: the answer is the same for every id, so it is no oracle.
 - Creates name the centre they write to; another centre's code is a 400 field error ("choose one
@@ -291,7 +291,8 @@ def case_create_body(world, record: str) -> dict:
 
 def close_open_case(world, record: str) -> None:
     """Make room for a new case: one open case per person and centre."""
-    from casework.models import Case, ClosureReason
+    from casework.models import Case
+    from registry.models import ClosureReason
 
     Case.objects.filter(pk=world.records[record].case.pk).update(
         status=Case.Status.CLOSED, closure_reason=ClosureReason.objects.first()
@@ -868,14 +869,14 @@ def covered() -> set[tuple[str, str]]:
 
 # --- nothing changed -------------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("casework", "intake", "services", "reporting", "guardian", "authtoken")
+SNAPSHOT_APPS = ("registry", "casework", "intake", "services", "reporting", "guardian", "authtoken")
 # Thousands of reference rows no route outside the admin writes: their count is enough.
 COUNTED_ONLY = frozenset(
     {
-        "casework.Country",
-        "casework.Department",
-        "casework.Municipality",
-        "casework.SvMunicipality2024",
+        "registry.Country",
+        "registry.Department",
+        "registry.Municipality",
+        "registry.SvMunicipality2024",
     }
 )
 

@@ -5,8 +5,8 @@ import os
 import pytest
 from django.urls import reverse
 
-from casework.tests.factories import ReceptionCenterFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import ReceptionCenterFactory, UserFactory
 from services.models import ServiceDelivery
 
 from .conftest import BROWSER_DB, PASSWORD, sign_in

@@ -7,11 +7,12 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.actions import consents_record
-from casework.models import Case, CaseNote, FollowUp, Partner, Referral, ServiceLine
-from casework.models import VulnerabilityCategory as Vulnerability
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from casework.models import Case, CaseNote, FollowUp, Referral
 from intake.tests.factories import ArrivalFactory
+from registry.actions import consents_record
+from registry.models import Partner, ServiceLine
+from registry.models import VulnerabilityCategory as Vulnerability
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 
 from .conftest import BROWSER_DB, PASSWORD, sign_in
 

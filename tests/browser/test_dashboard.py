@@ -13,9 +13,9 @@ from guardian.shortcuts import assign_perm
 from openpyxl import load_workbook
 
 from casework.models import Case, FollowUp
-from casework.roles import DONOR_REVIEWER, PROGRAMME_MANAGER
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
+from registry.roles import DONOR_REVIEWER, PROGRAMME_MANAGER
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from reporting.tests.conftest import release
 from services.models import ServiceDelivery, ServiceType
 
@@ -63,7 +63,7 @@ def programme():
         created_by=staff,
     )
     group = Group.objects.create(name="Programa FAG")
-    assign_perm("casework.view_center_records", group, center)
+    assign_perm("registry.view_center_records", group, center)
     manager = UserFactory(username="gerente", password=PASSWORD)
     manager.groups.add(group, Group.objects.get(name=PROGRAMME_MANAGER))
     return center

@@ -8,10 +8,10 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from casework.models import Person
-from casework.roles import DONOR_REVIEWER
-from casework.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from intake.tests.factories import ArrivalFactory
+from registry.models import Person
+from registry.roles import DONOR_REVIEWER
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 from reporting.periods import fiscal_quarter
 from reporting.tests.conftest import release
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from casework.tests.factories import ReceptionCenterFactory, UserFactory
 from intake.models import Arrival
+from registry.tests.factories import ReceptionCenterFactory, UserFactory
 
 from .conftest import BROWSER_DB, PASSWORD, sign_in
 
@@ -78,6 +78,6 @@ def test_register_an_arrival_in_spanish_and_find_the_person(browser_page, casewo
 
 
 def _doc_type_pk(code):
-    from casework.models import DocumentType
+    from registry.models import DocumentType
 
     return DocumentType.objects.get(code=code).pk

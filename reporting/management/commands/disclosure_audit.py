@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.audit import disclosure_audit
+from reporting.audit import CROSS_CHECKS, disclosure_audit
 from reporting.periods import WHOLE_KINDS, period_parse
 
 
@@ -21,6 +21,12 @@ class Command(BaseCommand):
             action="store_true",
             help="solve the integer program (slower) instead of its linear relaxation",
         )
+        parser.add_argument(
+            "--check",
+            type=int,
+            default=CROSS_CHECKS,
+            help="figures cleared by the release's own figures also bounded by exact programs",
+        )
         parser.add_argument("--show", type=int, default=20, help="list this many findings")
 
     def handle(self, *args, **options):
@@ -30,7 +36,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         if period.kind not in WHOLE_KINDS:
             raise CommandError("A donor can only ask for whole periods.")
-        result = disclosure_audit(period, k=options["k"], exact=options["exact"])
+        result = disclosure_audit(
+            period, k=options["k"], exact=options["exact"], check=options["check"]
+        )
         self.stdout.write(
             f"period {period.label}: {result.figures} figures, {result.sensitive} with a true "
             f"count from 1 to k-1, in {result.seconds:.1f} s"

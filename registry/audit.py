@@ -1,0 +1,138 @@
+"""The audit trail: which models django-auditlog records, what an entry may store, and reads of a
+person's record.
+
+An entry of a person's or a case's record names who acted, when, on which record and which
+fields changed, never the values: those are read on the record itself, by those who may read it.
+Reference data (service types, centres...) may keep its values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+
+from auditlog.cid import get_cid
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model, Q
+from django.db.models.signals import pre_delete, pre_save
+from django.dispatch import receiver
+
+from .models import Consent, Person, PersonCenter
+from .permissions import User
+
+# Stands for every value of a personal record's field in its entries.
+REDACTED = "***"
+
+_PERSONAL: set[type[Model]] = set()
+
+
+def register_personal(model: type[Model], **options) -> None:
+    """Audit `model`, a person's or a case's data: its entries keep field names, not values."""
+    auditlog.register(model, **options)
+    _PERSONAL.add(model)
+
+
+def is_personal(model: type[Model] | None) -> bool:
+    return model in _PERSONAL
+
+
+def without_personal_data() -> list[ContentType]:
+    """The content types whose entries hold no personal data: staff accounts (exports, user
+    administration) and the audited reference data."""
+    models = [get_user_model(), *(m for m in auditlog.get_models() if not is_personal(m))]
+    return list(ContentType.objects.get_for_models(*models).values())
+
+
+def redacted_changes(changes: dict | None) -> dict | None:
+    """`changes` with each field's values replaced by REDACTED (an m2m change keeps its shape)."""
+    if not changes:
+        return changes
+    return {
+        field: (
+            {**values, "objects": [REDACTED]} if isinstance(values, dict) else [REDACTED, REDACTED]
+        )
+        for field, values in changes.items()
+    }
+
+
+def redact(entry) -> None:
+    """Strip the values of a personal record from `entry` (a LogEntry, or its historical model in
+    a migration): the changed fields' names stay; its name for the record becomes the pk."""
+    changes = entry.changes
+    if not changes and entry.changes_text:
+        with contextlib.suppress(ValueError):
+            changes = json.loads(entry.changes_text)
+    entry.changes = redacted_changes(changes) if isinstance(changes, dict) else None
+    entry.changes_text = ""
+    entry.object_repr = entry.object_pk
+    entry.serialized_data = None
+
+
+_REDACTED_FIELDS = ["changes", "changes_text", "object_repr", "serialized_data"]
+
+
+@receiver(pre_save, sender=LogEntry)
+def _log_entry_without_personal_values(sender, instance: LogEntry, **kwargs) -> None:
+    """Every entry auditlog (or our code) writes passes here: create, change, delete, m2m."""
+    if is_personal(ContentType.objects.get_for_id(instance.content_type_id).model_class()):
+        redact(instance)
+
+
+@receiver(pre_delete, sender=get_user_model())
+def _keep_who_acted(sender, instance, **kwargs) -> None:
+    """LogEntry.actor is SET_NULL: before a user row goes, write their username on the entries
+    that name them by that row only (auditlog keeps the email it knew, if any)."""
+    LogEntry.objects.filter(actor=instance).filter(
+        Q(actor_email__isnull=True) | Q(actor_email="")
+    ).update(actor_email=instance.get_username())
+
+
+def persons_viewed(persons: Iterable[Person], *, actor: User) -> None:
+    """Write one access entry per person shown (a record, a page of a list), in one insert.
+
+    The selectors call this with the user they scope for: the actor is named even where
+    AuditlogMiddleware ran before DRF authenticated a token. bulk_create sends no pre_save, so
+    it is sent here for each entry, for the middleware to add the request's address and port.
+    """
+    shown = {person.pk: person for person in persons}
+    if not shown:
+        return
+    content_type = ContentType.objects.get_for_model(Person)
+    cid = get_cid()
+    entries = [
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(pk),
+            object_repr=str(person),
+            action=LogEntry.Action.ACCESS,
+            actor=actor if actor.is_authenticated else None,
+            actor_email=getattr(actor, "email", None),
+            cid=cid,
+        )
+        for pk, person in shown.items()
+    ]
+    for entry in entries:
+        pre_save.send(
+            sender=LogEntry,
+            instance=entry,
+            raw=False,
+            using=LogEntry.objects.db,
+            update_fields=None,
+        )
+    LogEntry.objects.bulk_create(entries)
+
+
+def person_viewed(person: Person, *, actor: User) -> None:
+    """Write an access entry for one person's record."""
+    persons_viewed([person], actor=actor)
+
+
+register_personal(
+    Person, exclude_fields=["document_key", "given_name_keys", "surname_keys", "updated_at"]
+)
+register_personal(Consent)
+register_personal(PersonCenter)

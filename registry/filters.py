@@ -1,0 +1,52 @@
+"""FilterSets of casework lists, shared by the HTML lists and the API lists.
+
+They filter a queryset that is already scoped to the user (casework.selectors); they never
+widen it.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .filtering import DateFilter
+from .models import Person
+from .names import document_normalise
+from .selectors import person_search_condition
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Name or document"),
+        max_length=150,
+        help_text=_("Spelling variants match: Ernández finds Hernández."),
+    )
+    document = django_filters.CharFilter(
+        method="filter_document",
+        label=_("Document number"),
+        max_length=40,
+        help_text=_("Exact number; spaces and dashes are ignored."),
+    )
+    sex = django_filters.ChoiceFilter(choices=Person.Sex.choices, label=_("Sex"))
+    nationality = django_filters.CharFilter(
+        field_name="nationality__iso2", label=_("Nationality (ISO code)"), max_length=2
+    )
+    birth_date = DateFilter(label=_("Date of birth"))
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        if not (value or "").strip():
+            return queryset
+        condition = person_search_condition(value)
+        return queryset.filter(condition) if condition is not None else queryset.none()
+
+    def filter_document(
+        self, queryset: QuerySet[Person], name: str, value: str
+    ) -> QuerySet[Person]:
+        key = document_normalise(value)
+        return queryset.filter(document_key=key) if key else queryset

@@ -1,0 +1,188 @@
+"""Session idle timeout and absolute lifetime; answers to signed-in users never stored; the HTTP
+methods HTML pages answer; NUL characters refused before any view; a donor reviewer kept to the
+aggregates; the production content security policy header; the audit log's client address."""
+
+import contextlib
+import time
+from collections.abc import Callable
+
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    UnreadablePostError,
+)
+from django.utils.cache import add_never_cache_headers
+
+from .client_address import client_ip
+from .http import NUL_REFUSED, InvalidInput
+from .permissions import AGGREGATES_APP, is_donor_reviewer
+
+_STARTED = "retorno_session_started"
+_LAST_SEEN = "retorno_last_seen"
+
+
+class SessionLifetimeMiddleware:
+    """Logs out a session idle for SESSION_IDLE_TIMEOUT or older than SESSION_ABSOLUTE_LIFETIME."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            started = request.session.get(_STARTED)
+            last_seen = request.session.get(_LAST_SEEN)
+            if started is None:
+                request.session[_STARTED] = now
+            elif now - started > settings.SESSION_ABSOLUTE_LIFETIME or (
+                last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            ):
+                logout(request)
+            if request.user.is_authenticated:
+                request.session[_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every answer to a signed-in user (HTML, API, downloads) carries Cache-Control: no-store.
+
+    They may show personal data, which a shared tablet's browser cache or a proxy would keep
+    after the session ends. Static files are served by whitenoise before this runs and stay
+    cacheable. The user is asked before the view (signing out) and after it (signing in, and
+    the API's token authentication, which DRF sets on the request during the view).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+API_PREFIX = "/api/"
+HTML_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+
+class HtmlMethodsMiddleware:
+    """HTML pages answer GET, HEAD, POST and OPTIONS only: anything else is a 405 here, in one
+    place, rather than a page rendered for a PUT, DELETE or TRACE by a view that never looks at
+    the method. Each view still names which of these it takes (require_GET, require_POST, ...).
+    The API under /api/ has its own methods (PATCH) and DRF refuses the others itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in HTML_METHODS and not request.path_info.startswith(API_PREFIX):
+            return HttpResponseNotAllowed(HTML_METHODS)
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """auditlog's middleware, with the client address read by client_ip.
+
+    Its own takes the left-most X-Forwarded-For entry, which the client writes.
+    """
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_ip(request)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _nul_in(request: HttpRequest) -> tuple[bool, str]:
+    """(whether a NUL character was sent, the parameter holding it: "" for the path)."""
+    if "\x00" in request.path:
+        return True, ""
+    params = [request.GET]
+    # The API reads JSON bodies only, through its own parser; reading a form body here would
+    # turn its 415 for a form into a 400.
+    if request.method == "POST" and not _is_api(request):
+        # A broken connection: the view (or CSRF) answers for it as before.
+        with contextlib.suppress(UnreadablePostError):
+            params.append(request.POST)
+    for query in params:
+        for name, values in query.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return True, name.replace("\x00", "")
+    return False, ""
+
+
+class RefuseNulMiddleware:
+    """Answers 400 to a NUL character in the path, the query string or form data.
+
+    PostgreSQL cannot store or compare text with NUL (the query raises), and no user types one.
+    The API's JSON bodies are checked by its parser (registry.api_common.JSONParser).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        found, name = _nul_in(request)
+        if not found:
+            return self.get_response(request)
+        message = str(NUL_REFUSED)
+        if _is_api(request):
+            return JsonResponse({name: [message]} if name else {"detail": message}, status=400)
+        raise InvalidInput(message)
+
+
+# Pages outside the reporting app that a donor reviewer opens: their home page, signing in and
+# out, the language.
+DONOR_SITE_PAGES = frozenset({"home", "login", "logout", "set_language"})
+
+
+def donor_may_open(view_func: Callable, url_name: str | None) -> bool:
+    """The reporting app serves aggregates only (each of its pages still checks its reader)."""
+    module = getattr(view_func, "__module__", "") or ""
+    return url_name in DONOR_SITE_PAGES or module.split(".")[0] == AGGREGATES_APP
+
+
+class DonorReachMiddleware:
+    """A donor reviewer gets 404 on every page but the aggregates', before any view runs: for
+    them the rest of the site does not exist (a list answered empty still says what is there).
+
+    The API under /api/ is left to DRF (registry.api_common.DonorReviewersKeptOut): a token
+    client is signed in only inside the view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        if request.path_info.startswith(API_PREFIX):
+            return
+        if not donor_may_open(view_func, request.resolver_match.view_name) and is_donor_reviewer(
+            request.user
+        ):
+            raise Http404

@@ -1,0 +1,155 @@
+"""Reads of persons and reference data, already scoped to the user."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from .audit import person_viewed
+from .models import (
+    Consent,
+    Department,
+    Municipality,
+    Person,
+    ReceptionCenterGroupObjectPermission,
+    ReceptionCenterUserObjectPermission,
+)
+from .names import document_normalise, name_keys
+from .permissions import WORK_AT_CENTER, User, persons_for
+
+
+def person_list(*, user: User) -> QuerySet[Person]:
+    return persons_for(user).select_related(
+        "nationality", "document_type", "origin_department", "origin_municipality"
+    )
+
+
+def person_get(*, user: User, person_id: uuid.UUID | str) -> Person:
+    """The person if the user may see them; Http404 otherwise (missing and not-yours alike).
+
+    Every door that shows a person's record reads it here, so the access entry is written here.
+    """
+    try:
+        person = (
+            person_list(user=user)
+            .prefetch_related(
+                Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
+            )
+            .get(pk=person_id)
+        )
+    except (Person.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
+        # A malformed id is answered like a missing one.
+        raise Http404 from exc
+    person_viewed(person, actor=user)
+    return person
+
+
+def consents_in_force(person: Person) -> dict[str, Consent]:
+    """The latest consent row per kind (from a prefetched `consents`)."""
+    latest: dict[str, Consent] = {}
+    for consent in person.consents.all():
+        current = latest.get(consent.kind)
+        if current is None or consent.recorded_at > current.recorded_at:
+            latest[consent.kind] = consent
+    return latest
+
+
+def departments_for_country(country_id: int) -> QuerySet[Department]:
+    return Department.objects.filter(country_id=country_id).order_by("name")
+
+
+def municipalities_for_department(department_id: int) -> QuerySet[Municipality]:
+    return Municipality.objects.filter(department_id=department_id).order_by("name")
+
+
+def person_search_condition(text: str, *, prefix: str = "") -> Q | None:
+    """Match a person by name (Spanish-aware keys, every word) or by document number.
+
+    `prefix` reaches the person from another model, e.g. "person__" from an arrival. None means
+    the text has nothing searchable in it.
+    """
+    text = (text or "").strip()
+    condition = Q()
+    doc_key = document_normalise(text)
+    if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
+        condition |= Q(**{f"{prefix}document_key__contains": doc_key})
+    keys = name_keys(text)
+    if keys:
+        name_condition = Q()
+        for key in keys:
+            name_condition &= Q(**{f"{prefix}given_name_keys__contains": key}) | Q(
+                **{f"{prefix}surname_keys__contains": key}
+            )
+        condition |= name_condition
+    return condition or None
+
+
+def person_audit_entries(person: Person, *, limit: int = 200) -> QuerySet[LogEntry]:
+    """Audit entries (views and changes) of a person's record and consents, newest first."""
+
+    consent_ids = [str(pk) for pk in person.consents.values_list("pk", flat=True)]
+    entries: QuerySet[LogEntry] = (
+        LogEntry.objects.filter(
+            Q(content_type=ContentType.objects.get_for_model(Person), object_pk=str(person.pk))
+            | Q(content_type=ContentType.objects.get_for_model(Consent), object_pk__in=consent_ids)
+        )
+        .select_related("actor", "content_type")
+        .order_by("-timestamp")[:limit]
+    )
+    return entries
+
+
+# --- staff of a centre: who works there, directly or through a group ---------------------------
+
+
+def center_staff(*, center_ids: Iterable[int]) -> QuerySet[Any]:
+    """Active users who work at any of these centres, by a centre permission of their own or of
+    one of their groups: who may be assigned a case there (HTML form, API field, action alike)."""
+    ids = list(center_ids)
+    direct = ReceptionCenterUserObjectPermission.objects.filter(
+        content_object_id__in=ids, permission__codename=WORK_AT_CENTER
+    ).values("user_id")
+    via_group = ReceptionCenterGroupObjectPermission.objects.filter(
+        content_object_id__in=ids, permission__codename=WORK_AT_CENTER
+    ).values("group__user")
+    return get_user_model().objects.filter(Q(pk__in=direct) | Q(pk__in=via_group), is_active=True)
+
+
+def display_name(first: str, last: str, username: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def center_staff_rows(*, center_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The same staff as center_staff, one row per (centre, user) with the name shown, in one
+    query (the supervisors' caseload table)."""
+    ids = list(center_ids)
+    direct = ReceptionCenterUserObjectPermission.objects.filter(
+        content_object_id__in=ids,
+        permission__codename=WORK_AT_CENTER,
+        user__is_active=True,
+    ).values_list(
+        "content_object_id", "user_id", "user__first_name", "user__last_name", "user__username"
+    )
+    via_groups = ReceptionCenterGroupObjectPermission.objects.filter(
+        content_object_id__in=ids,
+        permission__codename=WORK_AT_CENTER,
+        group__user__is_active=True,
+    ).values_list(
+        "content_object_id",
+        "group__user__id",
+        "group__user__first_name",
+        "group__user__last_name",
+        "group__user__username",
+    )
+    return [
+        {"center_id": c, "user_id": u, "name": display_name(first, last, username)}
+        for c, u, first, last, username in direct.union(via_groups)
+    ]
