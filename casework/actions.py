@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NoReturn
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from intake.models import Arrival
 from registry.actions import consent_in_force, person_link_center
+from registry.errors import Forbidden, Invalid, VersionConflict
 from registry.idempotency import fingerprint, replay
 from registry.models import (
     ClosureReason,
@@ -42,19 +42,9 @@ from .permissions import cases_for, partners_for_case
 # --- Cases ------------------------------------------------------------------------------------
 
 
-class VersionConflict(Exception):
-    """Someone else saved the record since the version the user started from."""
-
-    message: StrOrPromise = gettext_lazy(
-        "Someone else changed this case while you were editing it. "
-        "Review their changes and try again."
-    )
-
-    def __init__(self, current_version: int, message: StrOrPromise | None = None) -> None:
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
-        self.current_version = current_version
+CASE_CHANGED = gettext_lazy(
+    "Someone else changed this case while you were editing it. Review their changes and try again."
+)
 
 GOAL_CHANGED = gettext_lazy(
     "Someone else changed this goal while you were editing it. Review their changes and try again."
@@ -62,7 +52,11 @@ GOAL_CHANGED = gettext_lazy(
 
 
 def _refuse(message: StrOrPromise, field: str | None = None) -> NoReturn:
-    raise ValidationError({field: message} if field else message)
+    raise Invalid(message, field)
+
+
+def _forbid(message: StrOrPromise) -> NoReturn:
+    raise Forbidden(message)
 
 
 def _case_bump(case: Case, expected_version: int | None) -> None:
@@ -74,7 +68,7 @@ def _case_bump(case: Case, expected_version: int | None) -> None:
     )
     if not updated:
         current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
-        raise VersionConflict(current or case.version)
+        raise VersionConflict(current or case.version, CASE_CHANGED)
     case.version = expected_version + 1
 
 
@@ -198,7 +192,7 @@ def case_assign(*, actor: Actor, case: Case, assignee: Actor, expected_version: 
     from .permissions import can_assign_case
 
     if not can_assign_case(actor, case):
-        _refuse(_("Only a supervisor of the centre can assign cases."))
+        _forbid(_("Only a supervisor of the centre can assign cases."))
     if not assignee.is_active or not can_work_at(assignee, case.center_id):
         _refuse(_("The caseworker does not work at this centre."), "assigned_to")
     _case_bump(case, expected_version)
@@ -220,7 +214,7 @@ def case_close(
     from .permissions import can_manage_case
 
     if not can_manage_case(actor, case):
-        _refuse(_("Only the assigned caseworker or a supervisor can close this case."))
+        _forbid(_("Only the assigned caseworker or a supervisor can close this case."))
     if case.status == Case.Status.CLOSED:
         _refuse(_("This case is already closed."))
     if reason is None or not reason.active:
@@ -250,7 +244,7 @@ def case_reopen(*, actor: Actor, case: Case, expected_version: int) -> Case:
     from .permissions import can_manage_case
 
     if not can_manage_case(actor, case):
-        _refuse(_("Only the assigned caseworker or a supervisor can reopen this case."))
+        _forbid(_("Only the assigned caseworker or a supervisor can reopen this case."))
     if case.status != Case.Status.CLOSED:
         _refuse(_("This case is already open."))
     if (
@@ -293,7 +287,7 @@ def case_assess(
     from .permissions import can_work_on_case
 
     if not can_work_on_case(actor, case):
-        _refuse(_("You cannot change cases of this centre."))
+        _forbid(_("You cannot change cases of this centre."))
     if case.status == Case.Status.CLOSED:
         _refuse(_("Reopen the case before changing it."))
     if any(not v.active for v in vulnerabilities):
@@ -324,7 +318,7 @@ def case_set_restricted(
     from .permissions import can_manage_case
 
     if not can_manage_case(actor, case):
-        _refuse(_("Only the assigned caseworker or a supervisor can restrict this case."))
+        _forbid(_("Only the assigned caseworker or a supervisor can restrict this case."))
     _case_bump(case, expected_version)
     case.restricted = restricted
     case.save(update_fields=["restricted", "version"])
@@ -336,7 +330,7 @@ def _require_open_case_work(actor: Actor, case: Case) -> None:
     from .permissions import can_work_on_case
 
     if not can_work_on_case(actor, case):
-        _refuse(_("You cannot change cases of this centre."))
+        _forbid(_("You cannot change cases of this centre."))
     if case.status == Case.Status.CLOSED:
         _refuse(_("Reopen the case before changing it."))
 
@@ -384,7 +378,7 @@ def note_add(
     if existing is not None:
         return NoteAdded(existing, created=False)
     if not can_work_on_case(actor, case):
-        _refuse(_("You cannot write notes on cases of this centre."))
+        _forbid(_("You cannot write notes on cases of this centre."))
     if corrects is not None and corrects.case_id != case.pk:
         _refuse(_("A correction must refer to a note of the same case."), "corrects")
     note = CaseNote(
@@ -515,7 +509,7 @@ def referral_set_status(
     from .permissions import can_work_on_case
 
     if not can_work_on_case(actor, referral.case):
-        _refuse(_("You cannot change cases of this centre."))
+        _forbid(_("You cannot change cases of this centre."))
     allowed = Referral.TRANSITIONS.get(Referral.Status(referral.status), set())
     if status not in allowed:
         _refuse(
@@ -584,7 +578,7 @@ def follow_up_complete(
     from .permissions import can_work_on_case
 
     if not can_work_on_case(actor, follow_up.case):
-        _refuse(_("You cannot change cases of this centre."))
+        _forbid(_("You cannot change cases of this centre."))
     if follow_up.done_at is not None:
         _refuse(_("This follow-up is already done."))
     follow_up.done_at = timezone.now()

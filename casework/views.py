@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from intake.selectors import arrival_get
 from registry import actions as registry_actions
 from registry.audit import person_viewed, persons_viewed
+from registry.errors import Forbidden, VersionConflict
 from registry.idempotency import IdempotencyConflict, form_as_new_submission
 from registry.models import Consent, Person
 from registry.permissions import centers_for
@@ -278,10 +279,11 @@ def _write(
     """
     form = make_form(request.POST)
     bound: dict[Any, Any] = {}
+    refused = False
     if form.is_valid():
         try:
             act(form.cleaned_data)
-        except actions.VersionConflict as exc:
+        except VersionConflict as exc:
             case = _get_case(request, case.pk)
             data = request.POST.copy()
             data[form.add_prefix("version")] = str(exc.current_version)
@@ -292,6 +294,10 @@ def _write(
         except IdempotencyConflict as exc:
             case = _get_case(request, case.pk)
             form_as_new_submission(form, exc)
+        except Forbidden as exc:
+            case = _get_case(request, case.pk)
+            form.add_error(None, str(exc.message))
+            refused = True
         except ValidationError as exc:
             case = _get_case(request, case.pk)
             form.add_error(None, exc)
@@ -299,7 +305,10 @@ def _write(
             messages.success(request, success)
             return redirect(reverse("cases:case_detail", kwargs={"pk": case.pk}) + anchor)
     bound[key] = form
-    return _render_detail(request, case, bound, status=200 if may(request.user, case) else 403)
+    # A form shown again with its errors answers 403 to someone who may not do this at all
+    # (`may`, the rule the action applies): the action refuses with its reason (Forbidden).
+    refused = refused or not may(request.user, case)
+    return _render_detail(request, case, bound, status=403 if refused else 200)
 
 
 @require_POST

@@ -5,22 +5,25 @@ They narrow a queryset already scoped to the user (intake.selectors.arrival_list
 
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from registry.filtering import DateFromToRangeFilter
+from registry.filtering import DateFilter, DateFromToRangeFilter
 from registry.models import ReceptionCenter
-from registry.permissions import centers_for
+from registry.permissions import readable_centers_for
 
 from .models import Arrival
-from .selectors import arrivals_search
+from .selectors import arrivals_on_local_day, arrivals_search
 
 
 def _user_centers(request) -> QuerySet[ReceptionCenter]:
+    """The centres whose arrivals the user may read (arrivals_for's scope)."""
     if request is None:
         return ReceptionCenter.objects.none()
-    return centers_for(request.user)
+    return readable_centers_for(request.user)
 
 
 class ArrivalFilter(django_filters.FilterSet):
@@ -35,6 +38,11 @@ class ArrivalFilter(django_filters.FilterSet):
         to_field_name="code",
         label=_("Reception centre"),
         help_text=_("Code of one of your reception centres."),
+    )
+    day = DateFilter(
+        method="filter_day",
+        label=_("Date"),
+        help_text=_("Arrivals of that day in the reception centre's own time zone (YYYY-MM-DD)."),
     )
     arrived_at = DateFromToRangeFilter(
         label=_("Date of arrival"),
@@ -55,3 +63,8 @@ class ArrivalFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet[Arrival], name: str, value: str) -> QuerySet[Arrival]:
         return arrivals_search(queryset, value)
+
+    def filter_day(self, queryset: QuerySet[Arrival], name: str, value: date) -> QuerySet[Arrival]:
+        chosen = self.form.cleaned_data.get("center")
+        centers = [chosen] if chosen else list(_user_centers(self.request))
+        return arrivals_on_local_day(queryset, centers=centers, day=value)

@@ -8,9 +8,10 @@ they concern. Errors an action raises under model field names land on the same f
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+import django_filters
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
@@ -18,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.actions import PERSON_FIELDS, birth_date_from_age
-from registry.filtering import QueryDateField
 from registry.models import (
     Consent,
     Country,
@@ -31,6 +31,7 @@ from registry.models import (
 )
 
 from .actions import ARRIVAL_FIELDS
+from .filters import ArrivalFilter
 from .models import Arrival
 
 
@@ -332,23 +333,34 @@ class MatchForm(forms.Form):
         ]
 
 
-class ArrivalFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or document"), required=False, max_length=100)
-    day = QueryDateField(label=_("Date"), required=False, widget=_date_widget())
-    center = forms.TypedChoiceField(label=_("Reception centre"), required=False, coerce=int)
+class ArrivalListFilter(ArrivalFilter):
+    """The day's arrivals on a tablet: one centre, one day, a name or a document. The same
+    FilterSet as the API list (intake.filters.ArrivalFilter), showing fewer of its filters."""
 
-    def __init__(self, *args: Any, centers: list[ReceptionCenter], **kwargs: Any) -> None:
+    SHOWN = ("q", "day", "center")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.centers = centers
-        self.fields["center"].choices = [(c.pk, c.name) for c in centers]
-        if len(centers) == 1:
-            del self.fields["center"]
+        self.centers = list(self.filters["center"].queryset(self.request))
+        if len(self.centers) == 1:
+            del self.filters["center"]
+        else:
+            # The same parameter (a centre's code), offered from the centres read once above.
+            by_code = {center.code: center for center in self.centers}
+            self.filters["center"] = django_filters.TypedChoiceFilter(
+                field_name="center",
+                label=self.filters["center"].label,
+                choices=[(center.code, center.name) for center in self.centers],
+                coerce=by_code.__getitem__,
+                empty_value=None,
+            )
+        self.filters["day"].extra.update(widget=_date_widget(), help_text="")
+        self.filters["q"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
+        self.filters = {name: self.filters[name] for name in self.SHOWN if name in self.filters}
 
-    def chosen(self) -> tuple[ReceptionCenter, Any, str]:
-        """The centre, day (None: today there) and search text asked for; defaults when invalid."""
-        if self.is_bound:
-            self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        by_id = {c.pk: c for c in self.centers}
-        center = by_id.get(cleaned.get("center"), self.centers[0])
-        return center, cleaned.get("day"), cleaned.get("q", "")
+    def chosen(self) -> tuple[ReceptionCenter, date | None]:
+        """The centre (the user's first by default) and the day asked for (None: today there);
+        what the form refused is left at its default."""
+        self.is_valid()
+        cleaned = getattr(self.form, "cleaned_data", {})
+        return cleaned.get("center") or self.centers[0], cleaned.get("day")

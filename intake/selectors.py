@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -55,13 +56,15 @@ def arrivals_search(queryset: QuerySet[Arrival], text: str) -> QuerySet[Arrival]
 
 
 def arrivals_on_local_day(
-    queryset: QuerySet[Arrival], *, center: ReceptionCenter, day: date
+    queryset: QuerySet[Arrival], *, centers: Iterable[ReceptionCenter], day: date
 ) -> QuerySet[Arrival]:
-    """Arrivals whose time falls on `day` in the centre's own time zone."""
-    start = datetime.combine(day, time.min, tzinfo=center.tzinfo)
-    return queryset.filter(
-        center=center, arrived_at__gte=start, arrived_at__lt=start + timedelta(days=1)
-    )
+    """Arrivals at these centres whose time falls on `day` in each centre's own time zone."""
+    condition = Q(pk__in=[])
+    for center in centers:
+        start = datetime.combine(day, time.min, tzinfo=center.tzinfo)
+        end = start + timedelta(days=1)
+        condition |= Q(center_id=center.pk, arrived_at__gte=start, arrived_at__lt=end)
+    return queryset.filter(condition)
 
 
 def person_returns_summary(person: Person) -> dict[str, Any]:

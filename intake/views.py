@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registry.audit import persons_viewed
-from registry.permissions import centers_for, readable_centers_for, user_center_ids
+from registry.permissions import centers_for, user_center_ids
 
 from .actions import arrival_register
 from .forms import (
-    ArrivalFilterForm,
     ArrivalForm,
+    ArrivalListFilter,
     CenterForm,
     ConsentsForm,
     MatchForm,
@@ -34,7 +34,7 @@ from .forms import (
 )
 from .matching import duplicate_candidates
 from .queries_ui import arrival_exists_for_client_uuid, arrival_get_by_client_uuid
-from .selectors import arrival_get, arrivals_on_local_day, arrivals_search
+from .selectors import arrival_get, arrivals_on_local_day
 from .selectors import arrival_list as arrival_list_query
 
 PAGE_SIZE = 25
@@ -382,18 +382,16 @@ def register_done(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
 @intake_view
 def arrival_list(request: HttpRequest) -> HttpResponse:
     """The arrivals of one day (today, in the centre's time zone) at one of the user's centres."""
-    centers = list(readable_centers_for(request.user))
-    form = ArrivalFilterForm(request.GET or None, centers=centers)
-    center, day, text = form.chosen()
+    listed = ArrivalListFilter(
+        request.GET or None, queryset=arrival_list_query(user=request.user), request=request
+    )
+    center, day = listed.chosen()
+    form = listed.form
     with timezone.override(center.tzinfo):
         today = timezone.localdate()
         day = day or today
-        arrivals = arrivals_on_local_day(
-            arrival_list_query(user=request.user), center=center, day=day
-        )
-        page = Paginator(arrivals_search(arrivals, text), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        arrivals = arrivals_on_local_day(listed.qs, centers=[center], day=day)
+        page = Paginator(arrivals, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = [(arrival, arrival.person.age_on(day)) for arrival in page]
         persons_viewed((arrival.person for arrival, _age in rows), actor=request.user)
         context = {
@@ -403,7 +401,7 @@ def arrival_list(request: HttpRequest) -> HttpResponse:
             "is_today": day == today,
             "page": page,
             "rows": rows,
-            "text": text,
+            "text": form.cleaned_data.get("q", "") if form.is_bound else "",
         }
         # A day or search the form refused is shown on the form, today's list under it.
         status = 400 if form.is_bound and form.errors else 200

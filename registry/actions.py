@@ -13,6 +13,7 @@ from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .errors import Conflict
 from .models import (
     Consent,
     Person,
@@ -130,8 +131,12 @@ def person_update(
     return person
 
 
-class PersonIdConflict(Exception):
+class PersonIdConflict(Conflict):
     """The client-generated person id is already used by a different (or another centre's) person."""
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__()
+        self.person_id = person_id
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from . import errors
 from .audit import persons_viewed
 from .client_address import client_ip
 from .http import NUL_REFUSED
@@ -91,6 +92,44 @@ def validation_error_to_api(exc: DjangoValidationError) -> serializers.Validatio
             detail.setdefault(key, []).extend(messages)
         return serializers.ValidationError(detail)
     return serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+
+
+class PreconditionFailed(APIException):
+    """412: the If-Match version is not the stored one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = errors.VersionConflict.message
+    default_code = "precondition_failed"
+
+
+class Forbidden(APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = errors.Forbidden.message
+    default_code = "permission_denied"
+
+
+def domain_error_to_api(exc: Exception) -> Exception:
+    """The API answer to an action's typed error; other exceptions unchanged."""
+    if isinstance(exc, errors.VersionConflict):
+        return PreconditionFailed(exc.message)
+    if isinstance(exc, errors.Conflict):
+        return Conflict(exc.message)
+    if isinstance(exc, errors.Forbidden):
+        return Forbidden(exc.message)
+    if isinstance(exc, errors.NotFound):
+        return NotFound()
+    if isinstance(exc, DjangoValidationError):
+        return validation_error_to_api(exc)
+    return exc
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, after translating the actions' typed errors (settings.REST_FRAMEWORK):
+    every API door answers them the same way without catching them itself."""
+    # Imported here: DRF reads this module's permission class while rest_framework.views loads.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(domain_error_to_api(exc), context)
 
 
 @contextmanager

@@ -18,13 +18,16 @@ from django import forms
 from django.db import connection, models
 from django.utils.translation import gettext_lazy
 
+from .errors import Conflict
+from .types import StrOrPromise
+
 RowT = TypeVar("RowT", bound=models.Model)
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(Conflict):
     """The client UUID was already used for another submission, or for a row the actor may not see."""
 
-    message = gettext_lazy(
+    message: StrOrPromise = gettext_lazy(
         "This identifier was already used for a different submission. "
         "Generate a new identifier for a new record."
     )
@@ -35,7 +38,7 @@ class IdempotencyConflict(Exception):
     )
 
     def __init__(self, client_uuid: uuid.UUID | str) -> None:
-        super().__init__(str(client_uuid))
+        super().__init__()
         self.client_uuid = client_uuid
 
 

@@ -19,6 +19,7 @@ from casework.models import Case, Referral
 from casework.permissions import cases_for
 from registry.audit import redact
 from registry.dates import DELIVERY_DATES
+from registry.errors import DomainError
 from registry.idempotency import replay
 from registry.models import Person, ReceptionCenter
 from registry.permissions import Actor, can_work_at, persons_for, user_center_ids
@@ -258,6 +259,67 @@ def service_delivery_void(
     delivery.void_reason = reason
     delivery.save(update_fields=["voided_at", "voided_by", "void_reason"])
     return delivery
+
+
+@dataclass(frozen=True)
+class DeliveryItem:
+    """One service of a submission that records several for a person."""
+
+    service_type: ServiceType
+    quantity: int = 1
+    status: str = ServiceDelivery.Status.COMPLETED
+    outcomes: dict[str, Any] = field(default_factory=dict)
+
+
+class DeliveriesRefused(DomainError):
+    """Some services of one submission were refused, so none was kept: the errors by service
+    type code, each as service_delivery_record raised it (fields named)."""
+
+    def __init__(self, errors: dict[str, ValidationError]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
+@transaction.atomic
+def service_deliveries_record(
+    *,
+    actor: Actor,
+    person: Person,
+    center: ReceptionCenter,
+    delivered_on: date,
+    items: list[DeliveryItem],
+    client_uuid: uuid.UUID,
+    provider: Provider | None = None,
+    case: Case | None = None,
+) -> list[Recorded]:
+    """Record several services for a person in one submit: all or none. Each one's client UUID
+    is derived from the submission's and its service type, so a retried submit records nothing
+    twice. Every item is checked before giving up (DeliveriesRefused names each one refused);
+    IdempotencyConflict if the submission's identifier was used for other content."""
+    recorded: list[Recorded] = []
+    refused: dict[str, ValidationError] = {}
+    for item in items:
+        try:
+            recorded.append(
+                service_delivery_record(
+                    actor=actor,
+                    person=person,
+                    center=center,
+                    service_type=item.service_type,
+                    delivered_on=delivered_on,
+                    quantity=item.quantity,
+                    status=item.status,
+                    provider=provider,
+                    case=case,
+                    outcomes=item.outcomes,
+                    client_uuid=uuid.uuid5(client_uuid, item.service_type.code),
+                )
+            )
+        except ValidationError as exc:
+            refused[item.service_type.code] = exc
+    if refused:
+        raise DeliveriesRefused(refused)
+    return recorded
 
 
 @transaction.atomic

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,9 +39,11 @@ from registry.selectors import person_get
 
 from .actions import (
     BulkValidationError,
+    DeliveriesRefused,
+    DeliveryItem,
     Recorded,
     distribution_record_bulk,
-    service_delivery_record,
+    service_deliveries_record,
     service_delivery_void,
 )
 from .forms import (
@@ -70,11 +71,6 @@ from .selectors_groups import (
     distribution_summary,
     group_persons_shown,
 )
-
-
-class _RolledBack(Exception):
-    """Raised inside the transaction when a row was refused: nothing is kept."""
-
 
 # --- A person's uptake ------------------------------------------------------------------------
 
@@ -155,38 +151,35 @@ def _record_forms(
 
 
 def _record_rows(request: HttpRequest, person: Person, form: RecordForm, rows: list) -> list:
-    """Record every ticked row, all or none; each row's client UUID is derived from the form's."""
+    """Record every ticked row (one action, all or none); refusals go on their rows."""
     shared = form.cleaned_data
-    recorded: list[Recorded] = []
+    items = [
+        DeliveryItem(
+            service_type=row.service_type,
+            quantity=row.cleaned_data["quantity"],
+            status=row.cleaned_data["status"],
+            outcomes=row.outcomes(),
+        )
+        for row in rows
+    ]
     try:
-        with transaction.atomic():
-            for row in rows:
-                try:
-                    recorded.append(
-                        service_delivery_record(
-                            actor=request.user,
-                            person=person,
-                            center=form.chosen_center(),
-                            service_type=row.service_type,
-                            delivered_on=shared["delivered_on"],
-                            quantity=row.cleaned_data["quantity"],
-                            status=row.cleaned_data["status"],
-                            provider=shared["provider"],
-                            case=shared["case"],
-                            outcomes=row.outcomes(),
-                            client_uuid=uuid.uuid5(shared["client_uuid"], row.service_type.code),
-                        )
-                    )
-                except IdempotencyConflict as exc:
-                    form_as_new_submission(form, exc)
-                    break
-                except ValidationError as exc:
-                    place_delivery_errors(exc, row=row, form=form)
-            if any(row.errors for row in rows) or form.errors:
-                raise _RolledBack
-    except _RolledBack:
-        return []
-    return recorded
+        return service_deliveries_record(
+            actor=request.user,
+            person=person,
+            center=form.chosen_center(),
+            delivered_on=shared["delivered_on"],
+            items=items,
+            client_uuid=shared["client_uuid"],
+            provider=shared["provider"],
+            case=shared["case"],
+        )
+    except IdempotencyConflict as exc:
+        form_as_new_submission(form, exc)
+    except DeliveriesRefused as exc:
+        for row in rows:
+            if row.service_type.code in exc.errors:
+                place_delivery_errors(exc.errors[row.service_type.code], row=row, form=form)
+    return []
 
 
 def _record_summary(form: RecordForm, rows: list[DeliveryRowForm]) -> list[tuple[str, str, str]]:

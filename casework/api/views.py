@@ -32,13 +32,13 @@ from registry.api_common import (
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,
-    django_errors_as_api,
 )
 from registry.audit import person_viewed
+from registry.errors import VersionConflict
 
 from ..actions import (
+    CASE_CHANGED,
     GOAL_CHANGED,
-    VersionConflict,
     case_assess,
     case_assign,
     case_close,
@@ -106,14 +106,6 @@ class PreconditionRequired(APIException):
     default_code = "precondition_required"
 
 
-class PreconditionFailed(APIException):
-    """412: someone else saved the case (or the goal) since the version the client read."""
-
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = VersionConflict.message
-    default_code = "precondition_failed"
-
-
 class DetailSerializer(serializers.Serializer):
     """The body of a 403, 412 or 428 answer (for the schema)."""
 
@@ -145,18 +137,18 @@ def _if_match_versions(request: Request) -> set[int]:
 def _expected_version(request: Request, row: Case | CaseGoal) -> int:
     """The version the client read, if it is still the current one; 412 otherwise."""
     if row.version not in _if_match_versions(request):
-        raise PreconditionFailed(GOAL_CHANGED if isinstance(row, CaseGoal) else None)
+        raise VersionConflict(
+            row.version, GOAL_CHANGED if isinstance(row, CaseGoal) else CASE_CHANGED
+        )
     return row.version
 
 
 @contextmanager
 def _case_write(request: Request) -> Iterator[None]:
-    """One atomic change of a case or goal: 400 for refusals, 412 for a concurrent save, audited."""
-    try:
-        with django_errors_as_api(), audit_actor(request), transaction.atomic():
-            yield
-    except VersionConflict as exc:
-        raise PreconditionFailed(exc.message) from exc
+    """One atomic, audited change of a case or goal (the action's typed errors are answered by
+    registry.api_common.exception_handler: 400, 403, 409, 412)."""
+    with audit_actor(request), transaction.atomic():
+        yield
 
 
 def _require(allowed: bool, message) -> None:
@@ -254,7 +246,7 @@ class CaseListCreateApi(PersonsShownMixin, generics.ListAPIView):
     def post(self, request: Request) -> Response:
         serializer = CaseCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
+        with audit_actor(request):
             opened = case_open(actor=request.user, **serializer.validated_data)
         case = _case_reloaded(opened.case)
         response = created_or_replayed(CaseOutputSerializer(case).data, created=opened.created)
@@ -467,7 +459,7 @@ class CaseNoteListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = NoteCreateInputSerializer(data=request.data, context={"case": case})
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
+        with audit_actor(request):
             added = note_add(actor=request.user, case=case, **serializer.validated_data)
         note = notes_for_case(case).get(pk=added.note.pk)
         return created_or_replayed(NoteOutputSerializer(note).data, created=added.created)
@@ -506,7 +498,7 @@ class CaseReferralListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = ReferralCreateInputSerializer(data=request.data, context={"case": case})
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
+        with audit_actor(request):
             made = referral_create(actor=request.user, case=case, **serializer.validated_data)
         referral = referrals_for_case(case).get(pk=made.referral.pk)
         return created_or_replayed(ReferralOutputSerializer(referral).data, created=made.created)
@@ -526,7 +518,7 @@ class ReferralStatusApi(APIView):
         _require(can_work_on_case(request.user, referral.case), CANNOT_WORK)
         serializer = ReferralStatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
+        with audit_actor(request):
             referral_set_status(actor=request.user, referral=referral, **serializer.validated_data)
         return Response(ReferralOutputSerializer(referral).data)
 
@@ -558,7 +550,7 @@ class CaseFollowUpListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = FollowUpCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
+        with audit_actor(request):
             follow_up = follow_up_schedule(
                 actor=request.user, case=case, **serializer.validated_data
             )
@@ -582,7 +574,7 @@ class FollowUpCompleteApi(APIView):
         _require(can_work_on_case(request.user, follow_up.case), CANNOT_WORK)
         serializer = FollowUpCompleteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
+        with audit_actor(request):
             follow_up_complete(actor=request.user, follow_up=follow_up, **serializer.validated_data)
         return Response(FollowUpOutputSerializer(follow_up).data)
 
@@ -608,7 +600,7 @@ class CaseGoalListCreateApi(_CaseChildListApi):
         _require(can_work_on_case(request.user, case), CANNOT_WORK)
         serializer = GoalCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with django_errors_as_api(), audit_actor(request):
+        with audit_actor(request):
             goal = goal_add(actor=request.user, case=case, **serializer.validated_data)
         response = Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)
         return _with_etag(response, goal)

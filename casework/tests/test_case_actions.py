@@ -9,13 +9,13 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
+from registry.errors import Forbidden, VersionConflict
 from registry.idempotency import IdempotencyConflict
 from registry.models import ClosureReason, Consent, Partner, ServiceLine, VulnerabilityCategory
 from registry.permissions import forget_center_ids
 from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 
 from ..actions import (
-    VersionConflict,
     case_assess,
     case_assign,
     case_close,
@@ -185,7 +185,7 @@ def test_closing_without_an_active_reason_is_refused(case, caseworker, reason):
 
 
 def test_a_caseworker_not_assigned_cannot_close_anothers_case(case, colleague, reason):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Forbidden):
         case_close(actor=colleague, case=case, reason=reason, expected_version=1)
     assert fresh(case).status == Case.Status.OPEN
 
@@ -198,7 +198,7 @@ def test_a_supervisor_of_the_centre_closes_anyones_case(case, supervisor, reason
 def test_a_supervisor_of_another_centre_cannot_close_the_case(case, center_b, reason):
     other = UserFactory(username="supervisor_b", centers=[center_b])
     other.groups.add(Group.objects.get(name="supervisor"))
-    with pytest.raises(ValidationError):
+    with pytest.raises(Forbidden):
         case_close(actor=other, case=case, reason=reason, expected_version=1)
     assert fresh(case).status == Case.Status.OPEN
 
@@ -240,7 +240,7 @@ def test_a_closed_case_lets_a_new_one_be_opened(case, caseworker, reason, center
 
 
 def test_only_a_supervisor_assigns(case, caseworker, colleague, supervisor):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Forbidden):
         case_assign(actor=caseworker, case=case, assignee=colleague, expected_version=1)
     assert fresh(case).assigned_to == caseworker
     case_assign(actor=supervisor, case=case, assignee=colleague, expected_version=1)
@@ -292,7 +292,7 @@ def test_restricting_and_unrestricting_a_case(case, caseworker, colleague, super
 
 
 def test_a_caseworker_not_assigned_cannot_restrict(case, colleague):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Forbidden):
         case_set_restricted(actor=colleague, case=case, restricted=True, expected_version=1)
     assert not fresh(case).restricted
 
@@ -390,7 +390,7 @@ def test_notes_can_be_added_to_a_closed_case(case, caseworker, reason):
 
 
 def test_an_outsider_cannot_write_notes(case, outsider):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Forbidden):
         note_add(actor=outsider, case=case, text="x")
     assert not CaseNote.objects.exists()
 
@@ -532,7 +532,7 @@ def test_refused_referral_status_moves(referral, caseworker, path, refused):
 
 
 def test_an_outsider_cannot_change_a_referral(referral, outsider):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Forbidden):
         referral_set_status(actor=outsider, referral=referral, status="accepted")
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 from rest_framework.authtoken.models import Token
@@ -23,7 +24,7 @@ from registry.models import (
     Person,
     PersonCenter,
 )
-from registry.tests.factories import PersonFactory, ReceptionCenterFactory
+from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory
 
 LIST_URL = "/api/v1/arrivals/"
 
@@ -443,6 +444,42 @@ def test_filters_narrow_the_scoped_list(caseworker, center_a):
     assert ids(person=str(hernandez.pk)) == {air.pk}
     assert ids(arrived_at_after="2026-01-10", arrived_at_before="2026-01-10") == {air.pk}
     assert ids(arrived_at_before="2026-01-09") == {land.pk}
+
+
+def test_the_day_filter_is_the_centres_local_day_in_the_api_and_the_page(
+    caseworker, client, center_a
+):
+    """One FilterSet for both doors: 23:30 in Guatemala on 10 January is 05:30 UTC on the 11th."""
+    late = datetime(2026, 1, 11, 5, 30, tzinfo=UTC)
+    person = PersonFactory(given_names="Yesenia", first_surname="Xol", centers=[center_a])
+    arrival = ArrivalFactory(center=center_a, person=person, arrived_at=late)
+    api = token_client(caseworker)
+    client.force_login(caseworker)
+
+    def api_ids(day):
+        response = api.get(LIST_URL, {"day": day, "center": center_a.code})
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["results"]}
+
+    def page_ids(day):
+        response = client.get(reverse("intake:arrival_list"), {"day": day, "center": center_a.code})
+        assert response.status_code == 200
+        return {row.pk for row, _age in response.context["rows"]}
+
+    assert api_ids("2026-01-10") == page_ids("2026-01-10") == {arrival.pk}
+    assert api_ids("2026-01-11") == page_ids("2026-01-11") == set()
+    assert api.get(LIST_URL, {"day": "2026-01-10"}).json()["count"] == 1
+
+
+def test_a_programme_manager_filters_the_api_list_by_a_centre_they_read(center_a):
+    manager = UserFactory(username="gerente")
+    assign_perm("registry.view_center_records", manager, center_a)
+    ArrivalFactory(center=center_a)
+
+    response = token_client(manager).get(LIST_URL, {"center": center_a.code})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["count"] == 1
 
 
 def test_filter_by_a_centre_that_is_not_yours_is_400(api_a, center_b):

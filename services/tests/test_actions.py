@@ -19,7 +19,10 @@ from registry.idempotency import IdempotencyConflict
 from registry.permissions import forget_center_ids
 from services.actions import (
     BulkValidationError,
+    DeliveriesRefused,
+    DeliveryItem,
     distribution_record_bulk,
+    service_deliveries_record,
     service_delivery_correct,
     service_delivery_record,
     service_delivery_void,
@@ -247,6 +250,35 @@ def test_recording_is_idempotent_on_the_client_uuid(caseworker, center_a, person
 
 
 # --- void and correct ------------------------------------------------------------------------
+
+
+def test_several_services_in_one_submit_are_recorded_all_or_none(caseworker, center_a, person):
+    submission = uuid.uuid4()
+
+    def submit(kit_quantity):
+        return service_deliveries_record(
+            actor=caseworker,
+            person=person,
+            center=center_a,
+            delivered_on=center_a.local_now().date(),
+            items=[
+                DeliveryItem(service_type=service_type("food")),
+                DeliveryItem(service_type=service_type("hygiene_kit"), quantity=kit_quantity),
+            ],
+            client_uuid=submission,
+        )
+
+    with pytest.raises(DeliveriesRefused) as excinfo:
+        submit(kit_quantity=9)
+    assert set(excinfo.value.errors) == {"hygiene_kit"}
+    assert "quantity" in excinfo.value.errors["hygiene_kit"].message_dict
+    assert not ServiceDelivery.objects.exists()
+
+    first = submit(kit_quantity=2)
+    again = submit(kit_quantity=2)
+    assert [r.created for r in first] == [True, True]
+    assert [r.created for r in again] == [False, False]
+    assert ServiceDelivery.objects.count() == 2
 
 
 def test_a_voided_delivery_no_longer_counts(caseworker, center_a, person):
