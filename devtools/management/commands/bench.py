@@ -1072,13 +1072,13 @@ def _report_floor(period: Period) -> dict[tuple[str, str | None, str], int]:
     arrivals = (
         f"SELECT {head}, COUNT(DISTINCT person_id), "  # noqa: S608
         "COUNT(DISTINCT person_id) FILTER (WHERE another), SUM(earlier) "
-        "FROM (SELECT person_id, sex, department, age_band, bool_or(another) AS another, "
+        # A repeat returnee had an earlier arrival by one of theirs in the period (counted by
+        # the end of the period: a later return changes nothing), as reporting.indicators says.
+        "FROM (SELECT person_id, sex, department, age_band, bool_or(earlier) AS another, "
         "COUNT(*) FILTER (WHERE earlier) AS earlier "
         f"FROM (SELECT *, {band} AS age_band FROM ("
         "SELECT a.person_id, p.sex, COALESCE(dep.iso_code, 'unknown') AS department, "
         f"{_age_sql(local_day)} AS age, "
-        f"EXISTS (SELECT 1 FROM {t(Arrival)} o WHERE o.person_id = a.person_id "
-        "AND o.id <> a.id) AS another, "
         f"EXISTS (SELECT 1 FROM {t(Arrival)} o WHERE o.person_id = a.person_id AND "
         "(o.arrived_at < a.arrived_at OR (o.arrived_at = a.arrived_at AND o.id < a.id))) "
         "AS earlier "
