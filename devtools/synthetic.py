@@ -490,63 +490,13 @@ class Generator:
         person_id = _seeded_uuid(rng)
         minor = draw() < MINOR_SHARE
         unaccompanied = minor and draw() < UNACCOMPANIED_SHARE_OF_MINORS
-        roll = draw()
-        sex = (
-            "male"
-            if roll < (0.62 if minor else 0.80)
-            else "female"
-            if roll < 0.99
-            else "other"
-            if roll < 0.995
-            else "not_stated"
-        )
-        given = " ".join(
-            rng.sample(FEMALE_NAMES if sex == "female" else MALE_NAMES, 1 if draw() < 1 / 3 else 2)
-        )
-        first, second = rng.sample(SURNAMES, 2)
-        if draw() < 0.04:
-            second = ""
+        sex, given, first, second = self._sex_and_names(minor)
 
         # Arrival days first: the age is drawn for the first of them.
-        if draw() < REPEAT_SHARE:
-            days = sorted(rng.sample(range(self.days), min(self.returns_pick(draw()), self.days)))
-        else:
-            days = [int(draw() * self.days)]
-        first_day = self.start + timedelta(days=days[0])
-        if unaccompanied:
-            age = 12 + int(draw() * 6)
-        elif minor:
-            age = int(draw() * 18)
-        else:
-            age = min(18 + int(rng.gammavariate(2.0, 6.0)), 75)
-        # Exactly `age` at the first arrival, an estimated date (1 July) included.
-        estimated = draw() < 0.10
-        if estimated:
-            birth = date(
-                first_day.year - age - (1 if first_day < date(first_day.year, 7, 1) else 0), 7, 1
-            )
-        else:
-            latest = _years_before(first_day, age)
-            birth = latest - timedelta(days=int(draw() * (latest - _years_before(latest, 1)).days))
-
-        documents = self.ref.documents
-        if not minor and draw() < 0.85:
-            doc_type = documents[NATIONAL_DOCUMENT[iso2]]
-            length = NATIONAL_DIGITS.get(doc_type.code)
-        else:
-            doc_type = documents["passport" if draw() < 0.4 else "none"]
-            length = None
-        if length:  # all digits: the number is its own key
-            number = key = f"{rng.randrange(10**length):0{length}d}"
-        else:
-            number = document_number(rng, doc_type)
-            key = document_normalise(number)
-        department_id = municipality_id = None
-        if draw() < 0.96:
-            department_id = self.department_picks[iso2](draw())
-            options = self.ref.municipalities.get(department_id)
-            if options and draw() < 0.9:
-                municipality_id = options[int(draw() * len(options))]
+        days = self._arrival_days()
+        birth, estimated = self._birth(self.start + timedelta(days=days[0]), minor, unaccompanied)
+        doc_type, number, key = self._document(iso2, minor)
+        department_id, municipality_id = self._origin(iso2)
 
         family_group = _seeded_uuid(rng) if minor and not unaccompanied else None
         arrivals = [  # (arrival id, centre, aware datetime, its text)
@@ -570,6 +520,103 @@ class Generator:
                 "", "", "", "", _record_key(person_id),
             )
         )  # fmt: skip
+        self._links_and_consents(person_id, arrivals, first_at)
+
+        if draw() < CASE_SHARE:
+            arrival = arrivals[-1] if draw() < 0.5 else arrivals[0]
+            self._case(person_id=person_id, iso2=iso2, minor=minor, arrival=arrival)
+        self.summary.persons += 1
+
+    # Each step below draws from self.rng in the order person() always has: the same seed must
+    # give the same rows, so a step's draws may not move.
+
+    def _sex_and_names(self, minor: bool) -> tuple[str, str, str, str]:
+        """Draw the sex, the given names and the two surnames (the second sometimes empty)."""
+        rng = self.rng
+        draw = rng.random
+        roll = draw()
+        sex = (
+            "male"
+            if roll < (0.62 if minor else 0.80)
+            else "female"
+            if roll < 0.99
+            else "other"
+            if roll < 0.995
+            else "not_stated"
+        )
+        given = " ".join(
+            rng.sample(FEMALE_NAMES if sex == "female" else MALE_NAMES, 1 if draw() < 1 / 3 else 2)
+        )
+        first, second = rng.sample(SURNAMES, 2)
+        if draw() < 0.04:
+            second = ""
+        return sex, given, first, second
+
+    def _arrival_days(self) -> list[int]:
+        """Draw the days (offsets from the start) of the person's arrivals, sorted."""
+        rng = self.rng
+        draw = rng.random
+        if draw() < REPEAT_SHARE:
+            return sorted(rng.sample(range(self.days), min(self.returns_pick(draw()), self.days)))
+        return [int(draw() * self.days)]
+
+    def _birth(self, first_day: date, minor: bool, unaccompanied: bool) -> tuple[date, bool]:
+        """Draw the age at the first arrival, then a birth date giving it; and if it is estimated."""
+        rng = self.rng
+        draw = rng.random
+        if unaccompanied:
+            age = 12 + int(draw() * 6)
+        elif minor:
+            age = int(draw() * 18)
+        else:
+            age = min(18 + int(rng.gammavariate(2.0, 6.0)), 75)
+        # Exactly `age` at the first arrival, an estimated date (1 July) included.
+        estimated = draw() < 0.10
+        if estimated:
+            birth = date(
+                first_day.year - age - (1 if first_day < date(first_day.year, 7, 1) else 0), 7, 1
+            )
+        else:
+            latest = _years_before(first_day, age)
+            birth = latest - timedelta(days=int(draw() * (latest - _years_before(latest, 1)).days))
+        return birth, estimated
+
+    def _document(self, iso2: str, minor: bool) -> tuple[DocumentType, str, str]:
+        """Draw the identity document: its type, its number and the number's key."""
+        rng = self.rng
+        draw = rng.random
+        documents = self.ref.documents
+        if not minor and draw() < 0.85:
+            doc_type = documents[NATIONAL_DOCUMENT[iso2]]
+            length = NATIONAL_DIGITS.get(doc_type.code)
+        else:
+            doc_type = documents["passport" if draw() < 0.4 else "none"]
+            length = None
+        if length:  # all digits: the number is its own key
+            number = key = f"{rng.randrange(10**length):0{length}d}"
+        else:
+            number = document_number(rng, doc_type)
+            key = document_normalise(number)
+        return doc_type, number, key
+
+    def _origin(self, iso2: str) -> tuple[int | None, int | None]:
+        """Draw the department and municipality of origin (either may be unknown)."""
+        draw = self.rng.random
+        department_id = municipality_id = None
+        if draw() < 0.96:
+            department_id = self.department_picks[iso2](draw())
+            options = self.ref.municipalities.get(department_id)
+            if options and draw() < 0.9:
+                municipality_id = options[int(draw() * len(options))]
+        return department_id, municipality_id
+
+    def _links_and_consents(
+        self,
+        person_id: str,
+        arrivals: list[tuple[int, ReceptionCenter, datetime, str]],
+        first_at: str,
+    ) -> None:
+        """Write the person's link to each centre of arrival (the first time there) and consents."""
         seen: dict[int, str] = {}
         for _arrival_id, center, _at, at_text in arrivals:
             seen.setdefault(center.pk, at_text)
@@ -577,13 +624,9 @@ class Generator:
             self.links.add((person_id, center_id, at_text))
         user_id = self.user_id
         add_consent = self.consents.add
+        draw = self.rng.random
         for kind, share in self.consent_kinds:
             add_consent((person_id, kind, share >= 1.0 or draw() < share, first_at, user_id))
-
-        if draw() < CASE_SHARE:
-            arrival = arrivals[-1] if draw() < 0.5 else arrivals[0]
-            self._case(person_id=person_id, iso2=iso2, minor=minor, arrival=arrival)
-        self.summary.persons += 1
 
     def _zone(self, name: str) -> zoneinfo.ZoneInfo:
         if name not in self.zones:
@@ -1024,16 +1067,7 @@ def synthetic_generate(
     with transaction.atomic(), connection.cursor() as cursor:
         secondary: list[str] = []
         if postgres:
-            # Rows that can be generated again need not wait for the disk.
-            cursor.execute("SET LOCAL synchronous_commit TO off")
-            cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
-            if fast:
-                # Deferred foreign key checks run at once from here on (those pending too): no
-                # index or key can be built on a table with checks pending, the rows deleted
-                # by --fresh included.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                secondary = _secondary_drop(cursor)
-            mark = _phase(summary, "prepare", mark)
+            secondary, mark = _load_prepare(cursor, summary, mark, fast=fast)
         if fresh:
             # After the drop: a large delete then checks no foreign key row by row either.
             if note:
@@ -1052,27 +1086,18 @@ def synthetic_generate(
             if in_child
             else generator.batches(persons, batch_size, as_text=postgres)
         )
-        for done, texts in batches:
-            mark = _phase(
-                summary, "generate (wait for the child)" if in_child else "generate", mark
-            )
-            for writer, data in zip(generator.writers, texts, strict=True):
-                if postgres:
-                    writer.copy(cursor.cursor, data)
-                else:
-                    writer.insert()
-            mark = _phase(summary, "write", mark)
-            if progress:
-                progress(done)
+        mark = _batches_write(
+            generator,
+            batches,
+            cursor,
+            summary,
+            mark,
+            postgres=postgres,
+            in_child=in_child,
+            progress=progress,
+        )
         if secondary:
-            if note:
-                note(f"rebuilding {len(secondary)} indexes and foreign keys")
-            for statement in secondary:
-                cursor.execute(statement)
-                now = time.perf_counter()
-                summary.rebuilt.append((now - mark, statement))
-                mark = now
-            summary.phases["rebuild indexes and foreign keys"] = sum(t for t, _s in summary.rebuilt)
+            mark = _secondary_rebuild(cursor, secondary, summary, mark, note=note)
         generator.counters_save()
         if postgres:
             _sequences_reset((Arrival, Case, ServiceDelivery))
@@ -1091,6 +1116,68 @@ def synthetic_generate(
     summary.method = "COPY" if postgres else "INSERT"
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _load_prepare(
+    cursor: Any, summary: Summary, mark: float, *, fast: bool
+) -> tuple[list[str], float]:
+    """Set up a PostgreSQL transaction for the load; with `fast`, drop the secondary indexes."""
+    secondary: list[str] = []
+    # Rows that can be generated again need not wait for the disk.
+    cursor.execute("SET LOCAL synchronous_commit TO off")
+    cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
+    if fast:
+        # Deferred foreign key checks run at once from here on (those pending too): no
+        # index or key can be built on a table with checks pending, the rows deleted
+        # by --fresh included.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        secondary = _secondary_drop(cursor)
+    return secondary, _phase(summary, "prepare", mark)
+
+
+def _batches_write(
+    generator: Generator,
+    batches: Iterable[tuple[int, list[bytes]]],
+    cursor: Any,
+    summary: Summary,
+    mark: float,
+    *,
+    postgres: bool,
+    in_child: bool,
+    progress: Callable[[int], None] | None,
+) -> float:
+    """Write each generated batch (COPY on PostgreSQL, else INSERTs), timing both phases."""
+    for done, texts in batches:
+        mark = _phase(summary, "generate (wait for the child)" if in_child else "generate", mark)
+        for writer, data in zip(generator.writers, texts, strict=True):
+            if postgres:
+                writer.copy(cursor.cursor, data)
+            else:
+                writer.insert()
+        mark = _phase(summary, "write", mark)
+        if progress:
+            progress(done)
+    return mark
+
+
+def _secondary_rebuild(
+    cursor: Any,
+    secondary: list[str],
+    summary: Summary,
+    mark: float,
+    *,
+    note: Callable[[str], None] | None,
+) -> float:
+    """Rebuild the indexes and foreign keys the fast load dropped, timing each statement."""
+    if note:
+        note(f"rebuilding {len(secondary)} indexes and foreign keys")
+    for statement in secondary:
+        cursor.execute(statement)
+        now = time.perf_counter()
+        summary.rebuilt.append((now - mark, statement))
+        mark = now
+    summary.phases["rebuild indexes and foreign keys"] = sum(t for t, _s in summary.rebuilt)
+    return mark
 
 
 def _tables_analyse(*, vacuum: bool) -> None:

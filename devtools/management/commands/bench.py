@@ -150,12 +150,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         require_postgresql("bench", "bench")
-        name = connection.settings_dict.get("NAME") or ""
-        if not str(name).startswith("retorno_bench"):
-            raise CommandError(
-                f"bench deletes and regenerates data: it runs only on a database whose name starts "
-                f"with retorno_bench (this one is {name!r}). Use `make bench`."
-            )
+        _bench_database_check()
         if options["loadtest_check"]:
             try:
                 self._loadtest_check(Path(options["loadtest_check"]))
@@ -163,28 +158,12 @@ class Command(BaseCommand):
                 self._bench_rows_delete()
             return
         persons = options["persons"] or SIZES[options["size"] or "default"]
-        large = persons >= 500_000
-        runs = options["runs"]
-        base_runs = options["base_runs"]
-        if base_runs is None:
-            base_runs = 1 if large else 3 if persons > 20_000 else 5
-        export_runs = options["export_runs"] or (2 if large else 3)
-        only = {s.strip() for s in options["only"].split(",") if s.strip()}
-
-        def wanted(section: str) -> bool:
-            return not only or section in only
-
         lines: list[Line] = []
-        explicit = options["persons"] or options["size"] or options["fresh"]
-        if options["loadtest_prepare"] and not explicit and synthetic_persons():
-            generated = None  # the load test works on whatever synthetic data is there
-        else:
-            generated = self._data_ensure(persons, fresh=options["fresh"], seed=options["seed"])
+        generated = self._data_for_run(persons, options)
         if generated is not None:
             lines += _generation_lines(generated, persons)
         self._bench_rows_delete()
         caseworker, manager, centers = self._users()
-        home = centers[0]
         if options["loadtest_prepare"]:
             self._loadtest_prepare(
                 Path(options["loadtest_prepare"]), centers, options["loadtest_users"]
@@ -196,41 +175,73 @@ class Command(BaseCommand):
             f"caseworker at {', '.join(c.code for c in centers)}"
         )
         summary = _summary_module()
-        if summary is not None:
-            built = getattr(summary, "summary_built", lambda: False)()
-            rebuilt = generated is not None and "summary rebuild" in getattr(
-                generated, "phases", {}
-            )
-            if options["rebuild"] or not (built or rebuilt):
-                lines += self._summary_rebuild(summary)
-            else:
-                self.stdout.write(
-                    "summary tables already built: reused (--rebuild to time a rebuild)"
-                )
+        lines += self._summary_ensure(summary, generated, rebuild=options["rebuild"])
         period = _report_period()
         started = time.perf_counter()
         try:
-            if wanted("report"):
-                lines += self._report_lines(period, options["report_runs"], base_runs)
-            if wanted("dashboard"):
-                lines.append(self._dashboard(manager, runs))
-            if wanted("export"):
-                lines += self._export(manager, period, export_runs)
-            if wanted("cases"):
-                lines += self._cases(caseworker, runs)
-            if wanted("release"):
-                lines += self._release(period)
-            with _tasks_queued_not_run():
-                if wanted("intake"):
-                    lines += self._intake(caseworker, home, runs, options["seed"])
-                if wanted("services"):
-                    lines += self._services(caseworker, home, runs)
-                if wanted("summary"):
-                    lines.append(self._summary_refresh(summary, caseworker, home, runs))
+            lines += self._sections(
+                options, persons, period, caseworker, manager, centers[0], summary
+            )
         finally:
             self._bench_rows_delete()
             self._summary_forget_writes(summary)
         self._print(lines, counts, period, time.perf_counter() - started)
+
+    def _data_for_run(self, persons: int, options: dict[str, Any]) -> Any:
+        """Generate or reuse the synthetic data: the generator's Summary, or None when reused."""
+        explicit = options["persons"] or options["size"] or options["fresh"]
+        if options["loadtest_prepare"] and not explicit and synthetic_persons():
+            return None  # the load test works on whatever synthetic data is there
+        return self._data_ensure(persons, fresh=options["fresh"], seed=options["seed"])
+
+    def _summary_ensure(self, summary: Any, generated: Any, *, rebuild: bool) -> list[Line]:
+        """Time a full rebuild of the summary tables unless they are built (--rebuild forces one)."""
+        if summary is None:
+            return []
+        built = getattr(summary, "summary_built", lambda: False)()
+        rebuilt = generated is not None and "summary rebuild" in getattr(generated, "phases", {})
+        if rebuild or not (built or rebuilt):
+            return self._summary_rebuild(summary)
+        self.stdout.write("summary tables already built: reused (--rebuild to time a rebuild)")
+        return []
+
+    def _sections(
+        self,
+        options: dict[str, Any],
+        persons: int,
+        period: Period,
+        caseworker: Any,
+        manager: Any,
+        home: ReceptionCenter,
+        summary: Any,
+    ) -> list[Line]:
+        """Time the sections --only names (every one by default), in the table's order."""
+        runs = options["runs"]
+        base_runs, export_runs = _run_counts(persons, options)
+        only = {s.strip() for s in options["only"].split(",") if s.strip()}
+
+        def wanted(section: str) -> bool:
+            return not only or section in only
+
+        lines: list[Line] = []
+        if wanted("report"):
+            lines += self._report_lines(period, options["report_runs"], base_runs)
+        if wanted("dashboard"):
+            lines.append(self._dashboard(manager, runs))
+        if wanted("export"):
+            lines += self._export(manager, period, export_runs)
+        if wanted("cases"):
+            lines += self._cases(caseworker, runs)
+        if wanted("release"):
+            lines += self._release(period)
+        with _tasks_queued_not_run():
+            if wanted("intake"):
+                lines += self._intake(caseworker, home, runs, options["seed"])
+            if wanted("services"):
+                lines += self._services(caseworker, home, runs)
+            if wanted("summary"):
+                lines.append(self._summary_refresh(summary, caseworker, home, runs))
+        return lines
 
     # -- data ----------------------------------------------------------------------------------
 
@@ -829,6 +840,26 @@ def _tasks_queued_not_run() -> Iterator[None]:
     finally:
         current_app.conf.task_always_eager = eager
         current_app.conf.broker_url = broker
+
+
+def _bench_database_check() -> None:
+    """Refuse any database but a dedicated benchmark one (bench deletes and regenerates rows)."""
+    name = connection.settings_dict.get("NAME") or ""
+    if not str(name).startswith("retorno_bench"):
+        raise CommandError(
+            f"bench deletes and regenerates data: it runs only on a database whose name starts "
+            f"with retorno_bench (this one is {name!r}). Use `make bench`."
+        )
+
+
+def _run_counts(persons: int, options: dict[str, Any]) -> tuple[int, int]:
+    """How many base-table reports and later exports to time at this size (fewer when large)."""
+    large = persons >= 500_000
+    base_runs = options["base_runs"]
+    if base_runs is None:
+        base_runs = 1 if large else 3 if persons > 20_000 else 5
+    export_runs = options["export_runs"] or (2 if large else 3)
+    return base_runs, export_runs
 
 
 def _account(username: str) -> Any:
