@@ -109,26 +109,20 @@ def _arrival_register(
     unknown = set(arrival_data) - set(ARRIVAL_FIELDS)
     if unknown:
         raise ValueError(f"unknown arrival fields: {sorted(unknown)}")
+    # Every problem is collected first, so that the form shows them all at once.
     errors: dict[str, list[str]] = {}
-    if person is None and person_id is not None:
-        person = matchable_person(user=actor, person_id=person_id)
-        if person is None:
-            errors["person"] = [
-                _("This person was not found. Search again or register a new person.")
-            ]
-    if person is None and new_person_data is None and not errors:
-        errors["person"] = [_("Choose a person who returned before or register a new person.")]
-
+    person = _returning_person(
+        actor=actor,
+        person=person,
+        person_id=person_id,
+        new_person_data=new_person_data,
+        errors=errors,
+    )
     new_person = None
     if person is None and new_person_data is not None:
-        try:
-            new_person = person_build(data=new_person_data, person_id=new_person_id)
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-        if new_person_id and Person.objects.filter(pk=new_person_id).exists():
-            errors.setdefault("person", []).append(
-                _("A person with this identifier already exists.")
-            )
+        new_person = _new_person_build(
+            new_person_data=new_person_data, new_person_id=new_person_id, errors=errors
+        )
 
     arrival = Arrival(
         client_uuid=client_uuid,
@@ -157,3 +151,40 @@ def _arrival_register(
     if consents:
         consents_record(actor=actor, person=person, consents=consents)
     return Registration(arrival=arrival, created=True)
+
+
+def _returning_person(
+    *,
+    actor: Actor,
+    person: Person | None,
+    person_id: Any,
+    new_person_data: dict[str, Any] | None,
+    errors: dict[str, list[str]],
+) -> Person | None:
+    """Find the person who returned before (given or by id); note in `errors` why there is none."""
+    if person is None and person_id is not None:
+        person = matchable_person(user=actor, person_id=person_id)
+        if person is None:
+            errors["person"] = [
+                _("This person was not found. Search again or register a new person.")
+            ]
+    if person is None and new_person_data is None and not errors:
+        errors["person"] = [_("Choose a person who returned before or register a new person.")]
+    return person
+
+
+def _new_person_build(
+    *,
+    new_person_data: dict[str, Any],
+    new_person_id: uuid.UUID | None,
+    errors: dict[str, list[str]],
+) -> Person | None:
+    """Build the new person, unsaved; note in `errors` what is wrong with the data or the id."""
+    new_person = None
+    try:
+        new_person = person_build(data=new_person_data, person_id=new_person_id)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if new_person_id and Person.objects.filter(pk=new_person_id).exists():
+        errors.setdefault("person", []).append(_("A person with this identifier already exists."))
+    return new_person

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Expression, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from registry.audit import persons_viewed
@@ -87,43 +87,21 @@ def duplicate_candidates(
     given_keys = name_keys(given_names)
     surname_keys = name_keys(f"{first_surname} {second_surname}")
 
-    condition = Q()
-    if len(doc_key) >= 4:
-        condition |= Q(document_key=doc_key)
-    if birth_date and given_keys and surname_keys:
-        surname_q = Q()
-        for key in surname_keys:
-            surname_q |= Q(surname_keys__contains=key)
-        window = ESTIMATE_YEARS if birth_date_estimated else 0
-        dates = Q(birth_date=birth_date) | Q(
-            birth_date_estimated=True,
-            birth_date__range=(
-                date(birth_date.year - ESTIMATE_YEARS, 1, 1),
-                date(birth_date.year + ESTIMATE_YEARS, 12, 31),
-            ),
-        )
-        if window:
-            dates = Q(
-                birth_date__range=(
-                    date(birth_date.year - window, 1, 1),
-                    date(birth_date.year + window, 12, 31),
-                )
-            )
-        condition |= dates & surname_q
+    condition = _match_condition(
+        doc_key=doc_key,
+        given_keys=given_keys,
+        surname_keys=surname_keys,
+        birth_date=birth_date,
+        birth_date_estimated=birth_date_estimated,
+    )
     if not condition:
         return []
 
     # Rank in the database before the cut, so that a common surname in a wide window of
     # estimated birth dates cannot push the right person out of the rows scored below.
-    rank = Value(0)
-    if doc_key:
-        rank += Case(When(document_key=doc_key, then=Value(100)), default=Value(0))
-    if birth_date:
-        rank += Case(When(birth_date=birth_date, then=Value(10)), default=Value(0))
-    for key in surname_keys:
-        rank += Case(When(surname_keys__contains=key, then=Value(5)), default=Value(0))
-    for key in given_keys:
-        rank += Case(When(given_name_keys__contains=key, then=Value(3)), default=Value(0))
+    rank = _match_rank(
+        doc_key=doc_key, given_keys=given_keys, surname_keys=surname_keys, birth_date=birth_date
+    )
     rows = list(
         annotate_last_return(person_matching_scope_for(user).filter(condition))
         .annotate(match_rank=rank)
@@ -149,25 +127,14 @@ def duplicate_candidates(
     visible_ids = _visible_person_ids(user, [r.pk for r in rows])
     candidates = []
     for person in rows:
-        reasons: list[str] = []
-        score = 0
-        if doc_key and person.document_key == doc_key:
-            reasons.append(str(_("same document number")))
-            score += 100
-        dates_agree = _birth_dates_agree(
-            birth_date, birth_date_estimated, person.birth_date, person.birth_date_estimated
+        score, reasons = _match_score(
+            person,
+            doc_key=doc_key,
+            given_keys=given_keys,
+            surname_keys=surname_keys,
+            birth_date=birth_date,
+            birth_date_estimated=birth_date_estimated,
         )
-        p_given = person.given_name_keys.split()
-        p_surnames = person.surname_keys.split()
-        names_agree = _given_names_agree(given_keys, p_given) and _surnames_agree(
-            surname_keys, p_surnames
-        )
-        if dates_agree and names_agree:
-            reasons.append(str(_("same date of birth and similar names")))
-            score += 50 + 5 * len(set(surname_keys) & set(p_surnames))
-            score += 3 * len(set(given_keys) & set(p_given))
-            if birth_date == person.birth_date:
-                score += 10
         if not reasons:
             continue
         candidates.append(
@@ -194,6 +161,89 @@ def duplicate_candidates(
     shown_ids = {candidate.person_id for candidate in shown}
     persons_viewed([p for p in rows if p.pk in shown_ids], actor=user)
     return shown
+
+
+def _match_condition(
+    *,
+    doc_key: str,
+    given_keys: list[str],
+    surname_keys: list[str],
+    birth_date: date | None,
+    birth_date_estimated: bool,
+) -> Q:
+    """The filter for possible matches: the same document, or birth date and a surname."""
+    condition = Q()
+    if len(doc_key) >= 4:
+        condition |= Q(document_key=doc_key)
+    if birth_date and given_keys and surname_keys:
+        surname_q = Q()
+        for key in surname_keys:
+            surname_q |= Q(surname_keys__contains=key)
+        window = ESTIMATE_YEARS if birth_date_estimated else 0
+        dates = Q(birth_date=birth_date) | Q(
+            birth_date_estimated=True,
+            birth_date__range=(
+                date(birth_date.year - ESTIMATE_YEARS, 1, 1),
+                date(birth_date.year + ESTIMATE_YEARS, 12, 31),
+            ),
+        )
+        if window:
+            dates = Q(
+                birth_date__range=(
+                    date(birth_date.year - window, 1, 1),
+                    date(birth_date.year + window, 12, 31),
+                )
+            )
+        condition |= dates & surname_q
+    return condition
+
+
+def _match_rank(
+    *, doc_key: str, given_keys: list[str], surname_keys: list[str], birth_date: date | None
+) -> Expression:
+    """The database expression ranking the rows: document, birth date, then each shared name."""
+    rank: Expression = Value(0)
+    if doc_key:
+        rank += Case(When(document_key=doc_key, then=Value(100)), default=Value(0))
+    if birth_date:
+        rank += Case(When(birth_date=birth_date, then=Value(10)), default=Value(0))
+    for key in surname_keys:
+        rank += Case(When(surname_keys__contains=key, then=Value(5)), default=Value(0))
+    for key in given_keys:
+        rank += Case(When(given_name_keys__contains=key, then=Value(3)), default=Value(0))
+    return rank
+
+
+def _match_score(
+    person: Person,
+    *,
+    doc_key: str,
+    given_keys: list[str],
+    surname_keys: list[str],
+    birth_date: date | None,
+    birth_date_estimated: bool,
+) -> tuple[int, list[str]]:
+    """How well one row matches and why (no reasons: it does not match)."""
+    reasons: list[str] = []
+    score = 0
+    if doc_key and person.document_key == doc_key:
+        reasons.append(str(_("same document number")))
+        score += 100
+    dates_agree = _birth_dates_agree(
+        birth_date, birth_date_estimated, person.birth_date, person.birth_date_estimated
+    )
+    p_given = person.given_name_keys.split()
+    p_surnames = person.surname_keys.split()
+    names_agree = _given_names_agree(given_keys, p_given) and _surnames_agree(
+        surname_keys, p_surnames
+    )
+    if dates_agree and names_agree:
+        reasons.append(str(_("same date of birth and similar names")))
+        score += 50 + 5 * len(set(surname_keys) & set(p_surnames))
+        score += 3 * len(set(given_keys) & set(p_given))
+        if birth_date == person.birth_date:
+            score += 10
+    return score, reasons
 
 
 def _visible_person_ids(user: User, person_ids: list) -> set:
