@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -90,36 +91,11 @@ def _delivery_errors(
     service_type: ServiceType = delivery.service_type
     if not service_type.active:
         add("service_type", _("This service is no longer offered."))
-    if delivery.quantity is None or delivery.quantity < 1:
-        add("quantity", _("Enter a quantity of at least 1."))
-    elif delivery.quantity > service_type.max_quantity:
-        add(
-            "quantity",
-            _("At most %(max)s per delivery of this service.") % {"max": service_type.max_quantity},
-        )
-    if delivery.case_id is None and service_type.requires_case:
-        add("case", _("This service is given within a case: choose the person's case."))
-    if delivery.case_id is not None:
-        case = delivery.case
-        assert case is not None
-        if case.person_id != delivery.person_id or not cases_for(actor).filter(pk=case.pk).exists():
-            add("case", _("Choose one of this person's cases."))
-        elif case.center_id != center.pk:
-            add("case", _("The case belongs to another centre."))
+    _quantity_check(delivery, service_type, add)
+    _case_check(actor=actor, delivery=delivery, center=center, service_type=service_type, add=add)
     if delivery.provider is not None and not delivery.provider.active:
         add("provider", _("This provider is not active."))
-    allowed = OUTCOME_FIELDS.get(service_type.outcome, ())
-    for name, value in outcomes.items():
-        if name not in ALL_OUTCOME_FIELDS:
-            raise ValueError(f"unknown outcome field: {name}")
-        if value in (None, "") or name in allowed:
-            continue
-        add(name, _("This service does not record this outcome."))
-    if service_type.outcome == ServiceType.Outcome.CASH:
-        if outcomes.get("cash_amount") in (None, ""):
-            add("cash_amount", _("Enter the amount."))
-        if outcomes.get("cash_currency") not in CURRENCIES:
-            add("cash_currency", _("Choose the currency: GTQ, HNL or USD."))
+    _outcomes_check(service_type, outcomes, add)
     try:
         # Uniqueness (client UUID) is settled by the replay check and the unique index;
         # checking it here would cost a query per row of a bulk distribution.
@@ -139,6 +115,57 @@ def _delivery_errors(
             % {"date": first_arrival.strftime("%d/%m/%Y")},
         )
     return errors
+
+
+def _quantity_check(
+    delivery: ServiceDelivery, service_type: ServiceType, add: Callable[[str, str], None]
+) -> None:
+    """Check the quantity: at least 1, and at most what the service allows per delivery."""
+    if delivery.quantity is None or delivery.quantity < 1:
+        add("quantity", _("Enter a quantity of at least 1."))
+    elif delivery.quantity > service_type.max_quantity:
+        add(
+            "quantity",
+            _("At most %(max)s per delivery of this service.") % {"max": service_type.max_quantity},
+        )
+
+
+def _case_check(
+    *,
+    actor: Actor,
+    delivery: ServiceDelivery,
+    center: ReceptionCenter,
+    service_type: ServiceType,
+    add: Callable[[str, str], None],
+) -> None:
+    """Check the case: there when the service needs one, the person's, visible, at this centre."""
+    if delivery.case_id is None and service_type.requires_case:
+        add("case", _("This service is given within a case: choose the person's case."))
+    if delivery.case_id is not None:
+        case = delivery.case
+        assert case is not None
+        if case.person_id != delivery.person_id or not cases_for(actor).filter(pk=case.pk).exists():
+            add("case", _("Choose one of this person's cases."))
+        elif case.center_id != center.pk:
+            add("case", _("The case belongs to another centre."))
+
+
+def _outcomes_check(
+    service_type: ServiceType, outcomes: dict[str, Any], add: Callable[[str, str], None]
+) -> None:
+    """Check the outcomes: only those the service records; for cash, an amount and currency."""
+    allowed = OUTCOME_FIELDS.get(service_type.outcome, ())
+    for name, value in outcomes.items():
+        if name not in ALL_OUTCOME_FIELDS:
+            raise ValueError(f"unknown outcome field: {name}")
+        if value in (None, "") or name in allowed:
+            continue
+        add(name, _("This service does not record this outcome."))
+    if service_type.outcome == ServiceType.Outcome.CASH:
+        if outcomes.get("cash_amount") in (None, ""):
+            add("cash_amount", _("Enter the amount."))
+        if outcomes.get("cash_currency") not in CURRENCIES:
+            add("cash_currency", _("Choose the currency: GTQ, HNL or USD."))
 
 
 def _new_delivery(
@@ -371,25 +398,9 @@ def distribution_record_bulk(
     )
     if existing is not None:
         return BulkRecorded(existing, existing.deliveries.count(), created=False)
+    _bulk_submission_check(actor=actor, center=center, items=items, person_ids=person_ids)
     problems = BulkValidationError()
-    if not can_work_at(actor, center):
-        problems.general.append(_("You cannot record services at this centre."))
-        raise problems
-    if not items:
-        problems.general.append(_("Choose at least one item."))
-    if not person_ids:
-        problems.general.append(_("Tick at least one person."))
-    if len({item["service_type"].pk for item in items}) != len(items):
-        problems.general.append(_("Each item can be chosen once."))
-    if problems:
-        raise problems
-    unique_ids = list(dict.fromkeys(person_ids))
-    persons = {
-        p.pk: p for p in persons_for(actor).filter(pk__in=unique_ids).only("pk", "given_names")
-    }
-    for person_id in unique_ids:
-        if person_id not in persons and str(person_id) not in {str(k) for k in persons}:
-            problems.persons[str(person_id)] = [_("This person was not found.")]
+    persons = _bulk_persons(actor, person_ids, problems)
     first_arrivals = _first_arrival_dates(list(persons), center)
     # A date out of range is wrong for everyone: said once, not per person.
     out_of_range = DELIVERY_DATES.error(delivered_on, today=center.local_now().date())
@@ -398,17 +409,9 @@ def distribution_record_bulk(
     for index, item in enumerate(items):
         service_type = item["service_type"]
         quantity = item.get("quantity", 1)
-        if service_type.requires_case:
-            problems.items.setdefault(index, []).append(
-                _("%(service)s is given within a case, not in a bulk distribution.")
-                % {"service": service_type.name}
-            )
-            continue
-        if service_type.outcome == ServiceType.Outcome.CASH:
-            problems.items.setdefault(index, []).append(
-                _("%(service)s needs an amount per person: record it one by one.")
-                % {"service": service_type.name}
-            )
+        refusal = _bulk_item_refusal(service_type)
+        if refusal:
+            problems.items.setdefault(index, []).append(refusal)
             continue
         for person in persons.values():
             delivery = _new_delivery(
@@ -433,18 +436,9 @@ def distribution_record_bulk(
                 first_arrival=first_arrivals.get(person.pk),
                 outcomes={},
             )
-            for name, messages in errors.items():
-                if name in ("quantity", "service_type", "provider"):
-                    problems.items.setdefault(index, []).extend(
-                        m for m in messages if m not in problems.items.get(index, [])
-                    )
-                elif name == "delivered_on" and messages and out_of_range:
-                    if messages[0] not in problems.general:
-                        problems.general.append(messages[0])
-                else:
-                    problems.persons.setdefault(str(person.pk), []).extend(
-                        m for m in messages if m not in problems.persons.get(str(person.pk), [])
-                    )
+            _bulk_errors_file(
+                problems, errors, index=index, person=person, out_of_range=out_of_range
+            )
             rows.append(delivery)
     if problems:
         raise problems
@@ -465,6 +459,78 @@ def distribution_record_bulk(
         sender=ServiceDelivery, person_ids=sorted({row.person_id for row in created})
     )
     return BulkRecorded(distribution, len(created), created=True)
+
+
+def _bulk_submission_check(
+    *,
+    actor: Actor,
+    center: ReceptionCenter,
+    items: list[dict[str, Any]],
+    person_ids: list[uuid.UUID],
+) -> None:
+    """Refuse a submission wrong as a whole: the centre, no item, no person, an item twice."""
+    problems = BulkValidationError()
+    if not can_work_at(actor, center):
+        problems.general.append(_("You cannot record services at this centre."))
+        raise problems
+    if not items:
+        problems.general.append(_("Choose at least one item."))
+    if not person_ids:
+        problems.general.append(_("Tick at least one person."))
+    if len({item["service_type"].pk for item in items}) != len(items):
+        problems.general.append(_("Each item can be chosen once."))
+    if problems:
+        raise problems
+
+
+def _bulk_persons(
+    actor: Actor, person_ids: list[uuid.UUID], problems: BulkValidationError
+) -> dict[uuid.UUID, Person]:
+    """The persons ticked that the actor may record for (one query); the others in `problems`."""
+    unique_ids = list(dict.fromkeys(person_ids))
+    persons = {
+        p.pk: p for p in persons_for(actor).filter(pk__in=unique_ids).only("pk", "given_names")
+    }
+    for person_id in unique_ids:
+        if person_id not in persons and str(person_id) not in {str(k) for k in persons}:
+            problems.persons[str(person_id)] = [_("This person was not found.")]
+    return persons
+
+
+def _bulk_item_refusal(service_type: ServiceType) -> str | None:
+    """Why a service cannot be part of a bulk distribution (a case, or cash), or None."""
+    if service_type.requires_case:
+        return _("%(service)s is given within a case, not in a bulk distribution.") % {
+            "service": service_type.name
+        }
+    if service_type.outcome == ServiceType.Outcome.CASH:
+        return _("%(service)s needs an amount per person: record it one by one.") % {
+            "service": service_type.name
+        }
+    return None
+
+
+def _bulk_errors_file(
+    problems: BulkValidationError,
+    errors: dict[str, list[str]],
+    *,
+    index: int,
+    person: Person,
+    out_of_range: str | None,
+) -> None:
+    """File one row's errors once each: under its item, the whole submission, or its person."""
+    for name, messages in errors.items():
+        if name in ("quantity", "service_type", "provider"):
+            problems.items.setdefault(index, []).extend(
+                m for m in messages if m not in problems.items.get(index, [])
+            )
+        elif name == "delivered_on" and messages and out_of_range:
+            if messages[0] not in problems.general:
+                problems.general.append(messages[0])
+        else:
+            problems.persons.setdefault(str(person.pk), []).extend(
+                m for m in messages if m not in problems.persons.get(str(person.pk), [])
+            )
 
 
 def _audit_bulk_create(actor: Actor, deliveries: list[ServiceDelivery]) -> None:
