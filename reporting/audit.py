@@ -350,10 +350,6 @@ def attack(published: Published, *, exact: bool = False, check: int | None = Non
     of the certified ones (all if None), is bounded by HiGHS: by default the linear relaxation,
     its bounds rounded inwards; `exact` solves the integer program, whose bounds can only be
     tighter."""
-    import numpy as np
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
-
     started = time.monotonic()
     k = published.k
     recovered = pinned = sensitive = certified = solved = 0
@@ -372,43 +368,10 @@ def attack(published: Published, *, exact: bool = False, check: int | None = Non
                 targets = targets[: max(0, check - solved)]
             if not targets:
                 continue
-        local = {cell: j for j, cell in enumerate(members)}
-        bounds = [published.range_of(published.shown[c]) for c in members]
-        eq_rows, ub_rows = relation_rows(published, relations, local)
-
-        def matrix(rows: list[dict[int, float]], width: int = len(members)):
-            if not rows:
-                return None
-            data = [(r, c, v) for r, row in enumerate(rows) for c, v in row.items()]
-            r_idx, c_idx, vals = zip(*data, strict=True)
-            return coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), width)).tocsr()
-
-        a_eq, a_ub = matrix(eq_rows), matrix(ub_rows)
-        b_eq = np.zeros(len(eq_rows)) if eq_rows else None
-        b_ub = np.zeros(len(ub_rows)) if ub_rows else None
-        integrality = np.ones(len(members)) if exact else None
+        local, program = _component_program(published, members, relations, exact=exact)
         for cell in targets:
-            objective = np.zeros(len(members))
-            objective[local[cell]] = 1.0
-            low_high = []
-            for sign in (1.0, -1.0):
-                found = linprog(
-                    sign * objective,
-                    A_ub=a_ub,
-                    b_ub=b_ub,
-                    A_eq=a_eq,
-                    b_eq=b_eq,
-                    bounds=bounds,
-                    integrality=integrality,
-                    method="highs",
-                )
-                if found.status != 0:  # cannot happen: the true counts are a solution
-                    raise RuntimeError(f"The audit's program failed: {found.message}")
-                value = sign * found.fun
-                # Integer counts: round a relaxed bound inwards (a tolerance for the solver's).
-                low_high.append(math.ceil(value - 1e-6) if sign > 0 else math.floor(value + 1e-6))
+            low, high = _cell_range(local[cell], len(members), program)
             solved += 1
-            low, high = low_high
             if low == high:
                 recovered += 1
                 findings.append((cell, low, high))
@@ -425,6 +388,60 @@ def attack(published: Published, *, exact: bool = False, check: int | None = Non
         certified=certified,
         solved=solved,
     )
+
+
+def _component_program(
+    published: Published,
+    members: list[Cell],
+    relations: Iterable[tuple[Cell, list[Cell]]],
+    *,
+    exact: bool,
+) -> tuple[dict[Cell, int], dict[str, Any]]:
+    """A component's column of each figure, and its program's constraints (linprog arguments)."""
+    import numpy as np
+
+    local = {cell: j for j, cell in enumerate(members)}
+    bounds = [published.range_of(published.shown[c]) for c in members]
+    eq_rows, ub_rows = relation_rows(published, relations, local)
+    program = {
+        "A_eq": _sparse(eq_rows, len(members)),
+        "b_eq": np.zeros(len(eq_rows)) if eq_rows else None,
+        "A_ub": _sparse(ub_rows, len(members)),
+        "b_ub": np.zeros(len(ub_rows)) if ub_rows else None,
+        "bounds": bounds,
+        "integrality": np.ones(len(members)) if exact else None,
+    }
+    return local, program
+
+
+def _sparse(rows: list[dict[int, float]], width: int) -> Any:
+    """The rows as a sparse matrix of `width` columns (None without rows)."""
+    from scipy.sparse import coo_matrix
+
+    if not rows:
+        return None
+    data = [(r, c, v) for r, row in enumerate(rows) for c, v in row.items()]
+    r_idx, c_idx, vals = zip(*data, strict=True)
+    return coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), width)).tocsr()
+
+
+def _cell_range(column: int, width: int, program: dict[str, Any]) -> tuple[int, int]:
+    """The smallest and largest true count of one figure: minimise, then maximise it."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    objective = np.zeros(width)
+    objective[column] = 1.0
+    low_high = []
+    for sign in (1.0, -1.0):
+        found = linprog(sign * objective, method="highs", **program)
+        if found.status != 0:  # cannot happen: the true counts are a solution
+            raise RuntimeError(f"The audit's program failed: {found.message}")
+        value = sign * found.fun
+        # Integer counts: round a relaxed bound inwards (a tolerance for the solver's).
+        low_high.append(math.ceil(value - 1e-6) if sign > 0 else math.floor(value + 1e-6))
+    low, high = low_high
+    return low, high
 
 
 def publication_gather(periods: Iterable[Period], *, k: int | None = None) -> Published:

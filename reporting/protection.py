@@ -38,6 +38,7 @@ max(k - 1, the largest adjustment made) of its true count, and a 0 means fewer t
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -149,26 +150,9 @@ def _solve(
         t = published.true[cell]
         # Room above the truth: k - 1, or what sums of figures released before force.
         headroom = 2 * t + 10 * k + 4 * nominal
-        # A quantity is shown where its count is, and is at least the count (relaxed: only
-        # if no such figures exist, which the log says).
-        linked = cell[3] == "q" and not relaxed
-        quantity_of_hidden = linked and counts.get(_count_of(cell)) == 0
-        if cell in fixed:
-            v = fixed[cell]
-            lower[x + i] = upper[x + i] = v
-            lower[b + i] = upper[b + i] = 1.0 if v > 0 else 0.0
-        elif t == 0 or quantity_of_hidden:
-            upper[x + i] = 0.0
-            upper[b + i] = 0.0
-        else:
-            upper[x + i] = headroom
-            if t >= k and not relaxed:
-                lower[b + i] = 1.0  # a count of k or more is shown (unless nothing else works)
-            if linked and counts.get(_count_of(cell), 0) > 0:
-                lower[b + i] = 1.0  # shown where its count is shown, at least the count
-                lower[x + i] = max(k, counts[_count_of(cell)])
-        if shown and cell not in fixed:
-            lower[b + i] = upper[b + i] = 1.0 if shown[cell] else 0.0
+        lower[x + i], upper[x + i], lower[b + i], upper[b + i] = _figure_bounds(
+            cell, t, k, headroom, fixed, counts, relaxed=relaxed, shown=shown
+        )
         # x >= k b and x <= headroom b: 0, or at least k
         add({x + i: 1.0, b + i: -float(k)}, 0.0, np.inf)
         add({x + i: 1.0, b + i: -float(max(headroom, upper[x + i]))}, -np.inf, 0.0)
@@ -222,6 +206,42 @@ def _solve(
     solution = {cell: int(round(found.x[x + i])) for i, cell in enumerate(members)}
     _check(published, open_relations, solution, k)
     return solution
+
+
+def _figure_bounds(
+    cell: Cell,
+    t: int,
+    k: int,
+    headroom: float,
+    fixed: dict[Cell, int],
+    counts: dict[Cell, int],
+    *,
+    relaxed: bool,
+    shown: dict[Cell, bool],
+) -> tuple[float, float, float, float]:
+    """One figure's bounds: (lowest, highest) published value x, then of its shown flag b."""
+    x_low, x_high, b_low, b_high = 0.0, math.inf, 0.0, 1.0
+    # A quantity is shown where its count is, and is at least the count (relaxed: only
+    # if no such figures exist, which the log says).
+    linked = cell[3] == "q" and not relaxed
+    quantity_of_hidden = linked and counts.get(_count_of(cell)) == 0
+    if cell in fixed:
+        v = fixed[cell]
+        x_low = x_high = v
+        b_low = b_high = 1.0 if v > 0 else 0.0
+    elif t == 0 or quantity_of_hidden:
+        x_high = 0.0
+        b_high = 0.0
+    else:
+        x_high = headroom
+        if t >= k and not relaxed:
+            b_low = 1.0  # a count of k or more is shown (unless nothing else works)
+        if linked and counts.get(_count_of(cell), 0) > 0:
+            b_low = 1.0  # shown where its count is shown, at least the count
+            x_low = max(k, counts[_count_of(cell)])
+    if shown and cell not in fixed:
+        b_low = b_high = 1.0 if shown[cell] else 0.0
+    return x_low, x_high, b_low, b_high
 
 
 def _check(
