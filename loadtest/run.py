@@ -136,6 +136,46 @@ def main() -> int:
         return 2
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    env, broker = _environment(targets, broker)
+    web = worker = None
+    failures, status = 0, 0
+    try:
+        # Each server is assigned as soon as it starts, so that `finally` stops what did start.
+        web = start(_gunicorn_command(port, workers), env, RUN / "gunicorn.log")
+        if broker != "eager":
+            worker = _worker_start(env)
+        wait_ready(f"{base}/login/", web)
+        print(
+            f"gunicorn ({workers} workers) on {base}; Celery: "
+            f"{'in the request (eager)' if broker == 'eager' else 'a worker on ' + broker}"
+        )
+        prefix = RUN / "locust"
+        locust = _locust_run(base, users, seconds, env, prefix)
+        rows, total = summary(Path(f"{prefix}_stats.csv"))
+        failures = report(rows, total, seconds, users)
+        _run_notes(prefix, broker, failures)
+        if locust.returncode not in (0, 1):  # 1: some requests failed (reported above)
+            print(f"locust exited with {locust.returncode}; see {RUN}/locust.log")
+            status = 1
+    except (RuntimeError, OSError, StopIteration) as exc:
+        print(f"loadtest: {exc}")
+        status = 1
+    finally:
+        stop(web)
+        stop(worker)
+    print("\nduplicate rows after the run:")
+    check = _duplicates_check(env)
+    if failures:
+        print(f"\nFAILED: {failures} requests failed")
+    if check.returncode != 0:
+        print("\nFAILED: duplicate rows (see above)")
+    ok = not failures and check.returncode == 0 and status == 0
+    print("\nload test: " + ("passed (zero errors, zero duplicate rows)" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+def _environment(targets: Path, broker: str) -> tuple[dict[str, str], str]:
+    """The servers' environment, and the broker: "eager" when Redis is not reachable."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -148,101 +188,98 @@ def main() -> int:
         broker = "eager"
     if broker != "eager":
         env["CELERY_BROKER_URL"] = broker
-    web = worker = None
-    failures, status = 0, 0
-    try:
-        web = start(
-            [
-                str(BIN / "gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--timeout",
-                "60",
-            ],
-            env,
-            RUN / "gunicorn.log",
-        )
-        if broker != "eager":
-            subprocess.run(  # noqa: S603 (leftover tasks of an earlier run)
-                [str(BIN / "celery"), "-A", "config", "purge", "-f"],
-                env=env,
-                cwd=ROOT,
-                check=False,
-                capture_output=True,
-            )
-            worker = start(
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    "config",
-                    "worker",
-                    "--concurrency",
-                    "1",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                env,
-                RUN / "celery.log",
-            )
-        wait_ready(f"{base}/login/", web)
-        print(
-            f"gunicorn ({workers} workers) on {base}; Celery: "
-            f"{'in the request (eager)' if broker == 'eager' else 'a worker on ' + broker}"
-        )
-        prefix = RUN / "locust"
-        locust = subprocess.run(  # noqa: S603
-            [
-                str(BIN / "locust"),
-                "-f",
-                str(ROOT / "loadtest" / "locustfile.py"),
-                "--headless",
-                "--users",
-                str(users),
-                "--spawn-rate",
-                str(max(1, users // 10)),
-                "--run-time",
-                f"{seconds}s",
-                "--stop-timeout",
-                "15",
-                "--host",
-                base,
-                "--csv",
-                str(prefix),
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-            ],
-            env=env,
-            cwd=ROOT,
-            check=False,
-            stdout=(RUN / "locust.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        rows, total = summary(Path(f"{prefix}_stats.csv"))
-        failures = report(rows, total, seconds, users)
-        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        if broker != "eager":
-            print(f"Celery tasks still queued at the end (worker backlog): {backlog(broker)}")
-        failed_csv = Path(f"{prefix}_failures.csv")
-        if failures and failed_csv.exists():
-            print("\nfailures (first 10):")
-            with failed_csv.open(newline="", encoding="utf-8") as handle:
-                for row in list(csv.DictReader(handle))[:10]:
-                    print(f"  {row['Occurrences']:>5} × {row['Name']}: {row['Error'][:160]}")
-        if locust.returncode not in (0, 1):  # 1: some requests failed (reported above)
-            print(f"locust exited with {locust.returncode}; see {RUN}/locust.log")
-            status = 1
-    except (RuntimeError, OSError, StopIteration) as exc:
-        print(f"loadtest: {exc}")
-        status = 1
-    finally:
-        stop(web)
-        stop(worker)
-    print("\nduplicate rows after the run:")
-    check = subprocess.run(  # noqa: S603
+    return env, broker
+
+
+def _gunicorn_command(port: int, workers: int) -> list[str]:
+    """The gunicorn command line serving the project on 127.0.0.1:`port`."""
+    return [
+        str(BIN / "gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        "60",
+    ]
+
+
+def _worker_start(env: dict[str, str]) -> subprocess.Popen:
+    """Purge the broker's queue, then start one Celery worker."""
+    subprocess.run(  # noqa: S603 (leftover tasks of an earlier run)
+        [str(BIN / "celery"), "-A", "config", "purge", "-f"],
+        env=env,
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+    )
+    return start(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+        ],
+        env,
+        RUN / "celery.log",
+    )
+
+
+def _locust_run(
+    base: str, users: int, seconds: int, env: dict[str, str], prefix: Path
+) -> subprocess.CompletedProcess:
+    """Run locust headless against `base`, its statistics into `prefix`_*.csv."""
+    return subprocess.run(  # noqa: S603
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "loadtest" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 10)),
+            "--run-time",
+            f"{seconds}s",
+            "--stop-timeout",
+            "15",
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=False,
+        stdout=(RUN / "locust.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _run_notes(prefix: Path, broker: str, failures: int) -> None:
+    """Print the load at the end, the Celery backlog and the first failures, if any."""
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    if broker != "eager":
+        print(f"Celery tasks still queued at the end (worker backlog): {backlog(broker)}")
+    failed_csv = Path(f"{prefix}_failures.csv")
+    if failures and failed_csv.exists():
+        print("\nfailures (first 10):")
+        with failed_csv.open(newline="", encoding="utf-8") as handle:
+            for row in list(csv.DictReader(handle))[:10]:
+                print(f"  {row['Occurrences']:>5} × {row['Name']}: {row['Error'][:160]}")
+
+
+def _duplicates_check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run `manage.py bench --loadtest-check`: does any duplicate row remain after the run?"""
+    return subprocess.run(  # noqa: S603
         [
             str(BIN / "python"),
             "manage.py",
@@ -254,13 +291,6 @@ def main() -> int:
         cwd=ROOT,
         check=False,
     )
-    if failures:
-        print(f"\nFAILED: {failures} requests failed")
-    if check.returncode != 0:
-        print("\nFAILED: duplicate rows (see above)")
-    ok = not failures and check.returncode == 0 and status == 0
-    print("\nload test: " + ("passed (zero errors, zero duplicate rows)" if ok else "FAILED"))
-    return 0 if ok else 1
 
 
 if __name__ == "__main__":

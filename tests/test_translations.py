@@ -96,41 +96,62 @@ def parse_po(path: Path) -> list[Entry]:
             continue
         keyword, _, rest = line.partition(" ")
         if line.startswith('"'):
-            if current is None or target is None:
-                raise AssertionError(f"{path}:{number}: continuation line outside an entry")
-            name, index = target
-            value = _unquote(line, path, number)
-            if name == "msgstr":
-                current.msgstr[index] += value
-            else:
-                setattr(current, name, (getattr(current, name) or "") + value)
+            _continuation_read(current, target, line, path, number)
             continue
         if keyword in ("msgctxt", "msgid") and current is not None and current.msgstr:
             finish()
-        if keyword == "msgctxt":
-            current = Entry(
-                msgid="", msgctxt=_unquote(rest, path, number), flags=flags, line=number
-            )
-            target = ("msgctxt", 0)
-        elif keyword == "msgid":
-            if current is None:
-                current = Entry(msgid="", flags=flags, line=number)
-            current.msgid = _unquote(rest, path, number)
-            target = ("msgid", 0)
-        elif keyword == "msgid_plural" and current is not None:
-            current.msgid_plural = _unquote(rest, path, number)
-            target = ("msgid_plural", 0)
-        elif keyword.startswith("msgstr") and current is not None:
-            match = re.fullmatch(r"msgstr(?:\[(\d+)\])?", keyword)
-            if not match:
-                raise AssertionError(f"{path}:{number}: cannot read {line!r}")
-            index = int(match.group(1) or 0)
-            current.msgstr[index] = _unquote(rest, path, number)
-            target = ("msgstr", index)
-        else:
-            raise AssertionError(f"{path}:{number}: cannot read {line!r}")
+        current, target = _keyword_read(
+            current, keyword, rest, line=line, flags=flags, path=path, number=number
+        )
     finish()
     return entries
+
+
+def _continuation_read(
+    current: Entry | None, target: tuple[str, int] | None, line: str, path: Path, number: int
+) -> None:
+    """Add a continuation line ("...") to the field the entry is reading."""
+    if current is None or target is None:
+        raise AssertionError(f"{path}:{number}: continuation line outside an entry")
+    name, index = target
+    value = _unquote(line, path, number)
+    if name == "msgstr":
+        current.msgstr[index] += value
+    else:
+        setattr(current, name, (getattr(current, name) or "") + value)
+
+
+def _keyword_read(
+    current: Entry | None,
+    keyword: str,
+    rest: str,
+    *,
+    line: str,
+    flags: set[str],
+    path: Path,
+    number: int,
+) -> tuple[Entry, tuple[str, int]]:
+    """Read a msgctxt, msgid, msgid_plural or msgstr line: the entry, and the field now read."""
+    # `flags` is the parser's own set, not a copy: flags read later join the same entry.
+    if keyword == "msgctxt":
+        entry = Entry(msgid="", msgctxt=_unquote(rest, path, number), flags=flags, line=number)
+        return entry, ("msgctxt", 0)
+    if keyword == "msgid":
+        if current is None:
+            current = Entry(msgid="", flags=flags, line=number)
+        current.msgid = _unquote(rest, path, number)
+        return current, ("msgid", 0)
+    if keyword == "msgid_plural" and current is not None:
+        current.msgid_plural = _unquote(rest, path, number)
+        return current, ("msgid_plural", 0)
+    if keyword.startswith("msgstr") and current is not None:
+        match = re.fullmatch(r"msgstr(?:\[(\d+)\])?", keyword)
+        if not match:
+            raise AssertionError(f"{path}:{number}: cannot read {line!r}")
+        index = int(match.group(1) or 0)
+        current.msgstr[index] = _unquote(rest, path, number)
+        return current, ("msgstr", index)
+    raise AssertionError(f"{path}:{number}: cannot read {line!r}")
 
 
 def _require_spanish_po() -> list[Entry]:
