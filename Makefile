@@ -18,15 +18,22 @@ BENCH_DB ?= retorno_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 BENCH_ARGS ?=
 BENCH_SUITE_DB ?= retorno_bench_suite
+# `make test-clock`: the UTC instant the fake clock starts at (it ticks on from there). 06:30 UTC
+# is 00:30 at every centre (UTC-6): a new day, month, quarter and fiscal year (FY2027).
+CLOCK_AT ?= 2026-10-01 06:30:00
+FAKETIME ?= faketime
 LOADTEST_TIME ?= 60
 LOADTEST_USERS ?= 50
 
-.PHONY: help install demo test lint typecheck contracts format messages compile-messages bench-intake bench-caselist \
-	bench-services synthetic bench loadtest check-deploy clean
+.PHONY: help install demo test test-clock lint typecheck contracts format messages \
+	compile-messages bench-intake bench-caselist bench-services synthetic bench loadtest \
+	check-deploy clean
 
 help:
 	@echo "make demo          create .venv, install, migrate, load demo data, serve on http://$(DEMO_ADDR)/"
 	@echo "make test          install if needed, run the whole test suite (pytest)"
+	@echo "make test-clock    the suite (browser tests left out) under libfaketime at 00:30 at the centres"
+	@echo "                   on the 1st of a month (CLOCK_AT=\"$(CLOCK_AT)\", UTC); skipped without faketime"
 	@echo "make lint          ruff check + ruff format --check"
 	@echo "make typecheck     mypy, strict on every app's actions, selectors and permissions"
 	@echo "make contracts     import-linter: the apps' layers (registry <- intake <- casework <- services <- reporting)"
@@ -66,6 +73,18 @@ demo: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The whole suite with the process clock set by libfaketime (Debian package `faketime`), not by
+# the tests: whatever reads "today" or "this month" without the frozen_clock fixture shows here.
+# Browser tests are left out (Chromium under LD_PRELOAD is not what they test). Not part of
+# `make test`.
+test-clock: install
+	@if ! command -v $(FAKETIME) >/dev/null; then \
+		echo "make test-clock: skipped, $(FAKETIME) is not installed (Debian/Ubuntu: apt-get install faketime)" >&2; \
+	else \
+		echo 'TZ=UTC $(FAKETIME) -f "@$(CLOCK_AT)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)'; \
+		TZ=UTC $(FAKETIME) -f "@$(CLOCK_AT)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
+	fi
 
 lint: install
 	$(BIN)/ruff check .
