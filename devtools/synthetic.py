@@ -189,9 +189,14 @@ class Progress:
 
 
 def fiscal_window(today: date, years: int) -> tuple[date, date]:
-    """From 1 October of the first of the last `years` US fiscal years to yesterday."""
-    current_start = today.year if today.month >= 10 else today.year - 1
-    return date(current_start - (years - 1), 10, 1), today - timedelta(days=1)
+    """From 1 October of the first of the last `years` US fiscal years to yesterday.
+
+    The years are counted back from yesterday's: on 1 October the fiscal year that began today
+    has no day to fill yet, and the one that ended yesterday is the last.
+    """
+    yesterday = today - timedelta(days=1)
+    current_start = yesterday.year if yesterday.month >= 10 else yesterday.year - 1
+    return date(current_start - (years - 1), 10, 1), yesterday
 
 
 # --- reference data -------------------------------------------------------------------------

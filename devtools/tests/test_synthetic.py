@@ -6,12 +6,13 @@ import io
 import random
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
+from django.utils.timezone import localdate
 
 from casework.models import Case, CaseCounter
 from devtools.synthetic import (
@@ -164,6 +165,17 @@ def test_command_reports_what_it_made(db):
     assert 0 < arrival_facts <= Arrival.objects.count()
 
 
+def test_command_on_the_first_day_of_a_fiscal_year(db):
+    """At 00:30 on 1 October at the centres the new fiscal year has no past day: the data fills
+    the year that ended yesterday (the window was empty, and the command divided by zero)."""
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 10, 1, 6, 30, tzinfo=UTC), tick=True):
+        call_command("generate_synthetic", "--persons", "40", "--seed", "3", "--no-progress")
+    days = {localdate(arrival.arrived_at) for arrival in Arrival.objects.all()}
+    assert days and min(days) >= date(2025, 10, 1) and max(days) <= date(2026, 9, 30)
+
+
 def _rows() -> dict[str, list[tuple]]:
     """Every generated row, every field, in a stable order."""
     return {
@@ -290,6 +302,16 @@ def test_years_for_a_million_persons_give_about_the_real_yearly_arrivals():
     per_year = 1_000_000 * 1.31 / (((end - start).days + 1) / 365.25)
     assert abs(per_year / sum(ARRIVALS_PER_YEAR.values()) - 1) < 0.1
     assert years_for(300, today) == 1
+
+
+def test_the_window_ends_yesterday_and_starts_on_1_october():
+    assert fiscal_window(date(2026, 3, 15), 1) == (date(2025, 10, 1), date(2026, 3, 14))
+    assert fiscal_window(date(2026, 3, 15), 2) == (date(2024, 10, 1), date(2026, 3, 14))
+    assert fiscal_window(date(2026, 10, 2), 1) == (date(2026, 10, 1), date(2026, 10, 1))
+    # 1 October: the fiscal year that ended yesterday is the last whole one
+    assert fiscal_window(date(2026, 10, 1), 1) == (date(2025, 10, 1), date(2026, 9, 30))
+    assert fiscal_window(date(2026, 10, 1), 2) == (date(2024, 10, 1), date(2026, 9, 30))
+    assert years_for(300, date(2026, 10, 1)) == 1
 
 
 def _index_and_constraint_definitions() -> list[str]:
