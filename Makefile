@@ -32,8 +32,8 @@ LOADTEST_USERS ?= 50
 help:
 	@echo "make demo          create .venv, install, migrate, load demo data, serve on http://$(DEMO_ADDR)/"
 	@echo "make test          install if needed, run the whole test suite (pytest)"
-	@echo "make test-clock    the suite (browser tests left out) under libfaketime at 00:30 at the centres"
-	@echo "                   on the 1st of a month (CLOCK_AT=\"$(CLOCK_AT)\", UTC); skipped without faketime"
+	@echo "make test-clock    the whole suite under libfaketime, at 00:30 at the centres on the 1st of a"
+	@echo "                   month (CLOCK_AT=\"$(CLOCK_AT)\", UTC); skipped without faketime"
 	@echo "make lint          ruff check + ruff format --check"
 	@echo "make typecheck     mypy, strict on every app's actions, selectors and permissions"
 	@echo "make contracts     import-linter: the apps' layers (registry <- intake <- casework <- services <- reporting)"
@@ -76,14 +76,13 @@ test: install
 
 # The whole suite with the process clock set by libfaketime (Debian package `faketime`), not by
 # the tests: whatever reads "today" or "this month" without the frozen_clock fixture shows here.
-# Browser tests are left out (Chromium under LD_PRELOAD is not what they test). Not part of
-# `make test`.
+# Chromium inherits the fake clock too. Not part of `make test`.
 test-clock: install
 	@if ! command -v $(FAKETIME) >/dev/null; then \
 		echo "make test-clock: skipped, $(FAKETIME) is not installed (Debian/Ubuntu: apt-get install faketime)" >&2; \
 	else \
-		echo 'TZ=UTC $(FAKETIME) -f "@$(CLOCK_AT)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)'; \
-		TZ=UTC $(FAKETIME) -f "@$(CLOCK_AT)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
+		echo 'TZ=UTC $(FAKETIME) -f "@$(CLOCK_AT)" $(BIN)/pytest $(PYTEST_ARGS)'; \
+		TZ=UTC $(FAKETIME) -f "@$(CLOCK_AT)" $(BIN)/pytest $(PYTEST_ARGS); \
 	fi
 
 lint: install
