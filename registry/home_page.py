@@ -1,6 +1,6 @@
 """The home page's parts that other apps contribute (reporting's donor entry point).
 
-casework imports no app above it; an app that has something for the signed-in user's home page
+registry imports no app above it; an app that has something for the signed-in user's home page
 registers a contributor here when it starts (AppConfig.ready). A contributor answers None when
 the part is not for this user, and makes no query for users it is not for.
 """
@@ -11,19 +11,17 @@ from collections.abc import Callable
 
 from django.http import HttpRequest
 
-from .person_page import PersonPart
+from .person_page import PageParts, PersonPart
 
 HomePartContributor = Callable[[HttpRequest], PersonPart | None]
 
-_home_parts: list[HomePartContributor] = []
+_home_parts = PageParts()
 
 
 def register_home_part(contributor: HomePartContributor) -> HomePartContributor:
-    if contributor not in _home_parts:
-        _home_parts.append(contributor)
-    return contributor
+    registered: HomePartContributor = _home_parts.register(contributor)
+    return registered
 
 
 def home_page_parts(request: HttpRequest) -> list[PersonPart]:
-    parts = [part for part in (c(request) for c in _home_parts) if part is not None]
-    return sorted(parts, key=lambda part: part.order)
+    return _home_parts.parts(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
@@ -45,17 +46,34 @@ class PersonPart:
     context: dict = field(default_factory=dict)
 
 
+class PageParts:
+    """The contributors of one page's parts (the person page, the case page, the home page):
+    each is called with the page's arguments and answers a part, or None when it has nothing
+    for this viewer; the parts are shown by their order."""
+
+    def __init__(self) -> None:
+        self._contributors: list[Callable[..., PersonPart | None]] = []
+
+    def register(self, contributor: Callable[..., PersonPart | None]) -> Any:
+        if contributor not in self._contributors:
+            self._contributors.append(contributor)
+        return contributor
+
+    def parts(self, *args: Any) -> list[PersonPart]:
+        found = [part for part in (c(*args) for c in self._contributors) if part is not None]
+        return sorted(found, key=lambda part: part.order)
+
+
 PartContributor = Callable[[HttpRequest, Person], PersonPart | None]
 TimelineSource = Callable[[User, Person], Iterable[TimelineEntry]]
 
-_parts: list[PartContributor] = []
+_person_parts = PageParts()
 _timeline_sources: list[TimelineSource] = []
 
 
 def register_part(contributor: PartContributor) -> PartContributor:
-    if contributor not in _parts:
-        _parts.append(contributor)
-    return contributor
+    registered: PartContributor = _person_parts.register(contributor)
+    return registered
 
 
 def register_timeline_source(source: TimelineSource) -> TimelineSource:
@@ -65,8 +83,7 @@ def register_timeline_source(source: TimelineSource) -> TimelineSource:
 
 
 def person_page_parts(request: HttpRequest, person: Person) -> list[PersonPart]:
-    parts = [part for part in (c(request, person) for c in _parts) if part is not None]
-    return sorted(parts, key=lambda part: part.order)
+    return _person_parts.parts(request, person)
 
 
 def person_timeline(*, user: User, person: Person) -> list[TimelineEntry]:
