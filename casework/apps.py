@@ -10,5 +10,6 @@ class CaseworkConfig(AppConfig):
         from . import (  # noqa: F401  (auditlog, timeline source, home page part)
             audit,
             home_parts,
+            search_parts,
             selectors_timeline,
         )

@@ -7,21 +7,18 @@ from datetime import date
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from registry.names import document_normalise
 from registry.permissions import User
-from registry.selectors import person_search_condition
+from registry.search import person_search_condition, phone_condition
 
 from .models import Case, CaseGoal, CaseNote, FollowUp, Referral
 from .permissions import cases_for
 
 _Child = TypeVar("_Child", CaseGoal, FollowUp, Referral)
 
-# A phone is compared on its digits; shorter fragments would match almost everyone.
-_PHONE_MIN_DIGITS = 6
 _CASE_NUMBER_RE = re.compile(r"^[A-Za-z0-9]{2,10}(-[0-9]{0,4}(-[0-9]{0,5})?)?$")
 
 
@@ -44,14 +41,6 @@ def case_get(*, user: User, case_id: int | str) -> Case:
         raise Http404 from exc
 
 
-def _phone_digits(field: str) -> Replace | F:
-    """The phone column with its separators removed, computed by the database."""
-    expression: Replace | F = F(field)
-    for separator in (" ", "-", "(", ")", "+"):
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
-
-
 def case_search(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
     """Cases matching a case number (exact or prefix), person name, document number or phone."""
     text = (text or "").strip()
@@ -70,10 +59,7 @@ def case_search(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
         person_condition = person_search_condition(text, prefix="person__")
         if person_condition is not None:
             condition |= person_condition
-    digits = re.sub(r"\D", "", text)
-    if len(digits) >= _PHONE_MIN_DIGITS and re.fullmatch(r"\+?[0-9 ()-]+", text):
-        queryset = queryset.alias(person_phone_digits=_phone_digits("person__phone"))
-        condition |= Q(person_phone_digits__contains=digits)
+    condition |= phone_condition(text, prefix="person__")
     if not condition:
         return queryset.none()
     return queryset.filter(condition)

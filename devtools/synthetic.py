@@ -434,7 +434,7 @@ class Generator:
                 "birth_date_estimated", "nationality", "document_type", "document_number",
                 "origin_department", "origin_municipality", "document_key", "given_name_keys",
                 "surname_keys", "version", "created_at", "updated_at", "created_by",
-                "gender_identity", "indigenous_people", "language", "phone", "record_key",
+                "gender_identity", "indigenous_people", "language", "phone", "phone_key", "record_key",
             ),
         )  # fmt: skip
         self.links = RowWriter(PersonCenter, ("person", "center", "first_seen_at"))
@@ -522,7 +522,7 @@ class Generator:
                 person_id, given, first, second, sex, birth, estimated, self.country_ids[iso2],
                 doc_type.pk, number, department_id, municipality_id, key, _name_keys(given),
                 _name_keys(f"{first} {second}"), 1, first_at, first_at, self.user_id,
-                "", "", "", "", _record_key(person_id),
+                "", "", "", "", "", _record_key(person_id),
             )
         )  # fmt: skip
         self._links_and_consents(person_id, arrivals, first_at)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from registry.actions import consents_record, person_build, person_link_center
 from registry.idempotency import replay
 from registry.models import MigrationReason, Person, ReceptionCenter
+from registry.names import document_normalise, name_keys
 from registry.permissions import Actor, can_work_at
 
 from .matching import matchable_person
@@ -52,8 +57,14 @@ def arrival_register(
     new_person_id: uuid.UUID | None = None,
     consents: dict[str, bool] | None = None,
     request_fingerprint: str = "",
+    confirm_repeat: bool = False,
 ) -> Registration:
     """Record an arrival, for a person recognised from before or a new one.
+
+    An arrival of the same person at the same centre within REPEAT_WINDOW of another (or of a
+    new person with the same document, or the same names and date of birth, as someone who
+    arrived there then) is refused under `confirm_repeat` until the caller confirms it: it is
+    far more often the same arrival entered twice than a second return the same day.
 
     Idempotent on `client_uuid`: a replay returns the first arrival (created=False); the same
     UUID with a different fingerprint (the API's hash of the body; the tablet flow, whose
@@ -83,6 +94,7 @@ def arrival_register(
                 new_person_id=new_person_id,
                 consents=consents or {},
                 request_fingerprint=request_fingerprint,
+                confirm_repeat=confirm_repeat,
             )
     except IntegrityError as exc:
         # Another submission took the new person's identifier first (the lock above keeps
@@ -105,6 +117,7 @@ def _arrival_register(
     new_person_id: uuid.UUID | None,
     consents: dict[str, bool],
     request_fingerprint: str,
+    confirm_repeat: bool,
 ) -> Registration:
     unknown = set(arrival_data) - set(ARRIVAL_FIELDS)
     if unknown:
@@ -135,6 +148,10 @@ def _arrival_register(
         arrival.full_clean(exclude=["person", "client_uuid"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    if not errors and not confirm_repeat:
+        repeated = _arrival_nearby(center=center, arrival=arrival, person=person or new_person)
+        if repeated is not None:
+            errors["confirm_repeat"] = [_repeat_message(repeated, center)]
     if errors:
         raise ValidationError(errors)
 
@@ -151,6 +168,49 @@ def _arrival_register(
     if consents:
         consents_record(actor=actor, person=person, consents=consents)
     return Registration(arrival=arrival, created=True)
+
+
+# Two arrivals of one person at one centre this close together are checked with the caseworker.
+REPEAT_WINDOW = timedelta(hours=24)
+
+
+def _arrival_nearby(
+    *, center: ReceptionCenter, arrival: Arrival, person: Person | None
+) -> Arrival | None:
+    """An arrival at the centre within REPEAT_WINDOW of this one, of the same person or, for a
+    new person, of someone with the same document or the same names and date of birth."""
+    if person is None or arrival.arrived_at is None:
+        return None
+    nearby = Arrival.objects.filter(
+        center=center,
+        arrived_at__range=(arrival.arrived_at - REPEAT_WINDOW, arrival.arrived_at + REPEAT_WINDOW),
+    ).select_related("person")
+    if person.pk and not person._state.adding:
+        return nearby.filter(person=person).order_by("-arrived_at").first()
+    person.given_name_keys = " ".join(name_keys(person.given_names))
+    person.surname_keys = " ".join(name_keys(f"{person.first_surname} {person.second_surname}"))
+    same = Q(
+        person__given_name_keys=person.given_name_keys,
+        person__surname_keys=person.surname_keys,
+        person__birth_date=person.birth_date,
+    )
+    doc_key = document_normalise(person.document_number)
+    if doc_key:
+        same |= Q(person__document_key=doc_key)
+    return nearby.filter(same).order_by("-arrived_at").first()
+
+
+def _repeat_message(repeated: Arrival, center: ReceptionCenter) -> str:
+    when = timezone.localtime(repeated.arrived_at, center.tzinfo)
+    return _(
+        "%(name)s already has an arrival at this centre at %(time)s on %(day)s. If this is "
+        "the same arrival, do not register it again; if the person really returned again, "
+        "confirm it."
+    ) % {
+        "name": repeated.person.full_name,
+        "time": date_format(when, "TIME_FORMAT"),
+        "day": date_format(when, "DATE_FORMAT"),
+    }
 
 
 def _returning_person(

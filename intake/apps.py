@@ -7,4 +7,4 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake")
 
     def ready(self) -> None:
-        from . import audit, person_page  # noqa: F401  (auditlog, person page parts)
+        from . import audit, person_page, search_parts  # noqa: F401  (auditlog, page parts, search)

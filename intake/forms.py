@@ -13,12 +13,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.actions import PERSON_FIELDS, birth_date_from_age
+from registry.forms import ModelErrorsMixin, date_widget
 from registry.models import (
     Consent,
     Country,
@@ -33,40 +33,6 @@ from registry.models import (
 from .actions import ARRIVAL_FIELDS
 from .filters import ArrivalFilter
 from .models import Arrival
-
-
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class ModelErrorsMixin:
-    """Puts an error raised under a model field name on the form field that shows it.
-
-    A name the form has no field for becomes an error of the whole form (never a crash). A
-    field the form itself already refused gets no second message from the model (an empty
-    name would otherwise read "required" twice, in two wordings once translated).
-    """
-
-    error_field_map: dict[str, str] = {}
-
-    def error_target(self, name: str) -> str | None:
-        name = self.error_field_map.get(name, name)
-        return name if name in self.fields else None
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        if not isinstance(error, ValidationError):
-            error = ValidationError(error)
-        if field is not None or not hasattr(error, "error_dict"):
-            super().add_error(field, error)
-            return
-        for name, errors in error.error_dict.items():
-            target = None if name == NON_FIELD_ERRORS else self.error_target(name)
-            if target is not None and target in (self._errors or {}):
-                continue
-            shown = (self._errors or {}).get(NON_FIELD_ERRORS, [])
-            messages = [m for m in ValidationError(errors).messages if m not in shown]
-            if messages:
-                super().add_error(target, messages)
 
 
 class CenterForm(forms.Form):
@@ -106,7 +72,7 @@ class PersonForm(ModelErrorsMixin, forms.ModelForm):
             "document_type",
             "document_number",
         ]
-        widgets = {"birth_date": _date_widget()}
+        widgets = {"birth_date": date_widget()}
         help_texts = {"document_number": _("Spaces and dashes do not matter.")}
 
     field_order = [
@@ -209,7 +175,7 @@ class OriginForm(ModelErrorsMixin, forms.ModelForm):
 
 
 class ArrivalForm(ModelErrorsMixin, forms.ModelForm):
-    arrival_date = forms.DateField(label=_("Date of arrival"), widget=_date_widget())
+    arrival_date = forms.DateField(label=_("Date of arrival"), widget=date_widget())
     arrival_time = forms.TimeField(
         label=_("Time of arrival"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -217,6 +183,13 @@ class ArrivalForm(ModelErrorsMixin, forms.ModelForm):
     )
     mode = forms.ChoiceField(
         label=_("Return mode"), choices=Arrival.Mode.choices, widget=forms.RadioSelect
+    )
+    # Shown (as a checkbox) once registration said the person already arrived here in the last
+    # 24 hours (intake.actions.REPEAT_WINDOW); hidden until then.
+    confirm_repeat = forms.BooleanField(
+        label=_("The person really returned again: register this arrival too"),
+        required=False,
+        widget=forms.HiddenInput,
     )
     error_field_map = {"arrived_at": "arrival_date", "family_group": "travel_group"}
 
@@ -254,6 +227,11 @@ class ArrivalForm(ModelErrorsMixin, forms.ModelForm):
         self.family_group = uuid.UUID(family_group) if family_group else None
         self.fields["returned_from"].queryset = Country.objects.all()
         self.fields["reasons"].queryset = MigrationReason.objects.filter(active=True)
+        if self.is_bound and self.data.get(self.add_prefix("confirm_repeat")) in ("on", "True"):
+            self.offer_confirm_repeat()
+
+    def offer_confirm_repeat(self) -> None:
+        self.fields["confirm_repeat"].widget = forms.CheckboxInput()
 
     @staticmethod
     def defaults(center: ReceptionCenter) -> dict[str, Any]:
@@ -354,7 +332,7 @@ class ArrivalListFilter(ArrivalFilter):
                 coerce=by_code.__getitem__,
                 empty_value=None,
             )
-        self.filters["day"].extra.update(widget=_date_widget(), help_text="")
+        self.filters["day"].extra.update(widget=date_widget(), help_text="")
         self.filters["q"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
         self.filters = {name: self.filters[name] for name in self.SHOWN if name in self.filters}
 

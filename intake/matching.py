@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Expression, Q, Value, When
@@ -21,12 +21,103 @@ from registry.audit import persons_viewed
 from registry.models import Person, ReceptionCenter
 from registry.names import document_normalise, name_keys
 from registry.permissions import User, person_matching_scope_for, user_center_ids
+from registry.search import TYPO_MIN_LENGTH, one_edit_patterns
 
 from .selectors import annotate_last_return
 
 MAX_CANDIDATES = 10
 # An estimated date of birth (an age only) is trusted to within this many years.
 ESTIMATE_YEARS = 2
+
+# How a candidate is scored (documented in docs/recognition.md): the document, the date of
+# birth and each name add points; a candidate needs a reason from the date and the names
+# together (or the same document), never a surname alone.
+SCORE_DOCUMENT = 100
+SCORE_DATES = {
+    "same": 40,
+    "swapped": 30,  # day and month typed the other way round
+    "day": 25,  # one day apart
+    "digit": 25,  # one digit of the date typed wrong
+    "year": 20,  # the year one apart
+    "estimated": 10,  # within ESTIMATE_YEARS of an estimated date
+}
+SCORE_NAME_EXACT = {"given": 10, "surname": 15}
+SCORE_NAME_TYPO = {"given": 7, "surname": 10}
+SCORE_WHOLE_NAME = 10
+
+DATE_REASONS = {
+    "same": _("same date of birth"),
+    "swapped": _("day and month of birth swapped"),
+    "day": _("date of birth one day apart"),
+    "digit": _("date of birth differs in one digit"),
+    "year": _("year of birth one apart"),
+    "estimated": _("estimated date of birth within two years"),
+}
+
+
+def birth_date_variants(day: date) -> dict[date, str]:
+    """The dates a typist may have meant for `day`, each with how it differs (not "same")."""
+    found: dict[date, str] = {}
+
+    def add(candidate: date | None, kind: str) -> None:
+        if candidate is not None and candidate != day and candidate not in found:
+            found[candidate] = kind
+
+    add(_date_or_none(day.year, day.day, day.month), "swapped")
+    add(day - timedelta(days=1), "day")
+    add(day + timedelta(days=1), "day")
+    add(_date_or_none(day.year - 1, day.month, day.day), "year")
+    add(_date_or_none(day.year + 1, day.month, day.day), "year")
+    text = day.strftime("%Y%m%d")
+    for i, typed in enumerate(text):
+        for digit in "0123456789":
+            if digit != typed:
+                changed = text[:i] + digit + text[i + 1 :]
+                add(_date_or_none(int(changed[:4]), int(changed[4:6]), int(changed[6:])), "digit")
+    return found
+
+
+def _date_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """One letter changed, added or dropped, or two neighbours swapped (not equal)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        i, j = (diffs + [0, 0])[:2]
+        return len(diffs) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _keys_agree(wanted: list[str], found: list[str]) -> tuple[int, int, bool]:
+    """(exact, typo, whole) for two lists of name keys: how many keys of `wanted` are in
+    `found` exactly or one edit away (keys of five letters or more), and whether every key of
+    the shorter list has its counterpart (a compound name written in part still agrees)."""
+    exact = typo = 0
+    matched_found: set[str] = set()
+    for key in wanted:
+        if key in found:
+            exact += 1
+            matched_found.add(key)
+            continue
+        near = next(
+            (f for f in found if len(key) >= TYPO_MIN_LENGTH and one_edit_apart(key, f)), None
+        )
+        if near is not None:
+            typo += 1
+            matched_found.add(near)
+    shorter = min(len(wanted), len(found))
+    whole = shorter > 0 and exact + typo >= shorter
+    return exact, typo, whole
 
 
 @dataclass(frozen=True)
@@ -45,30 +136,6 @@ class Candidate:
     visible_to_user: bool
     score: int
     reasons: list[str] = field(default_factory=list)
-
-
-def _given_names_agree(query_keys: list[str], person_keys: list[str]) -> bool:
-    """Compound given names: 'María José' agrees with 'María' and with 'José María'."""
-    return bool(set(query_keys) & set(person_keys))
-
-
-def _surnames_agree(query_keys: list[str], person_keys: list[str]) -> bool:
-    """Two surnames in either order, or one of them missing on either side."""
-    if not query_keys or not person_keys:
-        return False
-    return bool(set(query_keys) & set(person_keys))
-
-
-def _birth_dates_agree(
-    wanted: date | None, wanted_estimated: bool, found: date | None, found_estimated: bool
-) -> bool:
-    if wanted is None or found is None:
-        return False
-    if wanted == found:
-        return True
-    if wanted_estimated or found_estimated:
-        return abs(wanted.year - found.year) <= ESTIMATE_YEARS
-    return False
 
 
 def duplicate_candidates(
@@ -99,9 +166,7 @@ def duplicate_candidates(
 
     # Rank in the database before the cut, so that a common surname in a wide window of
     # estimated birth dates cannot push the right person out of the rows scored below.
-    rank = _match_rank(
-        doc_key=doc_key, given_keys=given_keys, surname_keys=surname_keys, birth_date=birth_date
-    )
+    rank = _match_rank(doc_key=doc_key, birth_date=birth_date)
     rows = list(
         annotate_last_return(person_matching_scope_for(user).filter(condition))
         .annotate(match_rank=rank)
@@ -163,6 +228,16 @@ def duplicate_candidates(
     return shown
 
 
+def _like_any(column: str, keys: list[str], *, typos: bool) -> Q:
+    """The column holds one of the keys (or, with `typos`, a word one edit from one)."""
+    condition = Q()
+    for key in keys:
+        patterns = one_edit_patterns(key) if typos and len(key) >= TYPO_MIN_LENGTH else [key]
+        for pattern in patterns:
+            condition |= Q(**{f"{column}__like": f"%{pattern}%"})
+    return condition
+
+
 def _match_condition(
     *,
     doc_key: str,
@@ -171,47 +246,55 @@ def _match_condition(
     birth_date: date | None,
     birth_date_estimated: bool,
 ) -> Q:
-    """The filter for possible matches: the same document, or birth date and a surname."""
+    """The rows worth scoring: the same document; or a date of birth the typed one may stand
+    for with a surname (one typo allowed); or, around an estimated date, every surname and a
+    given name as typed (keys)."""
     condition = Q()
     if len(doc_key) >= 4:
         condition |= Q(document_key=doc_key)
-    if birth_date and given_keys and surname_keys:
-        surname_q = Q()
-        for key in surname_keys:
-            surname_q |= Q(surname_keys__contains=key)
-        window = ESTIMATE_YEARS if birth_date_estimated else 0
-        dates = Q(birth_date=birth_date) | Q(
-            birth_date_estimated=True,
-            birth_date__range=(
-                date(birth_date.year - ESTIMATE_YEARS, 1, 1),
-                date(birth_date.year + ESTIMATE_YEARS, 12, 31),
-            ),
-        )
-        if window:
-            dates = Q(
-                birth_date__range=(
-                    date(birth_date.year - window, 1, 1),
-                    date(birth_date.year + window, 12, 31),
-                )
-            )
-        condition |= dates & surname_q
+    if not (birth_date and given_keys and surname_keys):
+        return condition
+    dates = [birth_date, *birth_date_variants(birth_date)]
+    condition |= Q(birth_date__in=dates) & _like_any("surname_keys", surname_keys, typos=True)
+    whole_surnames = Q()
+    for key in surname_keys:
+        whole_surnames &= Q(surname_keys__contains=key)
+    given_any = _like_any("given_name_keys", given_keys, typos=False)
+    years = (
+        date(birth_date.year - ESTIMATE_YEARS, 1, 1),
+        date(birth_date.year + ESTIMATE_YEARS, 12, 31),
+    )
+    near = Q(birth_date__range=years)
+    if not birth_date_estimated:
+        near &= Q(birth_date_estimated=True)  # only a stored estimate stretches that far
+    condition |= near & whole_surnames & given_any
     return condition
 
 
-def _match_rank(
-    *, doc_key: str, given_keys: list[str], surname_keys: list[str], birth_date: date | None
-) -> Expression:
-    """The database expression ranking the rows: document, birth date, then each shared name."""
+def _match_rank(*, doc_key: str, birth_date: date | None) -> Expression:
+    """The database's first cut: the same document, then the same date of birth."""
     rank: Expression = Value(0)
     if doc_key:
-        rank += Case(When(document_key=doc_key, then=Value(100)), default=Value(0))
+        rank += Case(When(document_key=doc_key, then=Value(SCORE_DOCUMENT)), default=Value(0))
     if birth_date:
-        rank += Case(When(birth_date=birth_date, then=Value(10)), default=Value(0))
-    for key in surname_keys:
-        rank += Case(When(surname_keys__contains=key, then=Value(5)), default=Value(0))
-    for key in given_keys:
-        rank += Case(When(given_name_keys__contains=key, then=Value(3)), default=Value(0))
+        rank += Case(When(birth_date=birth_date, then=Value(SCORE_DATES["same"])), default=Value(0))
     return rank
+
+
+def _date_agreement(
+    wanted: date | None, wanted_estimated: bool, found: date | None, found_estimated: bool
+) -> str | None:
+    """How the two dates of birth agree (a key of SCORE_DATES), or None."""
+    if wanted is None or found is None:
+        return None
+    if wanted == found:
+        return "same"
+    variant = birth_date_variants(wanted).get(found)
+    if variant is not None:
+        return variant
+    if (wanted_estimated or found_estimated) and abs(wanted.year - found.year) <= ESTIMATE_YEARS:
+        return "estimated"
+    return None
 
 
 def _match_score(
@@ -223,26 +306,39 @@ def _match_score(
     birth_date: date | None,
     birth_date_estimated: bool,
 ) -> tuple[int, list[str]]:
-    """How well one row matches and why (no reasons: it does not match)."""
+    """How well one row matches and why (no reasons: it is not proposed).
+
+    A date that agrees (the same, or one of the typing variants) needs a given name and a
+    surname to agree too, each exactly or one letter off; an estimated date needs the whole
+    name (every key of the shorter name on each side). The same document is enough alone.
+    """
     reasons: list[str] = []
     score = 0
     if doc_key and person.document_key == doc_key:
         reasons.append(str(_("same document number")))
-        score += 100
-    dates_agree = _birth_dates_agree(
+        score += SCORE_DOCUMENT
+    agreement = _date_agreement(
         birth_date, birth_date_estimated, person.birth_date, person.birth_date_estimated
     )
-    p_given = person.given_name_keys.split()
-    p_surnames = person.surname_keys.split()
-    names_agree = _given_names_agree(given_keys, p_given) and _surnames_agree(
-        surname_keys, p_surnames
-    )
-    if dates_agree and names_agree:
-        reasons.append(str(_("same date of birth and similar names")))
-        score += 50 + 5 * len(set(surname_keys) & set(p_surnames))
-        score += 3 * len(set(given_keys) & set(p_given))
-        if birth_date == person.birth_date:
-            score += 10
+    given = _keys_agree(given_keys, person.given_name_keys.split())
+    surnames = _keys_agree(surname_keys, person.surname_keys.split())
+    names_agree = sum(given[:2]) > 0 and sum(surnames[:2]) > 0
+    if agreement == "estimated":
+        names_agree = given[2] and surnames[2]
+    if agreement and names_agree:
+        score += SCORE_DATES[agreement]
+        score += SCORE_NAME_EXACT["given"] * given[0] + SCORE_NAME_TYPO["given"] * given[1]
+        score += SCORE_NAME_EXACT["surname"] * surnames[0]
+        score += SCORE_NAME_TYPO["surname"] * surnames[1]
+        if given[2] and surnames[2]:
+            score += SCORE_WHOLE_NAME
+        reasons.append(str(DATE_REASONS[agreement]))
+        typos = given[1] + surnames[1]
+        reasons.append(
+            str(_("same names") if not typos else _("names one letter apart"))
+            if given[2] and surnames[2]
+            else str(_("a given name and a surname agree"))
+        )
     return score, reasons
 
 

@@ -15,7 +15,7 @@ from django.http import Http404
 from registry.audit import person_viewed
 from registry.models import Person, ReceptionCenter
 from registry.permissions import User, persons_for, readable_centers_for
-from registry.selectors import person_search_condition
+from registry.search import person_search_condition
 
 from .models import Arrival
 from .permissions import arrivals_for

@@ -292,6 +292,7 @@ def _register(request: HttpRequest, draft: Draft) -> HttpResponse:
             reasons=list(forms["arrival"].cleaned_data["reasons"]),
             consents=forms["consents"].consents(),
             request_fingerprint="",
+            confirm_repeat=forms["arrival"].cleaned_data["confirm_repeat"],
             **person,
         )
     except ValidationError as exc:
@@ -299,6 +300,8 @@ def _register(request: HttpRequest, draft: Draft) -> HttpResponse:
         step = next(
             (s for s, f in forms.items() if any(f.error_target(n) for n in names)), "consents"
         )
+        if "confirm_repeat" in names:
+            forms["arrival"].offer_confirm_repeat()
         forms[step].add_error(None, exc)
         return _render_step(request, draft, step, center, forms[step])
     draft.data["arrival_id"] = registration.arrival.pk

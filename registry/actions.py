@@ -9,18 +9,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Field
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .errors import Conflict
+from .errors import Conflict, Forbidden, Invalid, NotFound, VersionConflict
 from .models import (
     Consent,
+    Correction,
     Person,
     PersonCenter,
     ReceptionCenter,
 )
-from .permissions import Actor, can_work_at, persons_for
+from .permissions import Actor, can_work_at, may_correct_person, persons_for
 
 PERSON_FIELDS = (
     "given_names",
@@ -101,33 +103,110 @@ def _consents_current(person: Person) -> dict[str, bool]:
     return current
 
 
-@transaction.atomic
-def person_update(
-    *, actor: Actor, person: Person, data: dict[str, Any], expected_version: int
-) -> Person:
-    """Change a person's details; refused when someone else saved since `expected_version`."""
-    if person.version != expected_version:
-        raise ValidationError(
-            _(
-                "Someone else changed this record while you were editing it. Review their changes and try again."
-            )
-        )
-    for field, value in data.items():
-        if field not in PERSON_FIELDS:
-            raise ValueError(f"unknown person field: {field}")
-        setattr(person, field, value)
-    person.full_clean(exclude=["created_by"])
-    updated = Person.objects.filter(pk=person.pk, version=expected_version).update(
-        version=expected_version + 1
+PERSON_CHANGED = gettext_lazy(
+    "Someone else corrected this person's details while you were editing them. Their changes "
+    "are shown; check yours and save again."
+)
+REASON_REQUIRED = gettext_lazy("Say why the record is corrected.")
+NOTHING_CHANGED = gettext_lazy("Nothing was changed: correct at least one detail.")
+MAY_NOT_CORRECT = gettext_lazy(
+    "Only staff of one of the person's reception centres may correct their details."
+)
+
+
+def _stored_value(row: Any, field: str) -> Any:
+    """A field's value as a correction records it (JSON): related rows by name, dates in ISO."""
+    value = getattr(row, field)
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _compared_value(row: Any, field: str) -> Any:
+    model_field = row._meta.get_field(field)
+    return getattr(row, model_field.attname)
+
+
+def reason_required(reason: str) -> str:
+    """The reason of a correction or a void, whitespace collapsed; Invalid when empty."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid(REASON_REQUIRED, "reason")
+    return reason
+
+
+def correction_record(
+    *,
+    actor: Actor,
+    person: Person,
+    kind: str,
+    object_id: object,
+    reason: str,
+    changes: list[dict[str, Any]],
+) -> Correction:
+    return Correction.objects.create(
+        person=person,
+        kind=kind,
+        object_id=str(object_id),
+        reason=reason,
+        changes=changes,
+        corrected_by=actor,
     )
-    if not updated:
-        raise ValidationError(
-            _(
-                "Someone else changed this record while you were editing it. Review their changes and try again."
-            )
-        )
+
+
+@transaction.atomic
+def person_correct(
+    *,
+    actor: Actor,
+    person_id: uuid.UUID | str,
+    data: dict[str, Any],
+    reason: str,
+    expected_version: int,
+) -> Person:
+    """Correct a person's identifying and contact details, with the reason; the values before
+    and after are kept (Correction) and the access log notes which fields changed.
+
+    NotFound outside the actor's persons, Forbidden for one who only reads them, Invalid for a
+    missing reason, no change or wrong values, VersionConflict when someone else saved since
+    `expected_version`.
+    """
+    person = persons_for(actor).select_for_update().filter(pk=person_id).first()
+    if person is None:
+        raise NotFound()
+    if not may_correct_person(actor, person):
+        raise Forbidden(MAY_NOT_CORRECT)
+    reason = reason_required(reason)
+    if person.version != expected_version:
+        raise VersionConflict(person.version, PERSON_CHANGED)
+    unknown = set(data) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown person fields: {sorted(unknown)}")
+    before = {field: _stored_value(person, field) for field in data}
+    compared = {field: _compared_value(person, field) for field in data}
+    for field, value in data.items():
+        setattr(person, field, value)
+    for field in ("given_names", "first_surname", "second_surname", "document_number"):
+        if field in data:
+            setattr(person, field, " ".join((getattr(person, field) or "").split()))
+    changed = [field for field in data if _compared_value(person, field) != compared[field]]
+    if not changed:
+        raise Invalid(NOTHING_CHANGED)
+    person.full_clean(exclude=["created_by"])
     person.version = expected_version + 1
-    person.save(update_fields=[*data.keys(), "version"])
+    person.save(update_fields=[*changed, "version"])
+    correction_record(
+        actor=actor,
+        person=person,
+        kind=Correction.Kind.PERSON_DETAILS,
+        object_id=person.pk,
+        reason=reason,
+        changes=[
+            {"field": field, "before": before[field], "after": _stored_value(person, field)}
+            for field in changed
+        ],
+    )
     return person
 
 

@@ -102,6 +102,46 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
+class PreconditionRequired(APIException):
+    """428: a change of a versioned record must say which version it starts from."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "Send the If-Match header with the ETag of the record you read, so that nobody's "
+        "changes are overwritten."
+    )
+    default_code = "precondition_required"
+
+
+class DetailSerializer(serializers.Serializer):
+    """The body of a 403, 412 or 428 answer (for the schema)."""
+
+    detail = serializers.CharField()
+
+
+def with_etag(response: Response, row: Any) -> Response:
+    """The row's version as the response's ETag, to send back in If-Match."""
+    response["ETag"] = f'"{row.version}"'
+    return response
+
+
+def if_match_versions(request: Request) -> set[int]:
+    """The versions named by If-Match ("3", W/"3" or 3); one that names none matches none.
+
+    428 when the header is missing or "*": RFC 9110's "*" matches any version, which would
+    overwrite whatever someone else saved in between, so a change must name its version.
+    """
+    header = (request.headers.get("If-Match") or "").strip()
+    if not header or header == "*":
+        raise PreconditionRequired()
+    versions: set[int] = set()
+    for tag in header.split(","):
+        tag = tag.strip().removeprefix("W/").strip('"')
+        if tag.isdigit() and len(tag) < 10:
+            versions.add(int(tag))
+    return versions
+
+
 class Forbidden(APIException):
     status_code = status.HTTP_403_FORBIDDEN
     default_detail = errors.Forbidden.message

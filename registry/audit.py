@@ -21,7 +21,7 @@ from django.db.models import Model, Q
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
-from .models import Consent, Person, PersonCenter
+from .models import Consent, Correction, Person, PersonCenter
 from .permissions import User
 
 # Stands for every value of a personal record's field in its entries.
@@ -132,7 +132,16 @@ def person_viewed(person: Person, *, actor: User) -> None:
 
 
 register_personal(
-    Person, exclude_fields=["document_key", "given_name_keys", "surname_keys", "updated_at"]
+    Person,
+    exclude_fields=[
+        "document_key",
+        "given_name_keys",
+        "surname_keys",
+        "phone_key",
+        "version",
+        "updated_at",
+    ],
 )
 register_personal(Consent)
+register_personal(Correction)
 register_personal(PersonCenter)

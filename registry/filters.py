@@ -13,15 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from .filtering import DateFilter
 from .models import Person
 from .names import document_normalise
-from .selectors import person_search_condition
+from .search import person_search
 
 
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
-        label=_("Name or document"),
+        label=_("Name, document, phone, case number or flight"),
         max_length=150,
-        help_text=_("Spelling variants match: Ernández finds Hernández."),
+        help_text=_("Spelling variants and one typo per name match: Ernández finds Hernández."),
     )
     document = django_filters.CharFilter(
         method="filter_document",
@@ -42,8 +42,7 @@ class PersonFilter(django_filters.FilterSet):
     def filter_q(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         if not (value or "").strip():
             return queryset
-        condition = person_search_condition(value)
-        return queryset.filter(condition) if condition is not None else queryset.none()
+        return person_search(queryset, user=getattr(self.request, "user", None), text=value)
 
     def filter_document(
         self, queryset: QuerySet[Person], name: str, value: str

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .dates import BIRTH_DATES
-from .names import document_normalise, name_keys
+from .names import document_normalise, name_keys, phone_key
 
 TIME_ZONES = [
     ("America/Guatemala", "America/Guatemala"),
@@ -314,6 +314,8 @@ class Person(models.Model):
     document_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     given_name_keys = models.CharField(max_length=300, blank=True, editable=False)
     surname_keys = models.CharField(max_length=300, blank=True, editable=False)
+    # The last 8 digits of the phone (a local number in GT, HN and SV), for search.
+    phone_key = models.CharField(max_length=8, blank=True, db_index=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -347,6 +349,7 @@ class Person(models.Model):
         self.document_key = document_normalise(self.document_number)
         self.given_name_keys = " ".join(name_keys(self.given_names))
         self.surname_keys = " ".join(name_keys(f"{self.first_surname} {self.second_surname}"))
+        self.phone_key = phone_key(self.phone)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {
@@ -354,6 +357,7 @@ class Person(models.Model):
                 "document_key",
                 "given_name_keys",
                 "surname_keys",
+                "phone_key",
                 "updated_at",
             }
         super().save(*args, **kwargs)
@@ -473,6 +477,45 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.granted}"
+
+
+class Correction(models.Model):
+    """A correction of a person's record or of something counted about them, with the reason,
+    who made it, and the values before and after.
+
+    The audit log keeps only which fields changed (it is read by administrators); the values
+    stay here, beside the record, for those who may see the person. Append-only.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON_DETAILS = "person_details", _("Personal details corrected")
+        ARRIVAL_VOIDED = "arrival_voided", _("Arrival voided")
+        DELIVERY_CORRECTED = "delivery_corrected", _("Delivery corrected")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(_("correction"), max_length=30, choices=Kind.choices)
+    # The corrected row (the person, an arrival, a delivery): its primary key as text.
+    object_id = models.CharField(_("record"), max_length=40)
+    reason = models.TextField(_("reason"))
+    # [{"field": name, "before": value, "after": value}], values as JSON (dates in ISO 8601,
+    # related rows by their name).
+    changes = models.JSONField(_("changes"), default=list)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["-corrected_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-corrected_at"], name="correction_by_person")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_id}"
 
 
 # --- Reference data of casework: closure reasons, vulnerabilities, partners and their lines ---

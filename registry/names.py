@@ -1,8 +1,8 @@
 """Spanish-aware keys for names and document numbers, used by matching and search.
 
 Two spellings that a caseworker would hear as the same name get the same key: accents
-and case are ignored, and b/v, s/z/c(e,i), ll/y, silent h, qu/k/c, g(e,i)/j and doubled
-letters are folded. Particles (de, del, la, los, y) are dropped, so "De León" and "León"
+and case are ignored, and b/v, s/z/c(e,i), ll/y, silent h, qu/k/c, g(e,i)/gu(e,i)/j, an initial
+h, j or y before a vowel, an initial w/gu, x/s before "io" and doubled letters are folded. Particles (de, del, la, los, y) are dropped, so "De León" and "León"
 agree.
 """
 
@@ -18,15 +18,23 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"\x01", "ch"),
     (r"sh", "s"),
     (r"ph", "f"),
+    (r"^w", "gu"),  # an initial w as heard: Wilmer / Guilmer
     (r"qu(?=[ei])", "k"),  # Quiroa / Kiroa
     (r"q", "k"),
     (r"c(?=[ei])", "s"),  # Cecilia / Sesilia
     (r"z", "s"),  # Zúñiga / Súñiga
     (r"c(?!h)", "k"),  # Carlos / Karlos
-    (r"x(?=[ei])", "j"),
+    (r"^x(?=io)", "s"),  # Xiomara / Siomara (before x as j)
+    (r"x(?=[ei])", "j"),  # Ximena / Jimena
+    # gu before g: Guillermo, Gillermo and Jillermo agree (Miguel / Migel, Argueta / Argeta).
+    (r"gu(?=[ei])", "g"),
     (r"g(?=[ei])", "j"),  # Gerardo / Jerardo
-    (r"gu(?=[ei])", "g"),  # Guillermo / Gillermo
     (r"ll", "y"),  # Yanira / Llanira, Castillo / Castiyo
+    (r"^y(?=[aeiou])", "j"),  # Yesenia / Jesenia
+    # An initial j is heard as the h that the rule above drops: Jenry / Henry / Enry.
+    (r"^j", ""),
+    (r"^eo", "io"),  # Geovanny / Giovanni
+    (r"(?<=[^aeiou])y(?=[aeiou])", "ay"),  # Bryan / Brayan
     (r"v", "b"),  # Velásquez / Belásquez
     (r"w", "u"),
     (r"y(?=[^aeiou]|$)", "i"),  # Maybel / Maibel; final y as a vowel
@@ -66,5 +74,11 @@ def document_normalise(number: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", strip_accents(number or "").upper())
 
 
-def search_words(text: str) -> list[str]:
-    return name_keys(text)
+PHONE_KEY_DIGITS = 8
+
+
+def phone_key(number: str) -> str:
+    """The local part of a phone number: its last 8 digits ('+502 5555-1234' is '55551234');
+    empty when it has fewer."""
+    digits = re.sub(r"[^0-9]", "", number or "")
+    return digits[-PHONE_KEY_DIGITS:] if len(digits) >= PHONE_KEY_DIGITS else ""

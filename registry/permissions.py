@@ -140,6 +140,13 @@ def can_work_at(user: User, center: ReceptionCenter | int) -> bool:
     return center_id in user_center_ids(user, for_write=True)
 
 
+def may_correct_person(user: User, person: Person) -> bool:
+    """Staff who work at one of the person's centres may correct their details (a programme
+    manager only reads them), as they may register arrivals there."""
+    ids = user_center_ids(user, for_write=True)
+    return bool(ids) and PersonCenter.objects.filter(person=person, center_id__in=ids).exists()
+
+
 # --- who may change which user account ------------------------------------------------------
 
 # A user manager (auth.change_user) hands out the working roles and centre access without

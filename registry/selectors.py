@@ -4,32 +4,62 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
-from .audit import person_viewed
+from .audit import person_viewed, persons_viewed
+from .filters import PersonFilter
 from .models import (
     Consent,
+    Correction,
     Department,
     Municipality,
     Person,
     ReceptionCenterGroupObjectPermission,
     ReceptionCenterUserObjectPermission,
 )
-from .names import document_normalise, name_keys
 from .permissions import WORK_AT_CENTER, User, persons_for
+from .search import FactValue, SearchFact, search_facts
 
 
 def person_list(*, user: User) -> QuerySet[Person]:
     return persons_for(user).select_related(
         "nationality", "document_type", "origin_department", "origin_municipality"
     )
+
+
+PERSON_SEARCH_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class PersonSearchResults:
+    page: Page[Person] | None  # None until something valid was searched
+    facts: list[tuple[SearchFact, dict[uuid.UUID, FactValue]]] = field(default_factory=list)
+
+
+def person_search_results(
+    *, user: User, person_filter: PersonFilter, page_number: str | None
+) -> PersonSearchResults:
+    """One page of a registry search (PersonFilter on person_list, as the API list) with the
+    facts the apps show beside each result; the persons shown are audited as viewed."""
+    if not (person_filter.data.get("q") or "").strip() or not person_filter.is_valid():
+        return PersonSearchResults(page=None)
+    page = Paginator(person_filter.qs, PERSON_SEARCH_PAGE_SIZE).get_page(page_number)
+    persons = list(page.object_list)
+    persons_viewed(persons, actor=user)
+    facts = search_facts(user=user, person_ids=[person.pk for person in persons])
+    return PersonSearchResults(page=page, facts=facts)
 
 
 def person_get(*, user: User, person_id: uuid.UUID | str) -> Person:
@@ -52,6 +82,48 @@ def person_get(*, user: User, person_id: uuid.UUID | str) -> Person:
     return person
 
 
+def person_corrections(person: Person) -> list[CorrectionShown]:
+    """The corrections of a person's record, newest first, each change with its field's label
+    and the values as the page shows them (read with the person: the caller read them)."""
+    rows = Correction.objects.filter(person=person).select_related("corrected_by")
+    return [CorrectionShown(row, [_change_shown(change) for change in row.changes]) for row in rows]
+
+
+@dataclass(frozen=True)
+class CorrectionShown:
+    correction: Correction
+    changes: list[tuple[str, str, str]]  # (field label, before, after)
+
+
+def _change_shown(change: dict[str, Any]) -> tuple[str, str, str]:
+    name = change.get("field", "")
+    try:
+        field = Person._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name, str(change.get("before")), str(change.get("after"))
+    return (
+        str(getattr(field, "verbose_name", name)),
+        _value_shown(field, change.get("before")),
+        _value_shown(field, change.get("after")),
+    )
+
+
+def _value_shown(field: Any, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    choices = dict(getattr(field, "choices", None) or [])
+    if value in choices:
+        return str(choices[value])
+    if field.get_internal_type() == "DateField":
+        try:
+            return date_format(date.fromisoformat(value), "DATE_FORMAT")
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
 def consents_in_force(person: Person) -> dict[str, Consent]:
     """The latest consent row per kind (from a prefetched `consents`)."""
     latest: dict[str, Consent] = {}
@@ -68,28 +140,6 @@ def departments_for_country(country_id: int) -> QuerySet[Department]:
 
 def municipalities_for_department(department_id: int) -> QuerySet[Municipality]:
     return Municipality.objects.filter(department_id=department_id).order_by("name")
-
-
-def person_search_condition(text: str, *, prefix: str = "") -> Q | None:
-    """Match a person by name (Spanish-aware keys, every word) or by document number.
-
-    `prefix` reaches the person from another model, e.g. "person__" from an arrival. None means
-    the text has nothing searchable in it.
-    """
-    text = (text or "").strip()
-    condition = Q()
-    doc_key = document_normalise(text)
-    if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
-        condition |= Q(**{f"{prefix}document_key__contains": doc_key})
-    keys = name_keys(text)
-    if keys:
-        name_condition = Q()
-        for key in keys:
-            name_condition &= Q(**{f"{prefix}given_name_keys__contains": key}) | Q(
-                **{f"{prefix}surname_keys__contains": key}
-            )
-        condition |= name_condition
-    return condition or None
 
 
 def person_audit_entries(person: Person, *, limit: int = 200) -> QuerySet[LogEntry]:

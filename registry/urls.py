@@ -7,7 +7,13 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("persons/", views.person_search, name="person_search"),
     path("persons/<uuid:person_id>/", views.person_detail, name="person_detail"),
+    path(
+        "persons/<uuid:person_id>/correct/",
+        views.person_correct_view,
+        name="person_correct",
+    ),
     path(
         "persons/<uuid:person_id>/access-log/",
         views.person_access_log,

@@ -1,16 +1,30 @@
 """HTML pages of the registry: the home page (composed of the apps' parts), a person's record
 and its access log."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from .actions import person_correct
+from .errors import Forbidden, NotFound, VersionConflict
+from .forms import PersonCorrectForm, PersonSearchFilter
 from .home_page import home_page_parts
 from .models import Consent
+from .permissions import may_correct_person
 from .person_page import person_page_parts, person_timeline
-from .selectors import consents_in_force, person_audit_entries, person_get
+from .selectors import (
+    consents_in_force,
+    person_audit_entries,
+    person_corrections,
+    person_get,
+    person_list,
+    person_search_results,
+)
 
 
 @require_GET
@@ -46,5 +60,65 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
         "consents": [(label, in_force.get(kind)) for kind, label in Consent.Kind.choices],
         "parts": person_page_parts(request, person),
         "timeline": person_timeline(user=request.user, person=person),
+        "may_correct": may_correct_person(request.user, person),
+        "corrections": person_corrections(person),
     }
     return render(request, "registry/person_detail.html", context)
+
+
+@require_GET
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    """The registry search (the header's box): anyone registered at the user's centres."""
+    person_filter = PersonSearchFilter(
+        request.GET or None, queryset=person_list(user=request.user), request=request
+    )
+    results = person_search_results(
+        user=request.user, person_filter=person_filter, page_number=request.GET.get("page")
+    )
+    context = {"form": person_filter.form, "page": results.page, "facts": results.facts}
+    return render(request, "registry/person_search.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_correct_view(request: HttpRequest, person_id) -> HttpResponse:
+    """Correct a person's details, with the reason (registry.actions.person_correct)."""
+    person = person_get(user=request.user, person_id=person_id)
+    if not may_correct_person(request.user, person):
+        return render(request, "registry/person_correct.html", {"person": person}, status=403)
+    form = PersonCorrectForm(request.POST if request.method == "POST" else None, instance=person)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_correct(
+                actor=request.user,
+                person_id=person.pk,
+                data=form.person_data(),
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except VersionConflict as exc:
+            person = person_get(user=request.user, person_id=person_id)
+            form = PersonCorrectForm(_moved_to(request, exc.current_version), instance=person)
+            form.is_valid()
+            form.add_error(None, str(exc.message))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except (Forbidden, NotFound) as exc:  # access changed while the form was open
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The correction was saved."))
+            return redirect("person_detail", person_id=person.pk)
+    if form.errors:
+        status = 400
+    return render(
+        request, "registry/person_correct.html", {"person": person, "form": form}, status=status
+    )
+
+
+def _moved_to(request: HttpRequest, version: int):
+    """The submitted data, now starting from the stored version: saving again applies it."""
+    data = request.POST.copy()
+    data["version"] = str(version)
+    return data

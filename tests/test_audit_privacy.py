@@ -65,8 +65,12 @@ def person(caseworker, center_a):
                 "document_number": DOCUMENT,
             },
         ).person
-        return registry_actions.person_update(
-            actor=caseworker, person=person, data={"phone": PHONE}, expected_version=1
+        return registry_actions.person_correct(
+            actor=caseworker,
+            person_id=person.pk,
+            data={"phone": PHONE},
+            reason="Número nuevo",
+            expected_version=1,
         )
 
 

@@ -70,8 +70,12 @@ def test_person_create_and_change_are_logged_with_the_actor(caseworker, center_a
         person = registry_actions.person_register(
             actor=caseworker, center=center_a, person_id=uuid.uuid4(), data=person_data()
         ).person
-        registry_actions.person_update(
-            actor=caseworker, person=person, data={"phone": "+502 5555 0101"}, expected_version=1
+        registry_actions.person_correct(
+            actor=caseworker,
+            person_id=person.pk,
+            data={"phone": "+502 5555 0101"},
+            reason="Número nuevo",
+            expected_version=1,
         )
 
     assert_logged(person, CREATE, caseworker)

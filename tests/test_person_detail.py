@@ -21,8 +21,9 @@ from registry.tests.factories import PersonFactory
 # person's cases for the timeline, and the arrivals again for the timeline (each part of
 # the page scopes its own rows), and services' uptake and timeline deliveries (2; the timeline
 # reads the service types and centres of the deliveries once there are any: 2 more, pinned in
-# services/tests/test_uptake.py).
-PERSON_PAGE_QUERIES = 18
+# services/tests/test_uptake.py), and whether the viewer may correct the person (their centres
+# among the person's) and the corrections of the record (2).
+PERSON_PAGE_QUERIES = 20
 
 
 @pytest.fixture(autouse=True)

@@ -20,18 +20,21 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, serializers, status
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.api_common import (
     ConflictSerializer,
+    DetailSerializer,
     JSONParser,
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,
+    if_match_versions,
+    with_etag,
 )
 from registry.audit import person_viewed
 from registry.errors import VersionConflict
@@ -95,48 +98,9 @@ CANNOT_MANAGE = _("Only the assigned caseworker or a supervisor of the centre ca
 CANNOT_ASSIGN = _("Only a supervisor of the centre can assign cases.")
 
 
-class PreconditionRequired(APIException):
-    """428: a change of a case must say which version it starts from."""
-
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = _(
-        "Send the If-Match header with the ETag of the case you read, so that nobody's "
-        "changes are overwritten."
-    )
-    default_code = "precondition_required"
-
-
-class DetailSerializer(serializers.Serializer):
-    """The body of a 403, 412 or 428 answer (for the schema)."""
-
-    detail = serializers.CharField()
-
-
-def _with_etag(response: Response, row: Case | CaseGoal) -> Response:
-    response["ETag"] = f'"{row.version}"'
-    return response
-
-
-def _if_match_versions(request: Request) -> set[int]:
-    """The case versions named by If-Match ("3", W/"3" or 3); one that names none matches none.
-
-    428 when the header is missing or "*": RFC 9110's "*" matches any version, which would
-    overwrite whatever someone else saved in between, so a change must name its version.
-    """
-    header = (request.headers.get("If-Match") or "").strip()
-    if not header or header == "*":
-        raise PreconditionRequired()
-    versions: set[int] = set()
-    for tag in header.split(","):
-        tag = tag.strip().removeprefix("W/").strip('"')
-        if tag.isdigit() and len(tag) < 10:
-            versions.add(int(tag))
-    return versions
-
-
 def _expected_version(request: Request, row: Case | CaseGoal) -> int:
     """The version the client read, if it is still the current one; 412 otherwise."""
-    if row.version not in _if_match_versions(request):
+    if row.version not in if_match_versions(request):
         raise VersionConflict(
             row.version, GOAL_CHANGED if isinstance(row, CaseGoal) else CASE_CHANGED
         )
@@ -173,7 +137,7 @@ def _case_reloaded(case: Case) -> Case:
 
 def _case_answer(case: Case) -> Response:
     case = _case_reloaded(case)
-    return _with_etag(Response(CaseUpdatedOutputSerializer(case).data), case)
+    return with_etag(Response(CaseUpdatedOutputSerializer(case).data), case)
 
 
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -250,7 +214,7 @@ class CaseListCreateApi(PersonsShownMixin, generics.ListAPIView):
             opened = case_open(actor=request.user, **serializer.validated_data)
         case = _case_reloaded(opened.case)
         response = created_or_replayed(CaseOutputSerializer(case).data, created=opened.created)
-        return _with_etag(response, case)
+        return with_etag(response, case)
 
 
 class CaseDetailApi(APIView):
@@ -267,7 +231,7 @@ class CaseDetailApi(APIView):
     def get(self, request: Request, case_id: int) -> Response:
         case = case_get(user=request.user, case_id=case_id)
         person_viewed(case.person, actor=request.user)
-        return _with_etag(Response(CaseDetailOutputSerializer(case).data), case)
+        return with_etag(Response(CaseDetailOutputSerializer(case).data), case)
 
     @extend_schema(
         summary="Record the assessment (vulnerabilities, needs) or restrict the case",
@@ -283,7 +247,7 @@ class CaseDetailApi(APIView):
     )
     def patch(self, request: Request, case_id: int) -> Response:
         case = case_get(user=request.user, case_id=case_id)
-        _if_match_versions(request)
+        if_match_versions(request)
         serializer = CaseUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -332,7 +296,7 @@ class CaseCloseApi(APIView):
     def post(self, request: Request, case_id: int) -> Response:
         case = case_get(user=request.user, case_id=case_id)
         _require(can_manage_case(request.user, case), CANNOT_MANAGE)
-        _if_match_versions(request)
+        if_match_versions(request)
         serializer = CaseCloseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         expected = _expected_version(request, case)
@@ -389,7 +353,7 @@ class CaseAssignApi(APIView):
     def post(self, request: Request, case_id: int) -> Response:
         case = case_get(user=request.user, case_id=case_id)
         _require(can_assign_case(request.user, case), CANNOT_ASSIGN)
-        _if_match_versions(request)
+        if_match_versions(request)
         serializer = CaseAssignInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         expected = _expected_version(request, case)
@@ -603,7 +567,7 @@ class CaseGoalListCreateApi(_CaseChildListApi):
         with audit_actor(request):
             goal = goal_add(actor=request.user, case=case, **serializer.validated_data)
         response = Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)
-        return _with_etag(response, goal)
+        return with_etag(response, goal)
 
 
 class GoalProgressApi(APIView):
@@ -631,7 +595,7 @@ class GoalProgressApi(APIView):
     def post(self, request: Request, goal_id: int) -> Response:
         goal = goal_get(user=request.user, goal_id=goal_id)
         _require(can_work_on_case(request.user, goal.case), CANNOT_WORK)
-        _if_match_versions(request)
+        if_match_versions(request)
         serializer = GoalProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         expected = _expected_version(request, goal)
@@ -642,4 +606,4 @@ class GoalProgressApi(APIView):
                 progress=serializer.validated_data["progress"],
                 expected_version=expected,
             )
-        return _with_etag(Response(GoalOutputSerializer(goal).data), goal)
+        return with_etag(Response(GoalOutputSerializer(goal).data), goal)

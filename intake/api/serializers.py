@@ -70,6 +70,13 @@ class ArrivalCreateInputSerializer(serializers.Serializer):
     needs = serializers.CharField(max_length=2000, allow_blank=True, default="")
     protection_concerns = serializers.CharField(max_length=2000, allow_blank=True, default="")
     consents = ConsentsField()
+    confirm_repeat = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Send true to register an arrival of a person who already arrived at this centre "
+            "in the last 24 hours (the first attempt answers 400 under this field)."
+        ),
+    )
 
     default_error_messages = {
         "person_twice": _("Give either a person who returned before or a new person, not both."),

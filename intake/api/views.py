@@ -74,6 +74,7 @@ def _registration_kwargs(data: dict[str, Any]) -> dict[str, Any]:
         "new_person_data": new_person,
         "reasons": data.pop("reasons", []),
         "consents": data.pop("consents", {}),
+        "confirm_repeat": data.pop("confirm_repeat", False),
         "arrival_data": data,
     }
 

@@ -12,7 +12,7 @@ from intake.models import Arrival
 from registry.actions import birth_date_from_age
 from registry.idempotency import IdempotencyConflict, fingerprint
 from registry.models import Consent, Country, DocumentType, Person
-from registry.permissions import persons_for
+from registry.permissions import forget_center_ids, persons_for
 from registry.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +191,59 @@ def test_a_new_person_id_taken_by_a_concurrent_submission_is_a_field_error(
 
     monkeypatch.setattr(actions.Person.objects, "filter", lambda **kw: Person.objects.none())
     with pytest.raises(ValidationError) as exc:
-        register(caseworker, center_a, new_person_id=taken)
+        register(caseworker, center_a, new_person_id=taken, confirm_repeat=True)
     assert "person" in exc.value.message_dict
     assert Arrival.objects.count() == 1
+
+
+# --- the same arrival entered twice -----------------------------------------------------------
+
+
+def two_days_ago():
+    return arrival_data(arrived_at=timezone.now() - timedelta(days=2))
+
+
+def test_a_second_arrival_within_24_hours_at_the_centre_needs_a_confirmation(caseworker, center_a):
+    first = register(caseworker, center_a, arrival_data=two_days_ago()).arrival
+    later = arrival_data(arrived_at=first.arrived_at + timedelta(hours=23))
+    with pytest.raises(ValidationError) as exc:
+        register(caseworker, center_a, person=first.person, arrival_data=later)
+    message = exc.value.message_dict["confirm_repeat"][0]
+    assert first.person.full_name in message
+    assert Arrival.objects.count() == 1
+
+    confirmed = register(
+        caseworker, center_a, person=first.person, arrival_data=later, confirm_repeat=True
+    )
+    assert confirmed.created
+    assert Arrival.objects.filter(person=first.person).count() == 2
+
+
+def test_a_new_person_with_the_same_document_or_names_and_birth_date_is_checked_too(
+    caseworker, center_a
+):
+    register(caseworker, center_a, arrival_data=two_days_ago())
+    for changes in ({"given_names": "Anita"}, {"document_number": "2345 67890 0101"}):
+        with pytest.raises(ValidationError) as exc:
+            register(
+                caseworker,
+                center_a,
+                new_person_data=person_data(**changes),
+                arrival_data=two_days_ago(),
+            )
+        assert "confirm_repeat" in exc.value.message_dict
+    assert Person.objects.count() == 1
+
+
+def test_arrivals_a_day_apart_or_at_another_centre_are_not_questioned(
+    caseworker, center_a, center_b
+):
+    from guardian.shortcuts import assign_perm
+
+    first = register(caseworker, center_a, arrival_data=two_days_ago()).arrival
+    a_day_later = arrival_data(arrived_at=first.arrived_at + timedelta(hours=25))
+    assert register(caseworker, center_a, person=first.person, arrival_data=a_day_later).created
+    assign_perm("registry.work_at_center", caseworker, center_b)
+    forget_center_ids(caseworker)
+    same_time = arrival_data(arrived_at=first.arrived_at + timedelta(hours=1))
+    assert register(caseworker, center_b, person=first.person, arrival_data=same_time).created

@@ -527,3 +527,23 @@ def test_list_makes_a_fixed_number_of_queries(caseworker, center_a, django_asser
 
     assert len(response.json()["results"]) == 20
     assert with_two == 6
+
+
+def test_the_same_person_again_within_a_day_answers_400_until_confirmed(api_a, center_a):
+    first = api_a.post(LIST_URL, arrival_body(), format="json")
+    assert first.status_code == 201
+    body = {
+        "client_uuid": str(uuid.uuid4()),
+        "center": center_a.code,
+        "person": first.json()["person"]["id"],
+        "arrived_at": "2026-01-10T14:00:00-06:00",
+        "mode": "air",
+        "returned_from": "US",
+    }
+    refused = api_a.post(LIST_URL, body, format="json")
+    assert refused.status_code == 400
+    assert "confirm_repeat" in refused.json()
+    assert Arrival.objects.count() == 1
+    confirmed = api_a.post(LIST_URL, dict(body, confirm_repeat=True), format="json")
+    assert confirmed.status_code == 201
+    assert Arrival.objects.count() == 2

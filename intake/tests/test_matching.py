@@ -98,14 +98,14 @@ def test_unrelated_people_are_not_proposed(caseworker, known, center_a):
         birth_date=DOB,
         centers=[center_a],
     )
-    # same names, other birth date
+    # same names, another birth date (not one a typist could have meant: 1994-03-17)
     assert (
         duplicate_candidates(
             user=caseworker,
             given_names="María José",
             first_surname="Hernández",
             second_surname="Velásquez",
-            birth_date=date(1994, 3, 18),
+            birth_date=date(1994, 7, 25),
         )
         == []
     )

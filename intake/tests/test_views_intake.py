@@ -842,3 +842,32 @@ def test_list_pages_25_at_a_time_and_the_next_link_keeps_the_search(client_a, ce
     assert "q=Marta" in next_link
     second = client_a.get(reverse("intake:arrival_list") + next_link)
     assert [a.person.first_surname for a in second.context["page"].object_list] == ["Prueba25"]
+
+
+def test_the_same_person_again_within_a_day_asks_for_a_confirmation(
+    client_a, ref, returned_before, center_a, colleague
+):
+    """Registered a few minutes ago by a colleague: the arrival screen says so and offers a
+    confirmation; nothing is registered until it is ticked."""
+    ArrivalFactory(
+        person=returned_before,
+        center=center_a,
+        registered_by=colleague,
+        arrived_at=timezone.now() - timedelta(minutes=70),
+    )
+    client_uuid = _match_screen(client_a, ref)
+    client_a.post(step_url(client_uuid, "matches"), {"choice": str(returned_before.pk)})
+    client_a.post(step_url(client_uuid, "arrival"), arrival_data(ref))
+    response = client_a.post(step_url(client_uuid, "consents"), CONSENTS)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "ya tiene una llegada en este centro" in page
+    assert 'type="checkbox" name="confirm_repeat"' in page
+    assert 'value="Necesita transporte a Cobán"' in page or "Necesita transporte a Cobán" in page
+    assert returned_before.arrivals.count() == 2
+
+    client_a.post(step_url(client_uuid, "arrival"), arrival_data(ref, confirm_repeat="on"))
+    response = client_a.post(step_url(client_uuid, "consents"), CONSENTS)
+    assert response["Location"] == step_url(client_uuid, "done")
+    assert returned_before.arrivals.count() == 3

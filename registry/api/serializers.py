@@ -58,6 +58,16 @@ class PersonCreateInputSerializer(PersonFieldsInputSerializer):
     consents = ConsentsField()
 
 
+class PersonCorrectInputSerializer(PersonFieldsInputSerializer):
+    """Sent with partial=True: only the details that change, and the reason (required)."""
+
+    reason = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        help_text=_("Why the record is corrected (required)."),
+    )
+
+
 class PersonOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     given_names = serializers.CharField()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,19 +15,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..actions import PersonIdConflict, person_register
+from ..actions import PersonIdConflict, person_correct, person_register
 from ..api_common import (
     Conflict,
     ConflictSerializer,
+    DetailSerializer,
     JSONParser,
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,
     django_errors_as_api,
+    if_match_versions,
+    with_etag,
 )
 from ..filters import PersonFilter
 from ..selectors import person_get, person_list
 from .serializers import (
+    PersonCorrectInputSerializer,
     PersonCreateInputSerializer,
     PersonDetailOutputSerializer,
     PersonOutputSerializer,
@@ -80,10 +85,29 @@ class PersonListCreateApi(PersonsShownMixin, generics.ListAPIView):
         )
 
 
+PERSON_ID = OpenApiParameter("person_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description=_("The version of the person, to send back in If-Match when correcting them."),
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=_('The ETag of the person as last read, e.g. "3".'),
+)
+
+
 class PersonDetailApi(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(
         summary="A person known at one of your centres",
-        parameters=[OpenApiParameter("person_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        parameters=[PERSON_ID, ETAG],
         responses={
             200: PersonDetailOutputSerializer,
             404: OpenApiResponse(description="Not found."),
@@ -91,4 +115,36 @@ class PersonDetailApi(APIView):
     )
     def get(self, request: Request, person_id) -> Response:
         person = person_get(user=request.user, person_id=person_id)
-        return Response(PersonDetailOutputSerializer(person).data)
+        return with_etag(Response(PersonDetailOutputSerializer(person).data), person)
+
+    @extend_schema(
+        summary="Correct a person's details, with the reason",
+        parameters=[PERSON_ID, IF_MATCH, ETAG],
+        request=PersonCorrectInputSerializer,
+        responses={
+            200: PersonDetailOutputSerializer,
+            400: OpenApiResponse(description="Field errors: {field: [messages]}."),
+            403: OpenApiResponse(DetailSerializer, description="You may only read this person."),
+            404: OpenApiResponse(description="Not found."),
+            412: OpenApiResponse(DetailSerializer, description="Someone else changed the person."),
+            428: OpenApiResponse(DetailSerializer, description='If-Match is missing, or "*".'),
+        },
+    )
+    def patch(self, request: Request, person_id) -> Response:
+        person = person_get(user=request.user, person_id=person_id)
+        versions = if_match_versions(request)
+        serializer = PersonCorrectInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        with audit_actor(request):
+            person_correct(
+                actor=request.user,
+                person_id=person.pk,
+                data=data,
+                reason=reason,
+                # A version the client did not name never matches: the action answers 412.
+                expected_version=person.version if person.version in versions else 0,
+            )
+        person = person_get(user=request.user, person_id=person_id)
+        return with_etag(Response(PersonDetailOutputSerializer(person).data), person)

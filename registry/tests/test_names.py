@@ -2,7 +2,7 @@
 
 import pytest
 
-from ..names import document_normalise, name_keys
+from ..names import document_normalise, name_keys, phone_key
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,17 @@ from ..names import document_normalise, name_keys
         ("Mattos", "Matos"),  # doubled letters
         ("De León", "León"),  # particles
         ("Maybel", "Maibel"),
+        # gu before e/i loses its u before g turns into j (the rules once ran the other way)
+        ("Guillermo", "Gillermo"),
+        ("Miguel", "Migel"),
+        ("Argueta", "Argeta"),
+        ("Yesenia", "Jesenia"),  # initial y before a vowel / j
+        ("Henry", "Jenry"),  # initial h / j
+        ("Xiomara", "Siomara"),  # x before "io" sounding s
+        ("Ximena", "Jimena"),  # x before e/i sounding j
+        ("Brayan", "Bryan"),  # English-origin names as typed by ear
+        ("Geovanny", "Giovanni"),
+        ("Wilmer", "Guilmer"),
     ],
 )
 def test_spelling_variants_share_keys(written, heard_as):
@@ -30,17 +41,36 @@ def test_spelling_variants_share_keys(written, heard_as):
 
 @pytest.mark.parametrize(
     ("one", "other"),
-    [("García", "Garza"), ("Pérez", "Paz"), ("Luis", "Luisa"), ("Mario", "María")],
+    [
+        ("García", "Garza"),
+        ("Pérez", "Paz"),
+        ("Luis", "Luisa"),
+        ("Mario", "María"),
+        ("Juana", "Ana"),
+        ("Edwin", "Erwin"),
+    ],
 )
 def test_different_names_keep_different_keys(one, other):
     assert name_keys(one) != name_keys(other)
 
 
 def test_compound_names_give_one_key_per_word():
-    assert name_keys("María José") == ["maria", "jose"]
+    assert name_keys("María José") == name_keys("Maria Jose") == ["maria", "ose"]
     assert name_keys("  María   de los Ángeles ") == ["maria", "anjeles"]
 
 
 def test_document_numbers_ignore_spaces_dashes_and_case():
     assert document_normalise("2345 67890-0101") == "2345678900101"
     assert document_normalise("ab-123 456") == "AB123456"
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [("+502 5555-1234", "55551234"), ("5555 1234", "55551234"), ("(504) 9876-5432", "98765432")],
+)
+def test_phone_keys_are_the_local_eight_digits(typed, key):
+    assert phone_key(typed) == key
+
+
+def test_a_short_phone_number_has_no_key():
+    assert phone_key("1234-567") == ""

@@ -101,15 +101,15 @@ def anonymous_answer(kind: str) -> int:
     return 302 if kind == HTML else 401
 
 
-def read(kind: str, readers: dict, *, no_centre: int | None = None) -> Expect:
-    """A record page or endpoint: 200 for whoever may open the record, 404 for everyone else."""
+def read(kind: str, readers: dict, *, no_centre: int | None = None, ok: int = 200) -> Expect:
+    """A record page or endpoint: `ok` for whoever may open the record, 404 for everyone else."""
 
     def expect(role: str, record: str) -> int:
         if role == "anonymous":
             return anonymous_answer(kind)
         if no_centre is not None and role in NO_CENTRE:
             return no_centre
-        return 200 if role in readers[record] else 404
+        return ok if role in readers[record] else 404
 
     return expect
 
@@ -398,7 +398,32 @@ ROUTES: list[Route] = [
     ),
     Route("api-token", "DELETE", API, _plain("api-token"), by_role(401, 204), (NO_RECORD,)),
     # --- persons ------------------------------------------------------------------------------
+    Route(
+        "person_search",
+        "GET",
+        HTML,
+        _plain("person_search"),
+        signed_in(HTML),
+        (NO_RECORD,),
+        note="whom it lists is tested in tests/test_person_search.py (a query echoes its text)",
+    ),
     Route("person_detail", "GET", HTML, _person("person_detail"), read(HTML, PERSON_READERS)),
+    Route(
+        "person_correct",
+        "GET",
+        HTML,
+        _person("person_correct"),
+        write(HTML, PERSON_READERS, ARRIVAL_CENTRE_STAFF),
+        note="staff of one of the person's centres; a programme manager reads only",
+    ),
+    Route(
+        "person_correct",
+        "POST",
+        HTML,
+        _person("person_correct"),
+        write(HTML, PERSON_READERS, ARRIVAL_CENTRE_STAFF, ok=400),
+        note="an empty form: 400 with the form shown again",
+    ),
     Route(
         "person_access_log",
         "GET",
@@ -422,6 +447,15 @@ ROUTES: list[Route] = [
         changes_on=frozenset({201}),
     ),
     Route("api-person-detail", "GET", API, _person("api-person-detail"), read(API, PERSON_READERS)),
+    Route(
+        "api-person-detail",
+        "PATCH",
+        API,
+        _person("api-person-detail"),
+        read(API, PERSON_READERS, ok=428),
+        note="without If-Match: 428 to whoever sees the person; registry/tests/"
+        "test_person_correct.py has who may correct (403 to a reader)",
+    ),
     # --- arrivals -----------------------------------------------------------------------------
     Route(
         "intake:arrival_list",

@@ -1,0 +1,154 @@
+"""The registry search: one box that finds a person by name (Spanish-aware keys, one typo
+allowed), document, phone, or by what a higher app knows about them (a case number, a flight or
+bus reference), and the facts shown beside each result (last arrival, open case).
+
+registry imports no higher app: intake and casework register their search terms and facts here
+when they start (AppConfig.ready), each scoped to the user, as with the person page's parts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from . import lookups  # noqa: F401  (registers __like)
+from .models import Person
+from .names import document_normalise, name_keys, phone_key
+from .permissions import User
+from .types import StrOrPromise
+
+# A term answers the ids of the persons (`values("person_id")`) that the text names in its app,
+# within what the user may see, or None when the text cannot be one of its references.
+SearchTerm = Callable[[User, str], "QuerySet[Any] | None"]
+
+# Words shorter than this are matched exactly: one edit in a four-letter key names too many.
+TYPO_MIN_LENGTH = 5
+PHONE_MIN_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class FactValue:
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class SearchFact:
+    """A column of the results: `values` answers, in one query, the value for each person of the
+    page that has one, as the user may see it."""
+
+    order: int
+    header: StrOrPromise
+    values: Callable[[User, list[uuid.UUID]], dict[uuid.UUID, FactValue]]
+
+
+_terms: list[SearchTerm] = []
+_facts: list[SearchFact] = []
+
+
+def register_term(term: SearchTerm) -> SearchTerm:
+    if term not in _terms:
+        _terms.append(term)
+    return term
+
+
+def register_fact(fact: SearchFact) -> SearchFact:
+    if all(known.header != fact.header for known in _facts):
+        _facts.append(fact)
+    return fact
+
+
+def one_edit_patterns(key: str) -> list[str]:
+    """LIKE patterns matching every word one edit away from `key` (a letter changed, added,
+    dropped, or two neighbours swapped); keys hold only a-z, so nothing needs escaping."""
+    patterns = {key}
+    for i in range(len(key)):
+        patterns.add(f"{key[:i]}_{key[i + 1 :]}")  # changed
+        patterns.add(f"{key[:i]}{key[i + 1 :]}")  # dropped
+        patterns.add(f"{key[:i]}_{key[i:]}")  # added
+        if i + 1 < len(key):
+            patterns.add(f"{key[:i]}{key[i + 1]}{key[i]}{key[i + 2 :]}")  # swapped
+    patterns.add(f"{key}_")
+    return sorted(patterns)
+
+
+def _name_condition(keys: list[str], prefix: str, *, typos: bool) -> Q:
+    """Every word of the text is in the given names or the surnames (with one typo if `typos`)."""
+    condition = Q()
+    for key in keys:
+        patterns = one_edit_patterns(key) if typos and len(key) >= TYPO_MIN_LENGTH else [key]
+        word = Q()
+        for pattern in patterns:
+            word |= Q(**{f"{prefix}given_name_keys__like": f"%{pattern}%"})
+            word |= Q(**{f"{prefix}surname_keys__like": f"%{pattern}%"})
+        condition &= word
+    return condition
+
+
+def phone_condition(text: str, *, prefix: str = "") -> Q:
+    """A text of digits and phone separators: the phone's last 8 digits, or a part of them."""
+    if not all(ch.isdigit() or ch in " ()-+" for ch in text):
+        return Q()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) < PHONE_MIN_DIGITS:
+        return Q()
+    key = phone_key(digits)
+    if key:
+        return Q(**{f"{prefix}phone_key": key})
+    return Q(**{f"{prefix}phone_key__contains": digits})
+
+
+def person_search_condition(
+    text: str, *, prefix: str = "", user: User | None = None, typos: bool = False
+) -> Q | None:
+    """Match a person by name (Spanish-aware keys, every word), document number or phone, and,
+    given the user, by the other apps' references (case number, flight or bus).
+
+    `prefix` reaches the person from another model, e.g. "person__" from an arrival. None means
+    the text has nothing searchable in it.
+    """
+    text = (text or "").strip()
+    condition = Q()
+    doc_key = document_normalise(text)
+    if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
+        condition |= Q(**{f"{prefix}document_key__contains": doc_key})
+    condition |= phone_condition(text, prefix=prefix)
+    keys = name_keys(text)
+    if keys:
+        condition |= _name_condition(keys, prefix, typos=typos)
+    if user is not None:
+        for term in _terms:
+            ids = term(user, text)
+            if ids is not None:
+                condition |= Q(**{f"{prefix}pk__in": ids})
+    return condition or None
+
+
+def person_search(queryset: QuerySet[Person], *, user: User | None, text: str) -> QuerySet[Person]:
+    """The persons of `queryset` (already scoped to the user) that the text names, exact
+    matches first, then by name; one typo per word of five letters or more is forgiven."""
+    condition = person_search_condition(text, user=user, typos=True)
+    if condition is None:
+        return queryset.none()
+    exact = person_search_condition(text, user=user) or Q(pk__in=[])
+    return (
+        queryset.filter(condition)
+        .annotate(
+            exact_match=Case(
+                When(exact, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("-exact_match", "first_surname", "second_surname", "given_names", "pk")
+    )
+
+
+def search_facts(
+    *, user: User, person_ids: list[uuid.UUID]
+) -> list[tuple[SearchFact, dict[uuid.UUID, FactValue]]]:
+    """Each registered fact with its values for these persons (one query per fact)."""
+    facts = sorted(_facts, key=lambda fact: fact.order)
+    return [(fact, fact.values(user, person_ids) if person_ids else {}) for fact in facts]

@@ -1,0 +1,169 @@
+"""The registry search (the header's box and its API twin): anyone registered at the user's
+centres, found by a name variant or typo, document, phone, case number or flight, and nobody
+else."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from casework.actions import case_open
+from intake.tests.factories import ArrivalFactory
+from registry.tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("person_search")
+LAST_MONTH = datetime(2026, 10, 14, 15, 30, tzinfo=UTC)  # 09:30 in Guatemala
+
+
+@pytest.fixture
+def yesenia(caseworker, center_a):
+    """Arrived last month on flight AV651, no case."""
+    person = PersonFactory(
+        given_names="Yesenia Marisol",
+        first_surname="Hernández",
+        second_surname="Argueta",
+        document_number="P70012345",
+        phone="+502 5512-3456",
+    )
+    ArrivalFactory(
+        person=person,
+        center=center_a,
+        arrived_at=LAST_MONTH,
+        transport_reference="AV651",
+        registered_by=caseworker,
+    )
+    return person
+
+
+@pytest.fixture
+def other_centre_person(outsider, center_b):
+    person = PersonFactory(
+        given_names="Yesenia", first_surname="Hernández", document_number="P80012345"
+    )
+    ArrivalFactory(person=person, center=center_b, arrived_at=LAST_MONTH, registered_by=outsider)
+    return person
+
+
+def found(client, text):
+    response = client.get(SEARCH, {"q": text})
+    assert response.status_code == 200
+    page = response.context["page"]
+    return response, ({person.pk for person in page.object_list} if page else set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jesenia Ernandes",  # y/j, silent h, z/s
+        "yesenia argeta",  # gu/g
+        "Hernnadez Yesenia",  # two letters swapped
+        "Yesnia Hernandez",  # a letter dropped
+        "P7001-2345",  # the document, with a dash
+        "5512 3456",  # the phone, without the country code
+        "+502 55123456",
+        "av651",  # the flight
+    ],
+)
+def test_a_person_without_a_case_is_found_by_name_variant_document_phone_or_flight(
+    client_a, yesenia, text
+):
+    _response, ids = found(client_a, text)
+    assert ids == {yesenia.pk}
+
+
+def test_each_result_shows_the_last_arrival_at_the_centre_and_no_open_case(
+    client_a, yesenia, center_a
+):
+    response, _ids = found(client_a, "Yesenia Hernández")
+    body = response.content.decode()
+    assert "Yesenia Marisol Hernández Argueta" in body
+    assert f"14 de octubre de 2026, {center_a.name}" in body
+    assert reverse("person_detail", args=[yesenia.pk]) in body
+
+
+def test_a_case_number_finds_its_person_and_the_open_case_links_to_it(
+    client_a, caseworker, center_a, yesenia
+):
+    case = case_open(actor=caseworker, person=yesenia, center=center_a).case
+    response, ids = found(client_a, case.number.lower())
+    assert ids == {yesenia.pk}
+    assert reverse("cases:case_detail", args=[case.pk]) in response.content.decode()
+
+
+def test_another_centres_person_is_never_listed(client_a, yesenia, other_centre_person):
+    _response, ids = found(client_a, "Yesenia Hernández")
+    assert ids == {yesenia.pk}
+    _response, ids = found(client_a, other_centre_person.document_number)
+    assert ids == set()
+
+
+def test_a_restricted_case_neither_finds_its_person_nor_shows_to_a_colleague(
+    client, colleague, caseworker, center_a, yesenia
+):
+    case = case_open(actor=caseworker, person=yesenia, center=center_a, restricted=True).case
+    client.force_login(colleague)
+    response, ids = found(client, case.number)
+    assert ids == set()
+    response, ids = found(client, "Yesenia Hernández")
+    assert ids == {yesenia.pk}
+    assert case.number not in response.content.decode()
+
+
+def test_short_words_need_the_exact_key_and_exact_matches_come_first(
+    client_a, caseworker, center_a
+):
+    ana = PersonFactory(given_names="Ana", first_surname="Pérez", centers=[center_a])
+    PersonFactory(given_names="Ena", first_surname="Pérez", centers=[center_a])
+    lopes = PersonFactory(given_names="Rosa", first_surname="Lopes", centers=[center_a])
+    lopez = PersonFactory(given_names="Rosa", first_surname="Lópiz", centers=[center_a])
+    _response, ids = found(client_a, "Ana Pérez")
+    assert ids == {ana.pk}
+    response, ids = found(client_a, "Rosa Lopez")
+    assert [p.pk for p in response.context["page"].object_list] == [lopes.pk, lopez.pk]
+
+
+def test_the_query_count_does_not_grow_with_the_results(client_a, caseworker, center_a):
+    def queries(n):
+        for _ in range(n):
+            person = PersonFactory(given_names="Marta", first_surname="Cruz")
+            ArrivalFactory(person=person, center=center_a, registered_by=caseworker)
+            case_open(actor=caseworker, person=person, center=center_a)
+        with CaptureQueriesContext(connection) as captured:
+            client_a.get(SEARCH, {"q": "Marta Cruz"})
+        return len(captured)
+
+    assert queries(1) == queries(6)
+
+
+def test_the_persons_listed_are_audited_as_viewed(client_a, yesenia):
+    from auditlog.models import LogEntry
+
+    before = LogEntry.objects.filter(object_pk=str(yesenia.pk)).count()
+    found(client_a, "Yesenia")
+    assert LogEntry.objects.filter(object_pk=str(yesenia.pk)).count() == before + 1
+
+
+def test_the_header_has_the_search_box_for_staff_only(client_a, client, django_user_model):
+    assert 'role="search"' in client_a.get(reverse("home")).content.decode()
+    admin = django_user_model.objects.create_superuser("root-search", password="x-long-pass-1")
+    client.force_login(admin)
+    assert f'action="{SEARCH}"' not in client.get(reverse("home")).content.decode()
+
+
+def test_spanish_labels(client_a, yesenia):
+    response = client_a.get(SEARCH, {"q": "Yesenia"}, HTTP_ACCEPT_LANGUAGE="es")
+    body = response.content.decode()
+    assert "Buscar una persona" in body
+    assert "Última llegada" in body
+
+
+def test_the_api_list_is_the_twin(client_a, caseworker, center_a, yesenia, other_centre_person):
+    case = case_open(actor=caseworker, person=yesenia, center=center_a).case
+    for text in ("Jesenia Ernandes", case.number, "AV651", "55123456"):
+        response = client_a.get(reverse("api-person-list"), {"q": text})
+        assert response.status_code == 200
+        assert [row["id"] for row in response.json()["results"]] == [str(yesenia.pk)], text
