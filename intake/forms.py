@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from registry.actions import PERSON_FIELDS, birth_date_from_age
 from registry.forms import ModelErrorsMixin, date_widget
 from registry.models import (
-    Consent,
     Country,
     Department,
     DocumentType,
@@ -278,23 +277,6 @@ class ArrivalForm(ModelErrorsMixin, forms.ModelForm):
     def arrival_data(self) -> dict[str, Any]:
         """The arrival's fields for intake.actions.arrival_register, from a valid form."""
         return {name: getattr(self.instance, name) for name in ARRIVAL_FIELDS}
-
-
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-
-
-class ConsentsForm(ModelErrorsMixin, forms.Form):
-    """One yes/no answer per kind of consent."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for kind in Consent.Kind:
-            self.fields[kind.value] = forms.ChoiceField(
-                label=kind.label, choices=YES_NO, widget=forms.RadioSelect
-            )
-
-    def consents(self) -> dict[str, bool]:
-        return {kind: self.cleaned_data[kind] == "yes" for kind in Consent.Kind.values}
 
 
 class MatchForm(forms.Form):

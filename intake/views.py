@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registry.audit import persons_viewed
+from registry.forms import ConsentsForm
 from registry.permissions import centers_for, user_center_ids
 
 from .actions import arrival_register
@@ -27,7 +28,6 @@ from .forms import (
     ArrivalForm,
     ArrivalListFilter,
     CenterForm,
-    ConsentsForm,
     MatchForm,
     OriginForm,
     PersonForm,

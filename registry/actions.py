@@ -210,6 +210,33 @@ def person_correct(
     return person
 
 
+CONSENTS_UNCHANGED = gettext_lazy("These are already the answers in force: nothing was recorded.")
+MAY_NOT_RECORD_CONSENTS = gettext_lazy(
+    "Only staff of one of the person's reception centres may record their consents."
+)
+
+
+@transaction.atomic
+def consents_change(
+    *, actor: Actor, person_id: uuid.UUID | str, consents: dict[str, bool]
+) -> list[Consent]:
+    """Record consents given, changed or withdrawn after intake: a row per answer that differs
+    from the one in force (with who and when); what each consent gates follows the newest.
+
+    NotFound outside the actor's persons, Forbidden for one who only reads them, Invalid when
+    no answer changes.
+    """
+    person = persons_for(actor).select_for_update().filter(pk=person_id).first()
+    if person is None:
+        raise NotFound()
+    if not may_correct_person(actor, person):
+        raise Forbidden(MAY_NOT_RECORD_CONSENTS)
+    rows = consents_record(actor=actor, person=person, consents=consents)
+    if not rows:
+        raise Invalid(CONSENTS_UNCHANGED)
+    return rows
+
+
 class PersonIdConflict(Conflict):
     """The client-generated person id is already used by a different (or another centre's) person."""
 

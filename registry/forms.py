@@ -1,4 +1,4 @@
-"""Forms of the registry's pages: the registry search, correcting a person's details."""
+"""Forms of the registry's pages: the registry search, correcting a person's details, consents."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .actions import PERSON_FIELDS
 from .filters import PersonFilter
-from .models import Country, Department, DocumentType, Municipality, Person
+from .models import Consent, Country, Department, DocumentType, Municipality, Person
 
 
 def date_widget() -> forms.DateInput:
@@ -119,3 +119,20 @@ class PersonSearchFilter(PersonFilter):
         super().__init__(*args, **kwargs)
         self.filters["q"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
         self.filters = {name: self.filters[name] for name in self.SHOWN}
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class ConsentsForm(ModelErrorsMixin, forms.Form):
+    """One yes/no answer per kind of consent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in Consent.Kind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=YES_NO, widget=forms.RadioSelect
+            )
+
+    def consents(self) -> dict[str, bool]:
+        return {kind: self.cleaned_data[kind] == "yes" for kind in Consent.Kind.values}

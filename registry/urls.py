@@ -15,6 +15,11 @@ urlpatterns = [
         name="person_correct",
     ),
     path(
+        "persons/<uuid:person_id>/consents/",
+        views.person_consents,
+        name="person_consents",
+    ),
+    path(
         "persons/<uuid:person_id>/access-log/",
         views.person_access_log,
         name="person_access_log",

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .actions import person_correct
+from .actions import consents_change, person_correct
 from .errors import Forbidden, NotFound, VersionConflict
-from .forms import PersonCorrectForm, PersonSearchFilter
+from .forms import ConsentsForm, PersonCorrectForm, PersonSearchFilter
 from .home_page import home_page_parts
 from .models import Consent
 from .permissions import may_correct_person
@@ -48,6 +48,12 @@ def person_access_log(request: HttpRequest, person_id) -> HttpResponse:
     )
 
 
+def _consent_history(person, in_force: dict) -> list:
+    """Every answer, newest first, once any consent was answered more than once."""
+    rows = sorted(person.consents.all(), key=lambda row: (row.recorded_at, row.pk), reverse=True)
+    return rows if len(rows) > len(in_force) else []
+
+
 @require_GET
 @login_required
 def person_detail(request: HttpRequest, person_id) -> HttpResponse:
@@ -58,6 +64,7 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
         "person": person,
         "age": person.age_on(timezone.localdate()),
         "consents": [(label, in_force.get(kind)) for kind, label in Consent.Kind.choices],
+        "consent_history": _consent_history(person, in_force),
         "parts": person_page_parts(request, person),
         "timeline": person_timeline(user=request.user, person=person),
         "may_correct": may_correct_person(request.user, person),
@@ -122,3 +129,29 @@ def _moved_to(request: HttpRequest, version: int):
     data = request.POST.copy()
     data["version"] = str(version)
     return data
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_consents(request: HttpRequest, person_id) -> HttpResponse:
+    """Record consents given, changed or withdrawn since intake (registry.actions.consents_change)."""
+    person = person_get(user=request.user, person_id=person_id)
+    if not may_correct_person(request.user, person):
+        return render(request, "registry/person_consents.html", {"person": person}, status=403)
+    in_force = consents_in_force(person)
+    initial = {kind: "yes" if row.granted else "no" for kind, row in in_force.items()}
+    form = ConsentsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consents_change(actor=request.user, person_id=person.pk, consents=form.consents())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except (Forbidden, NotFound) as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The consents were recorded."))
+            return redirect("person_detail", person_id=person.pk)
+    context = {"person": person, "form": form}
+    return render(
+        request, "registry/person_consents.html", context, status=400 if form.errors else 200
+    )

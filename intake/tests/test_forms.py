@@ -9,9 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from intake.forms import ArrivalForm, ConsentsForm, OriginForm, PersonForm
+from intake.forms import ArrivalForm, OriginForm, PersonForm
 from intake.models import Arrival
 from intake.tests.test_views_intake import arrival_data, person_data, reference_rows
+from registry.forms import ConsentsForm
 from registry.models import Consent, Person
 
 pytestmark = pytest.mark.django_db

@@ -68,6 +68,10 @@ class PersonCorrectInputSerializer(PersonFieldsInputSerializer):
     )
 
 
+class PersonConsentsInputSerializer(serializers.Serializer):
+    consents = ConsentsField(required=True)
+
+
 class PersonOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     given_names = serializers.CharField()

@@ -8,4 +8,9 @@ urlpatterns = [
     path("auth/token/", sign_in_views.TokenApi.as_view(), name="api-token"),
     path("persons/", views.PersonListCreateApi.as_view(), name="api-person-list"),
     path("persons/<str:person_id>/", views.PersonDetailApi.as_view(), name="api-person-detail"),
+    path(
+        "persons/<str:person_id>/consents/",
+        views.PersonConsentsApi.as_view(),
+        name="api-person-consents",
+    ),
 ]

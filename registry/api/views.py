@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..actions import PersonIdConflict, person_correct, person_register
+from ..actions import PersonIdConflict, consents_change, person_correct, person_register
 from ..api_common import (
     Conflict,
     ConflictSerializer,
@@ -31,6 +31,7 @@ from ..api_common import (
 from ..filters import PersonFilter
 from ..selectors import person_get, person_list
 from .serializers import (
+    PersonConsentsInputSerializer,
     PersonCorrectInputSerializer,
     PersonCreateInputSerializer,
     PersonDetailOutputSerializer,
@@ -145,6 +146,36 @@ class PersonDetailApi(APIView):
                 reason=reason,
                 # A version the client did not name never matches: the action answers 412.
                 expected_version=person.version if person.version in versions else 0,
+            )
+        person = person_get(user=request.user, person_id=person_id)
+        return with_etag(Response(PersonDetailOutputSerializer(person).data), person)
+
+
+class PersonConsentsApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Record consents given, changed or withdrawn since intake",
+        parameters=[PERSON_ID],
+        request=PersonConsentsInputSerializer,
+        responses={
+            200: PersonDetailOutputSerializer,
+            400: OpenApiResponse(
+                description="Field errors, or no answer differs from those in force."
+            ),
+            403: OpenApiResponse(DetailSerializer, description="You may only read this person."),
+            404: OpenApiResponse(description="Not found."),
+        },
+    )
+    def post(self, request: Request, person_id) -> Response:
+        person = person_get(user=request.user, person_id=person_id)
+        serializer = PersonConsentsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with audit_actor(request):
+            consents_change(
+                actor=request.user,
+                person_id=person.pk,
+                consents=serializer.validated_data["consents"],
             )
         person = person_get(user=request.user, person_id=person_id)
         return with_etag(Response(PersonDetailOutputSerializer(person).data), person)

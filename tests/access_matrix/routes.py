@@ -424,6 +424,17 @@ ROUTES: list[Route] = [
         write(HTML, PERSON_READERS, ARRIVAL_CENTRE_STAFF, ok=400),
         note="an empty form: 400 with the form shown again",
     ),
+    *(
+        Route(
+            "person_consents",
+            method,
+            HTML,
+            _person("person_consents"),
+            write(HTML, PERSON_READERS, ARRIVAL_CENTRE_STAFF, ok=ok),
+            note="staff of one of the person's centres; an empty form is a 400",
+        )
+        for method, ok in (("GET", 200), ("POST", 400))
+    ),
     Route(
         "person_access_log",
         "GET",
@@ -447,6 +458,15 @@ ROUTES: list[Route] = [
         changes_on=frozenset({201}),
     ),
     Route("api-person-detail", "GET", API, _person("api-person-detail"), read(API, PERSON_READERS)),
+    Route(
+        "api-person-consents",
+        "POST",
+        API,
+        _person("api-person-consents"),
+        read(API, PERSON_READERS, ok=400),
+        note="an empty body: 400 to whoever sees the person; tests/test_person_consents.py "
+        "has who may record them (403 to a reader)",
+    ),
     Route(
         "api-person-detail",
         "PATCH",
