@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework.models import Case, Referral
@@ -221,8 +222,13 @@ def service_delivery_record(
     client_uuid: uuid.UUID | None = None,
     request_fingerprint: str = "",
     replaces: ServiceDelivery | None = None,
+    confirm_repeat: bool = False,
 ) -> Recorded:
-    """Record one delivery. Idempotent on client_uuid (replay → created=False; other body → conflict)."""
+    """Record one delivery. Idempotent on client_uuid (replay → created=False; other body → conflict).
+
+    The same service for the same person on the same day a second time is refused under
+    `confirm_repeat` until the caller confirms it (far more often the same kit entered twice).
+    """
     client_uuid = client_uuid or uuid.uuid4()
     existing = replay(
         ServiceDelivery,
@@ -261,10 +267,34 @@ def service_delivery_record(
         first_arrival=_first_arrival_dates([person.pk], center).get(person.pk),
         outcomes=outcomes,
     )
+    if not errors and not confirm_repeat and replaces is None:
+        repeated = _same_delivery_that_day(delivery)
+        if repeated:
+            errors["confirm_repeat"] = [repeated]
     if errors:
         raise ValidationError(errors)
     delivery.save(force_insert=True)
     return Recorded(delivery=delivery, created=True)
+
+
+def _same_delivery_that_day(delivery: ServiceDelivery) -> str:
+    """Why a delivery looks like one already recorded (the same service, person and day, not
+    voided), or "" when it does not."""
+    same = ServiceDelivery.objects.filter(
+        person=delivery.person,
+        service_type=delivery.service_type,
+        delivered_on=delivery.delivered_on,
+        voided_at__isnull=True,
+    ).exists()
+    if not same:
+        return ""
+    return _(
+        "%(service)s was already recorded for this person on %(day)s. Record it again only if "
+        "they really received a second one, and confirm it."
+    ) % {
+        "service": delivery.service_type.name,
+        "day": date_format(delivery.delivered_on, "DATE_FORMAT"),
+    }
 
 
 @transaction.atomic
@@ -318,6 +348,7 @@ def service_deliveries_record(
     client_uuid: uuid.UUID,
     provider: Provider | None = None,
     case: Case | None = None,
+    confirm_repeat: bool = False,
 ) -> list[Recorded]:
     """Record several services for a person in one submit: all or none. Each one's client UUID
     is derived from the submission's and its service type, so a retried submit records nothing
@@ -340,6 +371,7 @@ def service_deliveries_record(
                     case=case,
                     outcomes=item.outcomes,
                     client_uuid=uuid.uuid5(client_uuid, item.service_type.code),
+                    confirm_repeat=confirm_repeat,
                 )
             )
         except ValidationError as exc:

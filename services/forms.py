@@ -166,6 +166,13 @@ class RecordForm(forms.Form):
         required=False,
         help_text=_("Needed for the services given within a case (marked “within a case”)."),
     )
+    # Shown (as a checkbox) once recording said a ticked service was already recorded for the
+    # person that day; hidden until then.
+    confirm_repeat = forms.BooleanField(
+        label=_("The person really received it again: record it too"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(
         self,
@@ -175,6 +182,8 @@ class RecordForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get(self.add_prefix("confirm_repeat")) in ("on", "True"):
+            self.offer_confirm_repeat()
         self.centers = centers
         self.fields["center"].queryset = ReceptionCenter.objects.filter(
             pk__in=[c.pk for c in centers]
@@ -186,6 +195,9 @@ class RecordForm(forms.Form):
         self.fields["case"].label_from_instance = lambda case: (
             f"{case.number} · {case.get_status_display()}"
         )
+
+    def offer_confirm_repeat(self) -> None:
+        self.fields["confirm_repeat"].widget = forms.CheckboxInput()
 
     def chosen_center(self) -> ReceptionCenter:
         if "center" in self.fields:
@@ -208,6 +220,10 @@ def place_delivery_errors(
     for name, messages in items:
         if name in ("delivered_on", "provider", "center"):
             form.add_action_errors(name, messages)
+        elif name == "confirm_repeat":
+            # Said on the row; confirmed once for the submission, in the shared part.
+            row.add_action_errors(messages)
+            form.offer_confirm_repeat()
         elif name == "case":
             # Fixed in the shared case field, but said on the row that needs it.
             row.add_action_errors(messages)

@@ -172,6 +172,7 @@ def _record_rows(request: HttpRequest, person: Person, form: RecordForm, rows: l
             client_uuid=shared["client_uuid"],
             provider=shared["provider"],
             case=shared["case"],
+            confirm_repeat=shared["confirm_repeat"],
         )
     except IdempotencyConflict as exc:
         form_as_new_submission(form, exc)

@@ -196,6 +196,14 @@ class DeliveryCreateInputSerializer(OutcomeFieldsMixin):
     )
     funding_award = serializers.CharField(max_length=40, allow_blank=True, default="")
 
+    confirm_repeat = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Send true to record the same service for the same person on the same day again "
+            "(the first attempt answers 400 under this field)."
+        ),
+    )
+
     def action_kwargs(self) -> dict[str, Any]:
         """The validated body as service_delivery_record's keyword arguments."""
         data = dict(self.validated_data)

@@ -511,3 +511,29 @@ def test_bulk_query_count_does_not_grow_with_the_number_of_persons(caseworker, c
     if connection.vendor == "postgresql":
         assert few_total == many_total
     assert ServiceDelivery.objects.count() == 2 * 60
+
+
+# --- the same kit entered twice ----------------------------------------------------------------
+
+
+def test_the_same_service_for_the_same_person_the_same_day_needs_a_confirmation(
+    caseworker, center_a, person
+):
+    record(caseworker, person, center_a)
+    with pytest.raises(ValidationError) as refused:
+        record(caseworker, person, center_a)
+    assert "confirm_repeat" in field_errors(refused)
+    assert ServiceDelivery.objects.filter(person=person).count() == 1
+    assert record(caseworker, person, center_a, confirm_repeat=True).created
+    assert ServiceDelivery.objects.filter(person=person).count() == 2
+
+
+def test_another_service_another_day_or_a_voided_one_is_not_questioned(
+    caseworker, center_a, person
+):
+    first = record(caseworker, person, center_a).delivery
+    assert record(caseworker, person, center_a, code="food").created
+    yesterday = center_a.local_now().date() - timedelta(days=1)
+    assert record(caseworker, person, center_a, delivered_on=yesterday).created
+    service_delivery_void(actor=caseworker, delivery=first, reason="Duplicado")
+    assert record(caseworker, person, center_a).created

@@ -531,3 +531,14 @@ def test_seeded_providers_are_listed(api_a):
     assert names["OIM (Organización Internacional para las Migraciones)"]["kind"] == (
         "international"
     )
+
+
+def test_the_same_kit_again_the_same_day_answers_400_until_confirmed(api_a, center_a, person):
+    assert api_a.post(LIST_URL, delivery_body(person, center_a), format="json").status_code == 201
+    again = delivery_body(person, center_a)
+    refused = api_a.post(LIST_URL, again, format="json")
+    assert refused.status_code == 400
+    assert "confirm_repeat" in refused.json()
+    confirmed = api_a.post(LIST_URL, dict(again, confirm_repeat=True), format="json")
+    assert confirmed.status_code == 201
+    assert ServiceDelivery.objects.filter(person=person).count() == 2

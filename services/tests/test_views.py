@@ -472,3 +472,21 @@ def test_the_uptake_part_alone_for_htmx(client_a, caseworker, person, center_a):
     html = client_a.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in html
     assert "Hygiene kit" in html
+
+
+def test_the_same_kit_again_the_same_day_is_shown_with_a_confirmation(client_a, person, center_a):
+    url = reverse("services:record", args=[person.pk])
+    client_a.post(url, _record_data(uuid.uuid4(), {"hygiene_kit": {}}, day=_today(center_a)))
+    again = _record_data(uuid.uuid4(), {"hygiene_kit": {}, "food": {}}, day=_today(center_a))
+    response = client_a.post(url, again, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "ya se registró para esta persona" in page
+    assert 'type="checkbox" name="confirm_repeat"' in page
+    assert ServiceDelivery.objects.filter(person=person).count() == 1  # all or none
+
+    response = client_a.post(url, dict(again, confirm_repeat="on"))
+    assert response.status_code == 302
+    assert (
+        ServiceDelivery.objects.filter(person=person, service_type__code="hygiene_kit").count() == 2
+    )
