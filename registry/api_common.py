@@ -119,6 +119,34 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+def if_match_parameter(description: Any) -> Any:
+    """The schema of a required If-Match header (the version the change starts from)."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter
+
+    return OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=True,
+        description=description,
+    )
+
+
+def etag_parameter(description: Any, responses: tuple[int, ...] = (200,)) -> Any:
+    """The schema of the ETag header answered with a versioned record."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter
+
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=list(responses),
+        description=description,
+    )
+
+
 def with_etag(response: Response, row: Any) -> Response:
     """The row's version as the response's ETag, to send back in If-Match."""
     response["ETag"] = f'"{row.version}"'

@@ -91,9 +91,9 @@ def person_search(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_correct_view(request: HttpRequest, person_id) -> HttpResponse:
     """Correct a person's details, with the reason (registry.actions.person_correct)."""
-    person = person_get(user=request.user, person_id=person_id)
-    if not may_correct_person(request.user, person):
-        return render(request, "registry/person_correct.html", {"person": person}, status=403)
+    person, refused = _person_to_change(request, person_id, "registry/person_correct.html")
+    if refused:
+        return refused
     form = PersonCorrectForm(request.POST if request.method == "POST" else None, instance=person)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -124,6 +124,15 @@ def person_correct_view(request: HttpRequest, person_id) -> HttpResponse:
     )
 
 
+def _person_to_change(request: HttpRequest, person_id, template: str):
+    """The person (404 outside the user's scope) and, for a user who only reads them, the
+    page's 403 saying who may change them (the actions refuse the same users)."""
+    person = person_get(user=request.user, person_id=person_id)
+    if may_correct_person(request.user, person):
+        return person, None
+    return person, render(request, template, {"person": person}, status=403)
+
+
 def _moved_to(request: HttpRequest, version: int):
     """The submitted data, now starting from the stored version: saving again applies it."""
     data = request.POST.copy()
@@ -135,9 +144,9 @@ def _moved_to(request: HttpRequest, version: int):
 @login_required
 def person_consents(request: HttpRequest, person_id) -> HttpResponse:
     """Record consents given, changed or withdrawn since intake (registry.actions.consents_change)."""
-    person = person_get(user=request.user, person_id=person_id)
-    if not may_correct_person(request.user, person):
-        return render(request, "registry/person_consents.html", {"person": person}, status=403)
+    person, refused = _person_to_change(request, person_id, "registry/person_consents.html")
+    if refused:
+        return refused
     in_force = consents_in_force(person)
     initial = {kind: "yes" if row.granted else "no" for kind, row in in_force.items()}
     form = ConsentsForm(request.POST if request.method == "POST" else None, initial=initial)

@@ -33,6 +33,8 @@ from registry.api_common import (
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,
+    etag_parameter,
+    if_match_parameter,
     if_match_versions,
     with_etag,
 )
@@ -141,36 +143,18 @@ def _case_answer(case: Case) -> Response:
 
 
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description=_(
+IF_MATCH = if_match_parameter(
+    _(
         'The ETag of the case as last read, e.g. "3". "*" is refused (428): a change must '
         "name the version it starts from."
-    ),
+    )
 )
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 201],
-    description=_("The version of the case, to send back in If-Match when changing it."),
+ETAG = etag_parameter(
+    _("The version of the case, to send back in If-Match when changing it."), (200, 201)
 )
-GOAL_IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description=_('The ETag (or version) of the goal as last read, e.g. "3".'),
-)
-GOAL_ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 201],
-    description=_("The version of the goal, to send back in If-Match when changing it."),
+GOAL_IF_MATCH = if_match_parameter(_('The ETag (or version) of the goal as last read, e.g. "3".'))
+GOAL_ETAG = etag_parameter(
+    _("The version of the goal, to send back in If-Match when changing it."), (200, 201)
 )
 NOT_FOUND = OpenApiResponse(description="Not found.")
 FIELD_ERRORS = OpenApiResponse(description="Field errors: {field: [messages]}.")

@@ -25,6 +25,8 @@ from ..api_common import (
     audit_actor,
     created_or_replayed,
     django_errors_as_api,
+    etag_parameter,
+    if_match_parameter,
     if_match_versions,
     with_etag,
 )
@@ -87,20 +89,10 @@ class PersonListCreateApi(PersonsShownMixin, generics.ListAPIView):
 
 
 PERSON_ID = OpenApiParameter("person_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200],
-    description=_("The version of the person, to send back in If-Match when correcting them."),
+ETAG = etag_parameter(
+    _("The version of the person, to send back in If-Match when correcting them.")
 )
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description=_('The ETag of the person as last read, e.g. "3".'),
-)
+IF_MATCH = if_match_parameter(_('The ETag of the person as last read, e.g. "3".'))
 
 
 class PersonDetailApi(APIView):

@@ -372,6 +372,46 @@ def measure_matching(
     return timing, recall
 
 
+def measure_search(
+    *, rng: random.Random, user: Any, home: ReceptionCenter, count: int
+) -> tuple[Timing, list[int]]:
+    """The registry search as its page runs it (a page of 25 with the count, the facts beside
+    each result), for a given name and surname with one typo, a document, or a phone."""
+    from registry.search import person_search, search_facts
+    from registry.selectors import person_list
+
+    known_ids = list(
+        PersonCenter.objects.filter(center=home).values_list("person_id", flat=True)[:50_000]
+    )
+    if not known_ids:
+        raise CommandError("no persons at the benchmark centre; run with --fresh")
+    persons = list(Person.objects.filter(pk__in=rng.sample(known_ids, min(len(known_ids), count))))
+    timing = Timing("person_search")
+    found = [0, 0]  # the person on the first page / asked
+
+    def search(text: str) -> list[Any]:
+        rows = person_search(person_list(user=user), user=user, text=text)
+        page = list(rows[:25])
+        rows.count()
+        search_facts(user=user, person_ids=[p.pk for p in page])
+        return page
+
+    for index in range(count):
+        person = persons[index % len(persons)]
+        if index % 3 == 0 and person.document_number:
+            text = person.document_number
+        else:
+            surname = person.first_surname
+            if len(surname) >= 6:  # one letter dropped inside the word
+                cut = rng.randrange(1, len(surname) - 1)
+                surname = surname[:cut] + surname[cut + 1 :]
+            text = f"{person.given_names.split()[0]} {misspell(rng, surname)}"
+        page = timed(timing, lambda t=text: search(t), user=user)
+        found[1] += 1
+        found[0] += any(p.pk == person.pk for p in page)
+    return timing, found
+
+
 def _misspelt_query(rng: random.Random, person: Person) -> dict[str, Any]:
     given = person.given_names.split()
     if len(given) > 1 and rng.random() < 0.3:
