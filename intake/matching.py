@@ -166,7 +166,9 @@ def duplicate_candidates(
 
     # Rank in the database before the cut, so that a common surname in a wide window of
     # estimated birth dates cannot push the right person out of the rows scored below.
-    rank = _match_rank(doc_key=doc_key, birth_date=birth_date)
+    rank = _match_rank(
+        doc_key=doc_key, given_keys=given_keys, surname_keys=surname_keys, birth_date=birth_date
+    )
     rows = list(
         annotate_last_return(person_matching_scope_for(user).filter(condition))
         .annotate(match_rank=rank)
@@ -271,13 +273,23 @@ def _match_condition(
     return condition
 
 
-def _match_rank(*, doc_key: str, birth_date: date | None) -> Expression:
-    """The database's first cut: the same document, then the same date of birth."""
+def _match_rank(
+    *, doc_key: str, given_keys: list[str], surname_keys: list[str], birth_date: date | None
+) -> Expression:
+    """The database's first cut, before the rows are scored: the same document, the same date
+    of birth, each name key found as typed (so that many namesakes in a wide window of dates
+    cannot push the right person out of the rows scored)."""
     rank: Expression = Value(0)
     if doc_key:
         rank += Case(When(document_key=doc_key, then=Value(SCORE_DOCUMENT)), default=Value(0))
     if birth_date:
         rank += Case(When(birth_date=birth_date, then=Value(SCORE_DATES["same"])), default=Value(0))
+    for key in surname_keys:
+        score = SCORE_NAME_EXACT["surname"]
+        rank += Case(When(surname_keys__contains=key, then=Value(score)), default=Value(0))
+    for key in given_keys:
+        score = SCORE_NAME_EXACT["given"]
+        rank += Case(When(given_name_keys__contains=key, then=Value(score)), default=Value(0))
     return rank
 
 

@@ -64,9 +64,10 @@ def register_fact(fact: SearchFact) -> SearchFact:
 
 def one_edit_patterns(key: str) -> list[str]:
     """LIKE patterns matching every word one edit away from `key` (a letter changed, added,
-    dropped, or two neighbours swapped); keys hold only a-z, so nothing needs escaping."""
+    dropped, or two neighbours swapped) after its first letter, which the name keys already
+    fold (h, j, y, w); keys hold only a-z, so nothing needs escaping."""
     patterns = {key}
-    for i in range(len(key)):
+    for i in range(1, len(key)):
         patterns.add(f"{key[:i]}_{key[i + 1 :]}")  # changed
         patterns.add(f"{key[:i]}{key[i + 1 :]}")  # dropped
         patterns.add(f"{key[:i]}_{key[i:]}")  # added
