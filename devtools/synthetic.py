@@ -447,7 +447,7 @@ class Generator:
                 "id", "client_uuid", "person", "center", "arrived_at", "mode", "returned_from",
                 "transport_reference", "travel_group", "family_group",
                 "intends_to_migrate_again", "needs", "protection_concerns", "registered_by",
-                "created_at", "request_fingerprint",
+                "created_at", "request_fingerprint", "void_reason",
             ),
         )  # fmt: skip
         self.cases = RowWriter(
@@ -685,7 +685,7 @@ class Generator:
                 arrival_id, _seeded_uuid(rng), person_id, center.pk, at_text,
                 "air" if by_air else "land", self.country_ids["US" if by_air else "MX"],
                 f"{'VUELO' if by_air else 'BUS'}-{100 + int(draw() * 900)}",
-                travel_group, family_group, intention, "", "", self.user_id, at_text, "",
+                travel_group, family_group, intention, "", "", self.user_id, at_text, "", "",
             )
         )  # fmt: skip
         day_text = day.isoformat()

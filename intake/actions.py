@@ -13,12 +13,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from registry.actions import consents_record, person_build, person_link_center
+from registry.actions import (
+    consents_record,
+    correction_record,
+    person_build,
+    person_link_center,
+    reason_required,
+)
+from registry.errors import Forbidden, Invalid, NotFound
 from registry.idempotency import replay
-from registry.models import MigrationReason, Person, ReceptionCenter
+from registry.models import Correction, MigrationReason, Person, ReceptionCenter
 from registry.names import document_normalise, name_keys
-from registry.permissions import Actor, can_work_at
+from registry.permissions import Actor, can_work_at, user_center_ids
 
 from .matching import matchable_person
 from .models import Arrival
@@ -248,3 +256,51 @@ def _new_person_build(
     if new_person_id and Person.objects.filter(pk=new_person_id).exists():
         errors.setdefault("person", []).append(_("A person with this identifier already exists."))
     return new_person
+
+
+MAY_NOT_VOID = gettext_lazy("Only staff of the arrival's reception centre may void it.")
+
+
+@transaction.atomic
+def arrival_void(*, actor: Actor, arrival_id: int | str, reason: str) -> Arrival:
+    """Void an arrival registered by mistake: it leaves every list and count (the summary
+    tables follow when the change commits) and stays in the history with the reason.
+
+    NotFound outside the actor's arrivals, Forbidden for one who only reads them, Invalid for
+    a missing reason or an arrival already voided.
+    """
+    arrival = (
+        Arrival.all_objects.select_for_update()
+        .filter(pk=arrival_id, center_id__in=user_center_ids(actor))
+        .first()
+    )
+    if arrival is None:
+        raise NotFound()
+    if not can_work_at(actor, arrival.center_id):
+        raise Forbidden(MAY_NOT_VOID)
+    reason = reason_required(reason)
+    if arrival.voided_at is not None:
+        raise Invalid(
+            _("This arrival was already voided on %(day)s.")
+            % {"day": date_format(timezone.localtime(arrival.voided_at), "DATE_FORMAT")}
+        )
+    arrival.voided_at = timezone.now()
+    arrival.voided_by = actor
+    arrival.void_reason = reason[:300]
+    arrival.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    correction_record(
+        actor=actor,
+        person=arrival.person,
+        kind=Correction.Kind.ARRIVAL_VOIDED,
+        object_id=arrival.pk,
+        reason=reason,
+        changes=[
+            {
+                "field": "arrival",
+                "before": f"{timezone.localtime(arrival.arrived_at, arrival.center.tzinfo):%Y-%m-%d %H:%M}"
+                f" · {arrival.center.name}",
+                "after": None,
+            }
+        ],
+    )
+    return arrival

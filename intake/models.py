@@ -12,6 +12,14 @@ from registry.dates import ARRIVAL_DATES
 from registry.models import Country, MigrationReason, Person, ReceptionCenter
 
 
+class ArrivalManager(models.Manager["Arrival"]):
+    """Arrivals in force: a voided one (registered by mistake) is left out of every list, count,
+    recognition and report; `Arrival.all_objects` still has it."""
+
+    def get_queryset(self) -> models.QuerySet["Arrival"]:
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
 class Arrival(models.Model):
     class Mode(models.TextChoices):
         AIR = "air", _("Air")
@@ -76,8 +84,23 @@ class Arrival(models.Model):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     # Hash of the submitted content under client_uuid: tells a replay from a conflicting reuse.
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("voided by"),
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+
+    all_objects = models.Manager()  # voided ones too
+    objects = ArrivalManager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("arrival")
         verbose_name_plural = _("arrivals")
         ordering = ["-arrived_at"]

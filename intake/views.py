@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from registry.audit import persons_viewed
-from registry.forms import ConsentsForm
-from registry.permissions import centers_for, user_center_ids
+from registry.errors import Forbidden, NotFound
+from registry.forms import ConsentsForm, ReasonForm
+from registry.permissions import can_work_at, centers_for, user_center_ids
 
-from .actions import arrival_register
+from .actions import arrival_register, arrival_void
 from .forms import (
     ArrivalForm,
     ArrivalListFilter,
@@ -415,5 +416,31 @@ def arrival_list(request: HttpRequest) -> HttpResponse:
 @intake_view
 def arrival_detail(request: HttpRequest, pk: int) -> HttpResponse:
     arrival = arrival_get(user=request.user, arrival_id=pk)
+    context = {"arrival": arrival, "may_void": can_work_at(request.user, arrival.center_id)}
     with timezone.override(arrival.center.tzinfo):
-        return render(request, "intake/arrival_detail.html", {"arrival": arrival})
+        return render(request, "intake/arrival_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def arrival_void_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Void an arrival registered by mistake, with the reason (intake.actions.arrival_void)."""
+    arrival = arrival_get(user=request.user, arrival_id=pk)
+    if not can_work_at(request.user, arrival.center_id):
+        context = {"arrival": arrival}
+        return render(request, "intake/arrival_void.html", context, status=403)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            arrival_void(
+                actor=request.user, arrival_id=arrival.pk, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except (Forbidden, NotFound) as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The arrival was voided. It no longer counts anywhere."))
+            return redirect("person_detail", person_id=arrival.person_id)
+    context = {"arrival": arrival, "form": form}
+    return render(request, "intake/arrival_void.html", context, status=400 if form.errors else 200)

@@ -136,3 +136,15 @@ class ConsentsForm(ModelErrorsMixin, forms.Form):
 
     def consents(self) -> dict[str, bool]:
         return {kind: self.cleaned_data[kind] == "yes" for kind in Consent.Kind.values}
+
+
+class ReasonForm(forms.Form):
+    """The reason for voiding or correcting a record (required by the action, which says so)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: registered twice; the wrong person was chosen."),
+    )

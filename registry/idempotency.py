@@ -83,7 +83,8 @@ def replay(
     if client_uuid is None:
         return None
     _lock(model, client_uuid)
-    existing = model._default_manager.filter(client_uuid=client_uuid).first()
+    # The base manager: a row its default manager hides (a voided arrival) still holds its UUID.
+    existing = model._base_manager.filter(client_uuid=client_uuid).first()
     if existing is None:
         return None
     if existing.request_fingerprint != request_fingerprint or not visible(existing):

@@ -95,12 +95,18 @@ class CorrectionShown:
     changes: list[tuple[str, str, str]]  # (field label, before, after)
 
 
+# Changes of what other apps record about a person (their corrections name these).
+OTHER_RECORDS = {"arrival": _("Arrival"), "delivery": _("Service delivered")}
+
+
 def _change_shown(change: dict[str, Any]) -> tuple[str, str, str]:
     name = change.get("field", "")
     try:
         field = Person._meta.get_field(name)
     except FieldDoesNotExist:
-        return name, str(change.get("before")), str(change.get("after"))
+        label = OTHER_RECORDS.get(name, name)
+        before, after = change.get("before"), change.get("after")
+        return str(label), str(before or "—"), str(after or "—")
     return (
         str(getattr(field, "verbose_name", name)),
         _value_shown(field, change.get("before")),

@@ -16,14 +16,16 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework.models import Case, Referral
 from casework.permissions import cases_for
+from registry.actions import correction_record, reason_required
 from registry.audit import redact
 from registry.dates import DELIVERY_DATES
-from registry.errors import DomainError
+from registry.errors import DomainError, Forbidden, Invalid
 from registry.idempotency import replay
-from registry.models import Person, ReceptionCenter
+from registry.models import Correction, Person, ReceptionCenter
 from registry.permissions import Actor, can_work_at, persons_for, user_center_ids
 from registry.signals import persons_changed
 
@@ -381,11 +383,27 @@ def service_deliveries_record(
     return recorded
 
 
+MAY_NOT_CORRECT = gettext_lazy("Only staff of the centre where it was recorded may correct it.")
+ALREADY_VOIDED = gettext_lazy(
+    "This delivery was already voided or corrected: correct the one in force instead."
+)
+
+
 @transaction.atomic
 def service_delivery_correct(
     *, actor: Actor, delivery: ServiceDelivery, reason: str, **changes: Any
 ) -> ServiceDelivery:
-    """Void `delivery` and record its replacement with `changes` applied."""
+    """Void `delivery` and record its replacement with `changes` applied (counted data is never
+    edited in place); the values before and after are kept as the person's Correction.
+
+    Forbidden for a user who does not work at the delivery's centre; Invalid for a missing
+    reason, a delivery already voided or corrected, or a replacement the rules refuse.
+    """
+    if not can_work_at(actor, delivery.center_id):
+        raise Forbidden(MAY_NOT_CORRECT)
+    reason = reason_required(reason)
+    if delivery.voided_at is not None:
+        raise Invalid(ALREADY_VOIDED)
     outcomes = {name: getattr(delivery, name) for name in ALL_OUTCOME_FIELDS}
     outcomes = {k: v for k, v in outcomes.items() if v not in (None, "")}
     outcomes.update(changes.pop("outcomes", {}) or {})
@@ -397,10 +415,28 @@ def service_delivery_correct(
         "funding_award": delivery.funding_award,
     }  # fmt: skip
     values.update(changes)
+    before = _delivery_shown(delivery)
     service_delivery_void(actor=actor, delivery=delivery, reason=reason)
-    return service_delivery_record(
+    replacement = service_delivery_record(
         actor=actor, outcomes=outcomes, replaces=delivery, **values
     ).delivery
+    correction_record(
+        actor=actor,
+        person=delivery.person,
+        kind=Correction.Kind.DELIVERY_CORRECTED,
+        object_id=delivery.pk,
+        reason=reason,
+        changes=[{"field": "delivery", "before": before, "after": _delivery_shown(replacement)}],
+    )
+    return replacement
+
+
+def _delivery_shown(delivery: ServiceDelivery) -> str:
+    """What a correction records of a delivery: service × quantity, date, status."""
+    return (
+        f"{delivery.service_type.name} × {delivery.quantity}, "
+        f"{delivery.delivered_on.isoformat()}, {delivery.get_status_display()}"
+    )
 
 
 @transaction.atomic

@@ -272,5 +272,36 @@ class VoidForm(forms.Form):
     )
 
 
+class CorrectForm(forms.Form):
+    """What a correction changes (quantity, date, status) and why; the service type stays (to
+    change it, void the delivery and record the right one)."""
+
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000)
+    delivered_on = forms.DateField(label=_("Date"), widget=_date_widget())
+    status = forms.ChoiceField(label=_("Status"), choices=ServiceDelivery.Status.choices)
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=300,
+        required=False,  # registry.actions.reason_required says what is missing
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    @staticmethod
+    def initial_for(delivery: ServiceDelivery) -> dict[str, Any]:
+        return {
+            "quantity": delivery.quantity,
+            "delivered_on": delivery.delivered_on,
+            "status": delivery.status,
+        }
+
+    def changes(self, delivery: ServiceDelivery) -> dict[str, Any]:
+        """The fields that differ from the delivery's."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("quantity", "delivered_on", "status")
+            if self.cleaned_data[name] != getattr(delivery, name)
+        }
+
+
 def currency_for(center: ReceptionCenter) -> str:
     return CURRENCY_BY_COUNTRY.get(getattr(center.country, "iso2", ""), "USD")

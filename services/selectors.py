@@ -187,8 +187,8 @@ def _choice_labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
 
 
 def with_labels(deliveries: Iterable[ServiceDelivery]) -> list[ServiceDelivery]:
-    """The rows, each with `unit_label`, `status_label`, `sector_label` and `void_url` for the
-    templates.
+    """The rows, each with `unit_label`, `status_label`, `sector_label`, `void_url` and
+    `correct_url` for the templates.
 
     Looked up once per list: Django's get_FOO_display translates every choice of the field
     again on each call, which was most of the time spent rendering a table of deliveries; the
@@ -201,9 +201,11 @@ def with_labels(deliveries: Iterable[ServiceDelivery]) -> list[ServiceDelivery]:
     statuses = _choice_labels(ServiceDelivery.Status.choices)
     sectors = _choice_labels(ServiceDelivery.Sector.choices)
     head, _zero, tail = reverse("services:delivery_void", args=[0]).rpartition("/0/")
+    fix_head, _zero, fix_tail = reverse("services:delivery_correct", args=[0]).rpartition("/0/")
     for row in rows:
         delivery: Any = row  # the labels are set on the row for the templates
         delivery.void_url = f"{head}/{delivery.pk}/{tail}"
+        delivery.correct_url = f"{fix_head}/{delivery.pk}/{fix_tail}"
         delivery.unit_label = units.get(delivery.service_type.unit, "")
         delivery.status_label = statuses.get(delivery.status, "")
         delivery.sector_label = sectors.get(delivery.employer_sector, "")

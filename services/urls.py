@@ -15,4 +15,5 @@ urlpatterns = [
         name="distribution_done",
     ),
     path("deliveries/<int:pk>/void/", views.delivery_void, name="delivery_void"),
+    path("deliveries/<int:pk>/correct/", views.delivery_correct, name="delivery_correct"),
 ]

@@ -44,9 +44,11 @@ from .actions import (
     Recorded,
     distribution_record_bulk,
     service_deliveries_record,
+    service_delivery_correct,
     service_delivery_void,
 )
 from .forms import (
+    CorrectForm,
     DeliveryRowForm,
     DistributionForm,
     RecordForm,
@@ -398,3 +400,32 @@ def delivery_void(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The delivery was voided. It no longer counts."))
             return redirect("services:person_uptake", person_id=delivery.person_id)
     return render(request, "services/delivery_void.html", {"delivery": delivery, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def delivery_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a delivery's quantity, date or status: void it and record the replacement."""
+    delivery = delivery_get(user=request.user, delivery_id=pk)
+    if not can_work_at(request.user, delivery.center_id):  # a reader: the form is not theirs
+        raise PermissionDenied
+    form = CorrectForm(
+        request.POST if request.method == "POST" else None,
+        initial=CorrectForm.initial_for(delivery),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_delivery_correct(
+                actor=request.user,
+                delivery=delivery,
+                reason=form.cleaned_data["reason"],
+                **form.changes(delivery),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The delivery was corrected."))
+            return redirect("services:person_uptake", person_id=delivery.person_id)
+    context = {"delivery": delivery, "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "services/delivery_correct.html", context, status=status)

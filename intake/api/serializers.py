@@ -160,3 +160,17 @@ class CandidateOutputSerializer(serializers.Serializer):
 
 class CandidateListOutputSerializer(serializers.Serializer):
     results = CandidateOutputSerializer(many=True)
+
+
+class ArrivalVoidInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, allow_blank=True, help_text=_("Why the arrival is voided (required).")
+    )
+
+
+class ArrivalVoidedOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_uuid = serializers.UUIDField()
+    person = serializers.UUIDField(source="person_id")
+    voided_at = serializers.DateTimeField()
+    void_reason = serializers.CharField()

@@ -8,6 +8,11 @@ urlpatterns = [
     path("arrivals/", views.ArrivalListCreateApi.as_view(), name="api-arrival-list"),
     path("arrivals/<str:arrival_id>/", views.ArrivalDetailApi.as_view(), name="api-arrival-detail"),
     path(
+        "arrivals/<str:arrival_id>/void/",
+        views.ArrivalVoidApi.as_view(),
+        name="api-arrival-void",
+    ),
+    path(
         "duplicate-candidates/",
         views.DuplicateCandidatesApi.as_view(),
         name="api-duplicate-candidates",

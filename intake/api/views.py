@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.actions import arrival_register
+from intake.actions import arrival_register, arrival_void
 from intake.filters import ArrivalFilter
 from intake.matching import duplicate_candidates
 from intake.selectors import arrival_get, arrival_list
@@ -38,6 +38,8 @@ from registry.idempotency import IdempotencyConflict, fingerprint
 from .serializers import (
     ArrivalCreateInputSerializer,
     ArrivalOutputSerializer,
+    ArrivalVoidedOutputSerializer,
+    ArrivalVoidInputSerializer,
     CandidateListOutputSerializer,
     CandidateQueryInputSerializer,
 )
@@ -127,6 +129,33 @@ class ArrivalDetailApi(APIView):
     def get(self, request: Request, arrival_id) -> Response:
         arrival = arrival_get(user=request.user, arrival_id=arrival_id)
         return Response(ArrivalOutputSerializer(arrival).data)
+
+
+class ArrivalVoidApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Void an arrival registered by mistake (it leaves every list and count)",
+        parameters=[OpenApiParameter("arrival_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=ArrivalVoidInputSerializer,
+        responses={
+            200: ArrivalVoidedOutputSerializer,
+            400: OpenApiResponse(description="No reason given, or already voided."),
+            403: OpenApiResponse(description="Readable, but not at a centre you work at."),
+            404: OpenApiResponse(description="Not found."),
+        },
+    )
+    def post(self, request: Request, arrival_id) -> Response:
+        arrival = arrival_get(user=request.user, arrival_id=arrival_id)
+        serializer = ArrivalVoidInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with audit_actor(request):
+            voided = arrival_void(
+                actor=request.user,
+                arrival_id=arrival.pk,
+                reason=serializer.validated_data["reason"],
+            )
+        return Response(ArrivalVoidedOutputSerializer(voided).data)
 
 
 class DuplicateCandidatesApi(APIView):

@@ -211,6 +211,17 @@ class DeliveryCreateInputSerializer(OutcomeFieldsMixin):
         return {**data, "outcomes": outcomes}
 
 
+class CorrectInputSerializer(serializers.Serializer):
+    """What changes (any of quantity, delivered_on, status) and why."""
+
+    reason = serializers.CharField(
+        max_length=300, allow_blank=True, help_text=_("Why the delivery is corrected (required).")
+    )
+    quantity = serializers.IntegerField(required=False, min_value=1, max_value=1000)
+    delivered_on = serializers.DateField(required=False)
+    status = serializers.ChoiceField(choices=ServiceDelivery.Status.choices, required=False)
+
+
 class VoidInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, help_text=_("Why the delivery is voided."))
 

@@ -18,5 +18,10 @@ urlpatterns = [
         views.DeliveryVoidApi.as_view(),
         name="api-delivery-void",
     ),
+    path(
+        "deliveries/<str:delivery_id>/correct/",
+        views.DeliveryCorrectApi.as_view(),
+        name="api-delivery-correct",
+    ),
     path("distributions/", views.DistributionCreateApi.as_view(), name="api-distribution-create"),
 ]

@@ -35,6 +35,7 @@ from registry.permissions import can_work_at
 from services.actions import (
     BulkValidationError,
     distribution_record_bulk,
+    service_delivery_correct,
     service_delivery_record,
     service_delivery_void,
 )
@@ -43,6 +44,7 @@ from services.models import Provider
 from services.selectors import delivery_get, delivery_list, service_types_active
 
 from .serializers import (
+    CorrectInputSerializer,
     DeliveryCreateInputSerializer,
     DeliveryOutputSerializer,
     DistributionCreateInputSerializer,
@@ -175,6 +177,34 @@ class DeliveryVoidApi(APIView):
             )
         delivery = delivery_get(user=request.user, delivery_id=delivery.pk)
         return Response(DeliveryOutputSerializer(delivery).data)
+
+
+class DeliveryCorrectApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Correct a delivery: void it and record the replacement with the changes",
+        parameters=[DELIVERY_ID],
+        request=CorrectInputSerializer,
+        responses={
+            201: DeliveryOutputSerializer,
+            400: OpenApiResponse(description="No reason, already voided, or a refused value."),
+            403: OpenApiResponse(description="Readable, but not at a centre you work at."),
+            404: OpenApiResponse(description="Not found."),
+        },
+    )
+    def post(self, request: Request, delivery_id) -> Response:
+        delivery = delivery_get(user=request.user, delivery_id=delivery_id)
+        serializer = CorrectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason")
+        with audit_actor(request):
+            replacement = service_delivery_correct(
+                actor=request.user, delivery=delivery, reason=reason, **changes
+            )
+        replacement = delivery_get(user=request.user, delivery_id=replacement.pk)
+        return Response(DeliveryOutputSerializer(replacement).data, status=201)
 
 
 def _bulk_errors(exc: BulkValidationError) -> dict[str, Any]:

@@ -492,6 +492,26 @@ ROUTES: list[Route] = [
         _arrival_pk("intake:arrival_detail", "pk"),
         read(HTML, PERSON_READERS, no_centre=403),
     ),
+    *(
+        Route(
+            "intake:arrival_void",
+            method,
+            HTML,
+            _arrival_pk("intake:arrival_void", "pk"),
+            write(HTML, PERSON_READERS, ARRIVAL_CENTRE_STAFF, ok=ok),
+            note="staff of the arrival's centre; an empty reason is a 400",
+        )
+        for method, ok in (("GET", 200), ("POST", 400))
+    ),
+    Route(
+        "api-arrival-void",
+        "POST",
+        API,
+        _arrival_pk("api-arrival-void", "arrival_id"),
+        read(API, PERSON_READERS, ok=400),
+        note="an empty body: 400 to whoever sees the arrival; tests/test_arrival_void.py has "
+        "who may void it (403 to a reader)",
+    ),
     Route("api-arrival-list", "GET", API, _plain("api-arrival-list"), signed_in(API), (NO_RECORD,)),
     Route(
         "api-arrival-list",
@@ -732,6 +752,19 @@ ROUTES: list[Route] = [
         )
         for method in ("GET", "POST")
     ),
+    *(
+        Route(
+            "services:delivery_correct",
+            method,
+            HTML,
+            lambda world, record: reverse(
+                "services:delivery_correct", kwargs={"pk": world.records[record].delivery.pk}
+            ),
+            write(HTML, CASE_READERS, CASE_WORKERS, ok=ok),
+            note="an empty form: 400",
+        )
+        for method, ok in (("GET", 200), ("POST", 400))
+    ),
     # --- services: API -------------------------------------------------------------------------
     Route(
         "api-service-type-list",
@@ -775,6 +808,17 @@ ROUTES: list[Route] = [
         write(API, CASE_READERS, CASE_WORKERS, ok=200),
         body=lambda world, record: {"reason": "Registrado por error"},
         changes_on=frozenset({200}),
+    ),
+    Route(
+        "api-delivery-correct",
+        "POST",
+        API,
+        lambda world, record: reverse(
+            "api-delivery-correct", kwargs={"delivery_id": world.records[record].delivery.pk}
+        ),
+        write(API, CASE_READERS, CASE_WORKERS, ok=201),
+        body=lambda world, record: {"reason": "Fueron dos", "quantity": 2},
+        changes_on=frozenset({201}),
     ),
     Route(
         "api-distribution-create",
