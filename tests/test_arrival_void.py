@@ -26,8 +26,12 @@ MARCH = datetime(2026, 3, 3, 10, tzinfo=ZoneInfo("America/Guatemala"))
 def twice(caseworker, center_a):
     """One person registered twice on 3 March by mistake, and someone else that day."""
     person = PersonFactory(given_names="Rosa Elena", first_surname="Tzul")
-    first = ArrivalFactory(person=person, center=center_a, arrived_at=MARCH, registered_by=caseworker)
-    second = ArrivalFactory(person=person, center=center_a, arrived_at=MARCH, registered_by=caseworker)
+    first = ArrivalFactory(
+        person=person, center=center_a, arrived_at=MARCH, registered_by=caseworker
+    )
+    second = ArrivalFactory(
+        person=person, center=center_a, arrived_at=MARCH, registered_by=caseworker
+    )
     ArrivalFactory(center=center_a, arrived_at=MARCH, registered_by=caseworker)
     return first, second
 
