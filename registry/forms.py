@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .actions import PERSON_FIELDS
+from .actions import PERSON_FIELDS, REASON_REQUIRED
 from .filters import PersonFilter
 from .models import Consent, Country, Department, DocumentType, Municipality, Person
 
@@ -55,7 +55,7 @@ class PersonCorrectForm(ModelErrorsMixin, forms.ModelForm):
     reason = forms.CharField(
         label=_("Reason for the correction"),
         max_length=500,
-        required=False,  # registry.actions.reason_required says what is missing
+        error_messages={"required": REASON_REQUIRED},  # the action's own words
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("For example: the name was misspelt at intake; the person has a new phone."),
     )
@@ -144,7 +144,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=300,
-        required=False,
+        error_messages={"required": REASON_REQUIRED},  # the action's own words
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("For example: registered twice; the wrong person was chosen."),
     )

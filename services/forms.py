@@ -17,6 +17,7 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case
+from registry.actions import REASON_REQUIRED
 from registry.models import Person, ReceptionCenter
 
 from .actions import CURRENCIES
@@ -282,7 +283,7 @@ class CorrectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the correction"),
         max_length=300,
-        required=False,  # registry.actions.reason_required says what is missing
+        error_messages={"required": REASON_REQUIRED},  # the action's own words
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
