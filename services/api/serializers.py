@@ -219,7 +219,7 @@ class CorrectInputSerializer(serializers.Serializer):
     )
     quantity = serializers.IntegerField(required=False, min_value=1, max_value=1000)
     delivered_on = serializers.DateField(required=False)
-    status = serializers.ChoiceField(choices=ServiceDelivery.Status.choices, required=False)
+    status = DeliveryStatusField(required=False)
 
 
 class VoidInputSerializer(serializers.Serializer):
