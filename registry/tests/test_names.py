@@ -74,3 +74,34 @@ def test_phone_keys_are_the_local_eight_digits(typed, key):
 
 def test_a_short_phone_number_has_no_key():
     assert phone_key("1234-567") == ""
+
+
+@pytest.mark.django_db
+def test_the_key_migration_rewrites_stale_keys_and_fills_the_phone_key(center_a):
+    """registry/0005 on a registry saved with the old rules (before gu/g, initial j, phone)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from registry.models import Person
+
+    from .factories import PersonFactory
+
+    guillermo = PersonFactory(
+        given_names="Guillermo", first_surname="Argueta", second_surname="", phone="+502 5555-1234"
+    )
+    untouched = PersonFactory(given_names="Ana", first_surname="Pérez", phone="")
+    Person.objects.filter(pk=guillermo.pk).update(
+        given_name_keys="guiyermo", surname_keys="argueta", phone_key=""
+    )
+    migration = importlib.import_module("registry.migrations.0005_name_and_phone_keys_again")
+    # The function reads only the editor's connection (a schema editor cannot open inside a
+    # test's transaction on SQLite).
+    migration.recompute(apps, SimpleNamespace(connection=connection))
+
+    guillermo.refresh_from_db()
+    assert (guillermo.given_name_keys, guillermo.surname_keys) == ("iyermo", "arjeta")
+    assert guillermo.phone_key == "55551234"
+    assert Person.objects.get(pk=untouched.pk).given_name_keys == "ana"
