@@ -26,7 +26,7 @@ from registry.errors import Forbidden, Invalid, NotFound
 from registry.idempotency import replay
 from registry.models import Correction, MigrationReason, Person, ReceptionCenter
 from registry.names import document_normalise, name_keys
-from registry.permissions import Actor, can_work_at, user_center_ids
+from registry.permissions import Actor, can_work_at
 
 from .matching import matchable_person
 from .models import Arrival
@@ -269,11 +269,7 @@ def arrival_void(*, actor: Actor, arrival_id: int | str, reason: str) -> Arrival
     NotFound outside the actor's arrivals, Forbidden for one who only reads them, Invalid for
     a missing reason or an arrival already voided.
     """
-    arrival = (
-        Arrival.all_objects.select_for_update()
-        .filter(pk=arrival_id, center_id__in=user_center_ids(actor))
-        .first()
-    )
+    arrival = arrivals_for(actor, voided_too=True).select_for_update().filter(pk=arrival_id).first()
     if arrival is None:
         raise NotFound()
     if not can_work_at(actor, arrival.center_id):

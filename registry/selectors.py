@@ -130,6 +130,13 @@ def _value_shown(field: Any, value: Any) -> str:
     return str(value)
 
 
+def consent_history(person: Person, in_force: dict[str, Consent]) -> list[Consent]:
+    """Every answer (from a prefetched `consents`), newest first, once any consent was answered
+    more than once; empty otherwise."""
+    rows = sorted(person.consents.all(), key=lambda row: (row.recorded_at, row.pk), reverse=True)
+    return rows if len(rows) > len(in_force) else []
+
+
 def consents_in_force(person: Person) -> dict[str, Consent]:
     """The latest consent row per kind (from a prefetched `consents`)."""
     latest: dict[str, Consent] = {}

@@ -18,6 +18,7 @@ from .models import Consent
 from .permissions import may_correct_person
 from .person_page import person_page_parts, person_timeline
 from .selectors import (
+    consent_history,
     consents_in_force,
     person_audit_entries,
     person_corrections,
@@ -48,12 +49,6 @@ def person_access_log(request: HttpRequest, person_id) -> HttpResponse:
     )
 
 
-def _consent_history(person, in_force: dict) -> list:
-    """Every answer, newest first, once any consent was answered more than once."""
-    rows = sorted(person.consents.all(), key=lambda row: (row.recorded_at, row.pk), reverse=True)
-    return rows if len(rows) > len(in_force) else []
-
-
 @require_GET
 @login_required
 def person_detail(request: HttpRequest, person_id) -> HttpResponse:
@@ -64,7 +59,7 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
         "person": person,
         "age": person.age_on(timezone.localdate()),
         "consents": [(label, in_force.get(kind)) for kind, label in Consent.Kind.choices],
-        "consent_history": _consent_history(person, in_force),
+        "consent_history": consent_history(person, in_force),
         "parts": person_page_parts(request, person),
         "timeline": person_timeline(user=request.user, person=person),
         "may_correct": may_correct_person(request.user, person),
