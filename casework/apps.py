@@ -7,9 +7,10 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from . import (  # noqa: F401  (auditlog, timeline source, home page part)
+        from . import (  # noqa: F401  (auditlog, timeline, home page, merges, search)
             audit,
             home_parts,
+            merge_parts,
             search_parts,
             selectors_timeline,
         )

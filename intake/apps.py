@@ -7,4 +7,9 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake")
 
     def ready(self) -> None:
+        from registry import merging
+
         from . import audit, person_page, search_parts  # noqa: F401  (auditlog, page parts, search)
+        from .models import Arrival
+
+        merging.register_moved(Arrival)  # a merge of two records moves them, and back

@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db.models import Case, Expression, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +21,7 @@ from registry.models import Person, ReceptionCenter
 from registry.names import document_normalise, name_keys
 from registry.permissions import User, person_matching_scope_for, user_center_ids
 from registry.search import TYPO_MIN_LENGTH, one_edit_patterns
+from registry.selectors import person_found
 
 from .selectors import annotate_last_return
 
@@ -368,7 +368,5 @@ def _visible_person_ids(user: User, person_ids: list) -> set:
 
 def matchable_person(*, user: User, person_id) -> Person | None:
     """The person to link an arrival to, if they are within the user's matching scope."""
-    try:
-        return person_matching_scope_for(user).get(pk=person_id)
-    except (Person.DoesNotExist, ValidationError, ValueError, TypeError):
-        return None
+    # A record merged since (a tablet offline at the time) stands for its survivor.
+    return person_found(person_matching_scope_for(user), person_id)

@@ -10,6 +10,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, parsers, serializers, status
 from rest_framework.exceptions import APIException, NotFound, ParseError
@@ -23,8 +24,9 @@ from .audit import persons_viewed
 from .client_address import client_ip
 from .http import NUL_REFUSED
 from .idempotency import IdempotencyConflict
-from .models import Consent, ReceptionCenter
-from .permissions import centers_for, is_donor_reviewer
+from .models import Consent, Person, ReceptionCenter
+from .permissions import centers_for, is_donor_reviewer, persons_for
+from .selectors import person_found
 
 
 class JSONParser(parsers.JSONParser):
@@ -255,6 +257,32 @@ class PageNumberPagination(pagination.PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
         return parameters
+
+
+@extend_schema_field(OpenApiTypes.UUID)
+class UserPersonField(serializers.PrimaryKeyRelatedField):
+    """A person known at one of the requesting user's centres, by id; the id of a record merged
+    into another stands for the survivor (an offline tablet may send it later). Anyone else,
+    or a malformed id, answers like a missing person: no existence oracle."""
+
+    default_error_messages = {
+        "does_not_exist": _("This person was not found."),
+        "incorrect_type": _("This person was not found."),
+    }
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return persons_for(user) if user is not None else Person.objects.none()
+
+    def to_internal_value(self, data: Any) -> Person:
+        person = person_found(self.get_queryset(), data)
+        if person is None:
+            self.fail("does_not_exist")
+        return person
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.pk)
 
 
 # What the schema can say of a centre code; which codes are the user's is known at run time.

@@ -8,6 +8,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
 
-        from . import sign_in
+        from . import merging, sign_in
+        from .models import Consent, Correction
 
         sign_in.connect()
+        # A person's own rows in the registry move with a merge (centre links apart: the
+        # merge action moves those itself, as a centre may hold both records).
+        merging.register_moved(Consent)
+        merging.register_moved(Correction)

@@ -8,7 +8,12 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .actions import PERSON_FIELDS, REASON_REQUIRED
+from .actions import (
+    MERGE_REASON_REQUIRED,
+    PERSON_FIELDS,
+    REASON_REQUIRED,
+    UNMERGE_REASON_REQUIRED,
+)
 from .filters import PersonFilter
 from .models import Consent, Country, Department, DocumentType, Municipality, Person
 
@@ -147,4 +152,44 @@ class ReasonForm(forms.Form):
         error_messages={"required": REASON_REQUIRED},  # the action's own words
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("For example: registered twice; the wrong person was chosen."),
+    )
+
+
+KEEP_CHOICES = [("kept", _("Keep")), ("other", _("Take the other"))]
+
+
+class PersonMergeForm(forms.Form):
+    """Which value to keep where the two records differ, the reason, and the versions compared.
+    Nothing is merged by the form: registry.actions.person_merge is."""
+
+    reason = forms.CharField(
+        label=_("Reason for the merge"),
+        max_length=500,
+        error_messages={"required": MERGE_REASON_REQUIRED},  # the action's own words
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: same DPI; registered twice on the same flight."),
+    )
+    kept_version = forms.IntegerField(widget=forms.HiddenInput)
+    other_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, differing: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for choice in differing:
+            self.fields[f"value_{choice}"] = forms.ChoiceField(
+                choices=KEEP_CHOICES, initial="kept", required=False, widget=forms.RadioSelect
+            )
+        self.differing = differing
+
+    def taken(self) -> list[str]:
+        """The choices whose value comes from the other record."""
+        return [c for c in self.differing if self.cleaned_data.get(f"value_{c}") == "other"]
+
+
+class UnmergeForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        error_messages={"required": UNMERGE_REASON_REQUIRED},  # the action's own words
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: they are two sisters with similar names."),
     )

@@ -327,11 +327,23 @@ class Person(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # Set when this record was merged into another (PersonMerge): it then holds nothing and is
+    # known at no centre, and its id resolves to the survivor (a tablet may send it later).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["first_surname", "second_surname", "given_names"]
+        permissions = [("merge_person", _("Can merge and unmerge person records"))]
         indexes = [
             models.Index(fields=["birth_date"], name="person_birth_date"),
             # Matching widens to a window of years only for estimated dates of birth.
@@ -516,6 +528,80 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.object_id}"
+
+
+class PersonMerge(models.Model):
+    """Two records of one person made one (registry.actions.person_merge), and what undoes it.
+
+    The merged record's rows (arrivals, cases with their notes, deliveries, consents, centre
+    links, corrections) moved to the survivor; their ids are kept here by model, with the
+    survivor's values before the merge, so that an unmerge restores both records as they were.
+    """
+
+    survivor = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="merges", verbose_name=_("record kept")
+    )
+    merged = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("record merged")
+    )
+    reason = models.TextField(_("reason"))
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merged by"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    # {field attname: value} of the survivor's fields the merge took from the other record,
+    # before and after (JSON: dates in ISO 8601, related rows by id).
+    survivor_before = models.JSONField(_("kept record before"), default=dict)
+    survivor_after = models.JSONField(_("kept record after"), default=dict)
+    # {"app_label.model": [primary keys moved to the survivor]}
+    moved = models.JSONField(_("records moved"), default=dict)
+    unmerged_at = models.DateTimeField(_("unmerged at"), null=True, blank=True)
+    unmerged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unmerged by"),
+    )
+    unmerge_reason = models.TextField(_("reason for the unmerge"), blank=True)
+
+    class Meta:
+        verbose_name = _("merge of person records")
+        verbose_name_plural = _("merges of person records")
+        ordering = ["-merged_at", "-pk"]
+        indexes = [models.Index(fields=["merged", "-merged_at"], name="personmerge_by_merged")]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"
+
+
+class DuplicateDismissal(models.Model):
+    """Two records a supervisor judged to be different people: never proposed again."""
+
+    # The pair in a fixed order (the smaller id first), so that it is stored once.
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("records of different people")
+        verbose_name_plural = _("records of different people")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicatedismissal_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ≠ {self.second_id}"
 
 
 # --- Reference data of casework: closure reasons, vulnerabilities, partners and their lines ---

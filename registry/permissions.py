@@ -147,6 +147,12 @@ def may_correct_person(user: User, person: Person) -> bool:
     return bool(ids) and PersonCenter.objects.filter(person=person, center_id__in=ids).exists()
 
 
+def may_merge_person(user: User, person: Person) -> bool:
+    """Supervisors (registry.merge_person) of one of the person's centres merge and unmerge
+    their records: both records of a merge must pass."""
+    return user.has_perm("registry.merge_person") and may_correct_person(user, person)
+
+
 # --- who may change which user account ------------------------------------------------------
 
 # A user manager (auth.change_user) hands out the working roles and centre access without

@@ -71,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPERVISOR: [
         *_CASEWORK,
         "intake.change_arrival",
+        "registry.merge_person",
         "auditlog.view_logentry",
         "casework.manage_center_cases",
     ],

@@ -26,6 +26,7 @@ from .models import (
     Department,
     Municipality,
     Person,
+    PersonMerge,
     ReceptionCenterGroupObjectPermission,
     ReceptionCenterUserObjectPermission,
 )
@@ -65,21 +66,52 @@ def person_search_results(
 def person_get(*, user: User, person_id: uuid.UUID | str) -> Person:
     """The person if the user may see them; Http404 otherwise (missing and not-yours alike).
 
-    Every door that shows a person's record reads it here, so the access entry is written here.
+    The id of a record merged into another stands for the survivor: the survivor is answered
+    (the caller compares ids to say so). Every door that shows a person's record reads it
+    here, so the access entry is written here.
     """
-    try:
-        person = (
-            person_list(user=user)
-            .prefetch_related(
-                Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
-            )
-            .get(pk=person_id)
-        )
-    except (Person.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
-        # A malformed id is answered like a missing one.
-        raise Http404 from exc
+    persons = person_list(user=user).prefetch_related(
+        Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
+    )
+    person = person_found(persons, person_id)
+    if person is None:
+        raise Http404
     person_viewed(person, actor=user)
     return person
+
+
+def person_found(persons: QuerySet[Person], person_id: Any) -> Person | None:
+    """The person of `persons` with this id, or the survivor a merged id resolves to; None for
+    an id that is malformed, unknown or not among `persons` (the same answer)."""
+    try:
+        person = persons.filter(pk=person_id).first()
+        if person is None:
+            survivor = person_id_resolved(person_id)
+            if survivor is not None and str(survivor) != str(person_id):
+                person = persons.filter(pk=survivor).first()
+    except (ValidationError, ValueError, TypeError):
+        return None
+    return person
+
+
+MERGE_CHAIN_LIMIT = 20
+
+
+def person_id_resolved(person_id: object) -> uuid.UUID | None:
+    """The record a person id stands for now: itself, or the survivor of the merges it went
+    through (an offline tablet may send a merged id later); None for an unknown id."""
+    current: Any = person_id
+    for _hop in range(MERGE_CHAIN_LIMIT):
+        try:
+            row = Person.objects.filter(pk=current).values_list("pk", "merged_into").first()
+        except (ValidationError, ValueError, TypeError):
+            return None
+        if row is None:
+            return None
+        if row[1] is None:
+            return row[0]
+        current = row[1]
+    return None
 
 
 def person_corrections(person: Person) -> list[CorrectionShown]:
@@ -216,3 +248,82 @@ def center_staff_rows(*, center_ids: Iterable[int]) -> list[dict[str, Any]]:
         {"center_id": c, "user_id": u, "name": display_name(first, last, username)}
         for c, u, first, last, username in direct.union(via_groups)
     ]
+
+
+# --- merging two records of one person --------------------------------------------------------
+
+MERGE_LABELS = {
+    "given_names": _("Given names"),
+    "first_surname": _("First surname"),
+    "second_surname": _("Second surname"),
+    "sex": _("Sex"),
+    "gender_identity": _("Gender identity"),
+    "birth_date": _("Date of birth"),
+    "nationality": _("Nationality"),
+    "document": _("Identity document"),
+    "origin": _("Place of origin"),
+    "indigenous_people": _("Indigenous people"),
+    "language": _("Language spoken"),
+    "phone": _("Phone"),
+}
+
+
+@dataclass(frozen=True)
+class MergeRow:
+    choice: str  # a key of registry.actions.MERGE_CHOICES
+    label: str
+    kept: str
+    other: str
+
+    @property
+    def differs(self) -> bool:
+        return self.kept != self.other
+
+
+def _choice_shown(person: Person, choice: str) -> str:
+    if choice == "birth_date":
+        if not person.birth_date:
+            return "—"
+        shown = date_format(person.birth_date, "DATE_FORMAT")
+        return f"{shown} ({_('estimated')})" if person.birth_date_estimated else shown
+    if choice == "document":
+        return " ".join(p for p in (person.document_type.name, person.document_number) if p)
+    if choice == "origin":
+        parts = (person.origin_municipality, person.origin_department)
+        return ", ".join(str(p) for p in parts if p) or "—"
+    if choice == "sex":
+        return str(person.get_sex_display())
+    if choice == "nationality":
+        return str(person.nationality)
+    return str(getattr(person, choice) or "—")
+
+
+def merge_comparison(*, kept: Person, other: Person) -> list[MergeRow]:
+    """The two records side by side, a row per choice a merge offers (persons read by
+    person_get, which audited them)."""
+    return [
+        MergeRow(choice, str(label), _choice_shown(kept, choice), _choice_shown(other, choice))
+        for choice, label in MERGE_LABELS.items()
+    ]
+
+
+def person_merges(person: Person) -> QuerySet[PersonMerge]:
+    """The merges that made this record what it is (not undone), newest first."""
+    return PersonMerge.objects.filter(survivor=person, unmerged_at__isnull=True).select_related(
+        "merged", "merged_by"
+    )
+
+
+def merge_get(*, user: User, merge_id: int | str) -> PersonMerge:
+    """A merge whose kept record the user may see (Http404 otherwise), with both records."""
+    if not str(merge_id).isdigit():
+        raise Http404
+    merge = (
+        PersonMerge.objects.filter(pk=merge_id, survivor__in=persons_for(user))
+        .select_related("survivor", "merged", "merged_by")
+        .first()
+    )
+    if merge is None:
+        raise Http404
+    person_viewed(merge.survivor, actor=user)
+    return merge

@@ -20,6 +20,21 @@ urlpatterns = [
         name="person_consents",
     ),
     path(
+        "persons/<uuid:person_id>/merge/",
+        views.person_merge_pick,
+        name="person_merge_pick",
+    ),
+    path(
+        "persons/<uuid:person_id>/merge/<uuid:other_id>/",
+        views.person_merge_view,
+        name="person_merge",
+    ),
+    path(
+        "persons/merges/<int:merge_id>/unmerge/",
+        views.person_unmerge_view,
+        name="person_unmerge",
+    ),
+    path(
         "persons/<uuid:person_id>/access-log/",
         views.person_access_log,
         name="person_access_log",

@@ -1,5 +1,7 @@
-"""HTML pages of the registry: the home page (composed of the apps' parts), a person's record
-and its access log."""
+"""HTML pages of the registry: the home page (composed of the apps' parts), a person's record,
+its corrections, consents, merges and access log."""
+
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,20 +12,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .actions import consents_change, person_correct
+from . import merging
+from .actions import consents_change, person_correct, person_merge, person_unmerge
 from .errors import Forbidden, NotFound, VersionConflict
-from .forms import ConsentsForm, PersonCorrectForm, PersonSearchFilter
+from .forms import ConsentsForm, PersonCorrectForm, PersonMergeForm, PersonSearchFilter, UnmergeForm
 from .home_page import home_page_parts
-from .models import Consent
-from .permissions import may_correct_person
+from .models import Consent, Person
+from .permissions import may_correct_person, may_merge_person
 from .person_page import person_page_parts, person_timeline
 from .selectors import (
     consent_history,
     consents_in_force,
+    merge_comparison,
+    merge_get,
     person_audit_entries,
     person_corrections,
     person_get,
     person_list,
+    person_merges,
     person_search_results,
 )
 
@@ -54,6 +60,9 @@ def person_access_log(request: HttpRequest, person_id) -> HttpResponse:
 def person_detail(request: HttpRequest, person_id) -> HttpResponse:
     """A person's record, with the parts other apps contribute (arrivals, services, timeline)."""
     person = person_get(user=request.user, person_id=person_id)
+    if person.pk != _uuid_or_none(person_id):  # a record merged into this one
+        messages.info(request, _("That record was merged into this one."))
+        return redirect("person_detail", person_id=person.pk)
     in_force = consents_in_force(person)
     context = {
         "person": person,
@@ -64,6 +73,8 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
         "timeline": person_timeline(user=request.user, person=person),
         "may_correct": may_correct_person(request.user, person),
         "corrections": person_corrections(person),
+        "merges": person_merges(person),
+        "may_merge": may_merge_person(request.user, person),
     }
     return render(request, "registry/person_detail.html", context)
 
@@ -158,4 +169,131 @@ def person_consents(request: HttpRequest, person_id) -> HttpResponse:
     context = {"person": person, "form": form}
     return render(
         request, "registry/person_consents.html", context, status=400 if form.errors else 200
+    )
+
+
+# --- merging two records of one person --------------------------------------------------------
+
+
+def _person_to_merge(request: HttpRequest, person_id) -> Person:
+    """The record a supervisor merges from (404 outside their persons and for one who may not
+    merge: the page offers nothing to them)."""
+    person = person_get(user=request.user, person_id=person_id)
+    if not may_merge_person(request.user, person):
+        raise Http404
+    return person
+
+
+@require_GET
+@login_required
+def person_merge_pick(request: HttpRequest, person_id) -> HttpResponse:
+    """Find the other record of the same person (the registry search, this record left out)."""
+    person = _person_to_merge(request, person_id)
+    if person.pk != _uuid_or_none(person_id):
+        return redirect("person_merge_pick", person_id=person.pk)
+    person_filter = PersonSearchFilter(
+        request.GET or None,
+        queryset=person_list(user=request.user).exclude(pk=person.pk),
+        request=request,
+    )
+    results = person_search_results(
+        user=request.user, person_filter=person_filter, page_number=request.GET.get("page")
+    )
+    context = {
+        "person": person,
+        "form": person_filter.form,
+        "page": results.page,
+        "facts": results.facts,
+    }
+    return render(request, "registry/person_merge_pick.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_merge_view(request: HttpRequest, person_id, other_id) -> HttpResponse:
+    """The two records side by side: choose the values to keep, say why, merge
+    (registry.actions.person_merge). The record of the page's first id is kept."""
+    kept = _person_to_merge(request, person_id)
+    other = _person_to_merge(request, other_id)
+    rows = merge_comparison(kept=kept, other=other)
+    differing = [row.choice for row in rows if row.differs]
+    data = request.POST if request.method == "POST" else None
+    initial = {"kept_version": kept.version, "other_version": other.version}
+    form = PersonMergeForm(data, initial=initial, differing=differing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_merge(
+                actor=request.user,
+                survivor_id=kept.pk,
+                merged_id=other.pk,
+                take=form.taken(),
+                reason=form.cleaned_data["reason"],
+                expected_versions=(
+                    form.cleaned_data["kept_version"],
+                    form.cleaned_data["other_version"],
+                ),
+            )
+        except VersionConflict as exc:
+            form = PersonMergeForm(_versions_now(request, kept, other), differing=differing)
+            form.is_valid()
+            form.add_error(None, str(exc.message))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except (Forbidden, NotFound) as exc:  # access changed while the page was open
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The records were merged."))
+            return redirect("person_detail", person_id=kept.pk)
+    context = {
+        "kept": kept,
+        "other": other,
+        "rows": [(row, form.data.get(f"value_{row.choice}", "kept")) for row in rows],
+        "form": form,
+        "kept_rows": merging.rows_counted(kept.pk),
+        "other_rows": merging.rows_counted(other.pk),
+    }
+    return render(
+        request, "registry/person_merge.html", context, status=400 if form.errors else 200
+    )
+
+
+def _versions_now(request: HttpRequest, kept: Person, other: Person):
+    data = request.POST.copy()
+    data["kept_version"] = str(type(kept).objects.get(pk=kept.pk).version)
+    data["other_version"] = str(type(other).objects.get(pk=other.pk).version)
+    return data
+
+
+def _uuid_or_none(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_unmerge_view(request: HttpRequest, merge_id: int) -> HttpResponse:
+    """Undo a merge, with the reason (registry.actions.person_unmerge)."""
+    merge = merge_get(user=request.user, merge_id=merge_id)
+    if not may_merge_person(request.user, merge.survivor) or merge.unmerged_at is not None:
+        raise Http404
+    form = UnmergeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_unmerge(
+                actor=request.user, merge_id=merge.pk, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except (Forbidden, NotFound) as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("The merge was undone: both records are as they were."))
+            return redirect("person_detail", person_id=merge.survivor_id)
+    return render(
+        request,
+        "registry/person_unmerge.html",
+        {"merge": merge, "form": form},
+        status=400 if form.errors else 200,
     )

@@ -22,8 +22,9 @@ from registry.tests.factories import PersonFactory
 # the page scopes its own rows), and services' uptake and timeline deliveries (2; the timeline
 # reads the service types and centres of the deliveries once there are any: 2 more, pinned in
 # services/tests/test_uptake.py), and whether the viewer may correct the person (their centres
-# among the person's) and the corrections of the record (2).
-PERSON_PAGE_QUERIES = 20
+# among the person's) and the corrections of the record (2), and the records merged into
+# this one (1; a caseworker holds no merge permission, so nothing more is asked).
+PERSON_PAGE_QUERIES = 21
 
 
 @pytest.fixture(autouse=True)

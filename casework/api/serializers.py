@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -12,9 +11,9 @@ from rest_framework import serializers
 
 from intake.models import Arrival
 from intake.permissions import arrivals_for
-from registry.api_common import UserCenterField
-from registry.models import ClosureReason, Partner, Person, ServiceLine, VulnerabilityCategory
-from registry.permissions import persons_for, user_center_ids
+from registry.api_common import UserCenterField, UserPersonField
+from registry.models import ClosureReason, Partner, ServiceLine, VulnerabilityCategory
+from registry.permissions import user_center_ids
 from registry.selectors import center_staff
 
 from ..models import Case, CaseGoal, CaseNote, Dimension, FollowUp, Referral
@@ -24,26 +23,6 @@ from ..permissions import partners_for_case
 def _request_user(field: serializers.Field):
     request = field.context.get("request")
     return getattr(request, "user", None)
-
-
-@extend_schema_field(OpenApiTypes.UUID)
-class UserPersonField(serializers.PrimaryKeyRelatedField):
-    """A person known at one of the user's centres; anyone else answers like a missing id."""
-
-    default_error_messages = {
-        "does_not_exist": _("This person was not found."),
-        "incorrect_type": _("This person was not found."),
-    }
-
-    def get_queryset(self):
-        user = _request_user(self)
-        return persons_for(user) if user is not None else Person.objects.none()
-
-    def to_internal_value(self, data):
-        try:
-            return super().to_internal_value(data)
-        except DjangoValidationError:  # a malformed UUID reads like a missing person
-            self.fail("does_not_exist")
 
 
 @extend_schema_field(OpenApiTypes.INT)

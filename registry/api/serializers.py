@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from ..actions import MERGE_CHOICES
 from ..api_common import ConsentsField, UserCenterField
 from ..models import Country, Department, DocumentType, Municipality, Person
 from ..selectors import consents_in_force
@@ -101,3 +102,36 @@ class PersonDetailOutputSerializer(PersonOutputSerializer):
     def get_consents(self, person: Person) -> dict[str, bool]:
         """Consents in force, by kind (needs `consents` prefetched, as person_get does)."""
         return {kind: row.granted for kind, row in consents_in_force(person).items()}
+
+
+class PersonMergeInputSerializer(serializers.Serializer):
+    merged = serializers.UUIDField(help_text=_("Id of the record merged into this one."))
+    take = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(MERGE_CHOICES)),
+        required=False,
+        default=list,
+        help_text=_("The details whose value comes from the merged record; the rest are kept."),
+    )
+    reason = serializers.CharField(
+        max_length=500, allow_blank=True, help_text=_("Why the records are merged (required).")
+    )
+    version = serializers.IntegerField(help_text=_("The version of this record, as last read."))
+    merged_version = serializers.IntegerField(
+        help_text=_("The version of the merged record, as last read.")
+    )
+
+
+class PersonUnmergeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, allow_blank=True, help_text=_("Why the merge is undone (required).")
+    )
+
+
+class PersonMergeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    survivor = serializers.UUIDField(source="survivor_id")
+    merged = serializers.UUIDField(source="merged_id")
+    reason = serializers.CharField()
+    merged_at = serializers.DateTimeField()
+    unmerged_at = serializers.DateTimeField(allow_null=True)
+    unmerge_reason = serializers.CharField()

@@ -13,4 +13,10 @@ urlpatterns = [
         views.PersonConsentsApi.as_view(),
         name="api-person-consents",
     ),
+    path("persons/<str:person_id>/merge/", views.PersonMergeApi.as_view(), name="api-person-merge"),
+    path(
+        "person-merges/<str:merge_id>/unmerge/",
+        views.PersonUnmergeApi.as_view(),
+        name="api-person-unmerge",
+    ),
 ]

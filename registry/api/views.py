@@ -15,7 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..actions import PersonIdConflict, consents_change, person_correct, person_register
+from ..actions import (
+    PersonIdConflict,
+    consents_change,
+    person_correct,
+    person_merge,
+    person_register,
+    person_unmerge,
+)
 from ..api_common import (
     Conflict,
     ConflictSerializer,
@@ -31,13 +38,16 @@ from ..api_common import (
     with_etag,
 )
 from ..filters import PersonFilter
-from ..selectors import person_get, person_list
+from ..selectors import merge_get, person_get, person_list
 from .serializers import (
     PersonConsentsInputSerializer,
     PersonCorrectInputSerializer,
     PersonCreateInputSerializer,
     PersonDetailOutputSerializer,
+    PersonMergeInputSerializer,
+    PersonMergeOutputSerializer,
     PersonOutputSerializer,
+    PersonUnmergeInputSerializer,
 )
 
 
@@ -171,3 +181,66 @@ class PersonConsentsApi(APIView):
             )
         person = person_get(user=request.user, person_id=person_id)
         return with_etag(Response(PersonDetailOutputSerializer(person).data), person)
+
+
+class PersonMergeApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Merge another record of the same person into this one (supervisors)",
+        parameters=[PERSON_ID],
+        request=PersonMergeInputSerializer,
+        responses={
+            201: PersonMergeOutputSerializer,
+            400: OpenApiResponse(
+                description="Field errors; the same record twice; already merged; two open "
+                "cases at one centre."
+            ),
+            403: OpenApiResponse(DetailSerializer, description="Supervisors merge records."),
+            404: OpenApiResponse(description="Either record not found."),
+            412: OpenApiResponse(DetailSerializer, description="A record changed since read."),
+        },
+    )
+    def post(self, request: Request, person_id) -> Response:
+        person = person_get(user=request.user, person_id=person_id)
+        serializer = PersonMergeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with audit_actor(request):
+            merge = person_merge(
+                actor=request.user,
+                survivor_id=person.pk,
+                merged_id=data["merged"],
+                take=data["take"],
+                reason=data["reason"],
+                expected_versions=(data["version"], data["merged_version"]),
+            )
+        return Response(PersonMergeOutputSerializer(merge).data, status=201)
+
+
+MERGE_ID = OpenApiParameter("merge_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class PersonUnmergeApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Undo a merge of two person records (supervisors)",
+        parameters=[MERGE_ID],
+        request=PersonUnmergeInputSerializer,
+        responses={
+            200: PersonMergeOutputSerializer,
+            400: OpenApiResponse(description="No reason; already undone; undo a later one first."),
+            403: OpenApiResponse(DetailSerializer, description="Supervisors undo merges."),
+            404: OpenApiResponse(description="Not found."),
+        },
+    )
+    def post(self, request: Request, merge_id) -> Response:
+        merge = merge_get(user=request.user, merge_id=merge_id)
+        serializer = PersonUnmergeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with audit_actor(request):
+            merge = person_unmerge(
+                actor=request.user, merge_id=merge.pk, reason=serializer.validated_data["reason"]
+            )
+        return Response(PersonMergeOutputSerializer(merge).data)

@@ -11,9 +11,7 @@ from rest_framework import serializers
 
 from casework.models import Case
 from casework.permissions import cases_for
-from registry.api_common import UserCenterField
-from registry.models import Person
-from registry.permissions import persons_for
+from registry.api_common import UserCenterField, UserPersonField
 from services.models import (
     ALL_OUTCOME_FIELDS,
     OUTCOME_FIELDS,
@@ -35,22 +33,6 @@ class _UserScopedField(serializers.PrimaryKeyRelatedField):
         if user is None:
             return self.queryset.none()
         return self.scoped_queryset(user)
-
-
-@extend_schema_field(OpenApiTypes.UUID)
-class UserPersonField(_UserScopedField):
-    default_error_messages = {
-        "does_not_exist": _("This person was not found."),
-        "incorrect_type": _("This person was not found."),
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Person.objects.all())
-        kwargs.setdefault("pk_field", serializers.UUIDField())
-        super().__init__(**kwargs)
-
-    def scoped_queryset(self, user):
-        return persons_for(user)
 
 
 @extend_schema_field(OpenApiTypes.INT)

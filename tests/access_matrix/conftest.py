@@ -17,7 +17,7 @@ from guardian.shortcuts import assign_perm
 
 from casework import actions
 from intake.tests.factories import ArrivalFactory
-from registry.models import Consent, Partner, ServiceLine
+from registry.models import Consent, Partner, PersonMerge, ServiceLine
 from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
 from services.actions import service_delivery_record
 from services.models import ServiceType
@@ -48,6 +48,7 @@ class Records:
     follow_up: object
     goal: object
     delivery: object
+    merge: object = None  # an earlier record of the person, merged into this one
     # Strings only those who may open the person (or the case) may ever see in a response.
     person_secrets: tuple[str, ...] = ()
     case_secrets: tuple[str, ...] = ()
@@ -127,6 +128,12 @@ def _records(world: World, *, center, actor, tag: str, restricted: bool = False)
         service_type=world.service_type,
         delivered_on=center.local_now().date(),
     ).delivery
+    duplicate = PersonFactory(given_names=f"Duplicado {tag}", first_surname="Matriz")
+    duplicate.merged_into = person
+    duplicate.save(update_fields=["merged_into"])
+    merge = PersonMerge.objects.create(
+        survivor=person, merged=duplicate, reason=f"merge-{tag}", merged_by=actor
+    )
     return Records(
         person,
         arrival,
@@ -136,6 +143,7 @@ def _records(world: World, *, center, actor, tag: str, restricted: bool = False)
         follow_up,
         goal,
         delivery,
+        merge,
         person_secrets=(person.document_number, person.phone, arrival.needs),
         case_secrets=(case.number, note.text, case.psychosocial_needs, goal.description),
     )

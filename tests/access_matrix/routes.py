@@ -89,6 +89,12 @@ CASE_ASSIGNERS = {
     "other": frozenset(),
     "restricted": frozenset({"supervisor_a"}),
 }
+# Who may merge the person's records (and undo a merge): the supervisors of their centres.
+PERSON_MERGERS = {
+    "own": frozenset({"supervisor_a"}),
+    "other": frozenset(),
+    "restricted": frozenset({"supervisor_a"}),
+}
 # Who may open a case from the record's arrival: staff of the arrival's centre.
 ARRIVAL_CENTRE_STAFF = {"own": STAFF_A, "other": STAFF_B, "restricted": STAFF_A}
 # Who works at the centre a create writes to.
@@ -244,6 +250,23 @@ def _person(name: str) -> Callable[[Any, str], str]:
     return lambda world, record: reverse(
         name, kwargs={"person_id": world.records[record].person.pk}
     )
+
+
+def _merge_pair(world, record: str) -> str:
+    """The record's person and another person: at centre A for A's records, so that the
+    supervisor of A compares two records they may merge."""
+    other = "restricted" if record == "own" else "own"
+    return reverse(
+        "person_merge",
+        kwargs={
+            "person_id": world.records[record].person.pk,
+            "other_id": world.records[other].person.pk,
+        },
+    )
+
+
+def _merge(name: str) -> Callable[[Any, str], str]:
+    return lambda world, record: reverse(name, kwargs={"merge_id": world.records[record].merge.pk})
 
 
 def _arrival_pk(name: str, kwarg: str) -> Callable[[Any, str], str]:
@@ -436,6 +459,36 @@ ROUTES: list[Route] = [
         for method, ok in (("GET", 200), ("POST", 400))
     ),
     Route(
+        "person_merge_pick",
+        "GET",
+        HTML,
+        _person("person_merge_pick"),
+        read(HTML, PERSON_MERGERS),
+        note="supervisors of the person's centres; the page is not there for anyone else",
+    ),
+    *(
+        Route(
+            "person_merge",
+            method,
+            HTML,
+            _merge_pair,
+            read(HTML, PERSON_MERGERS, ok=ok),
+            note="the record with the other record at centre A; an empty form is a 400",
+        )
+        for method, ok in (("GET", 200), ("POST", 400))
+    ),
+    *(
+        Route(
+            "person_unmerge",
+            method,
+            HTML,
+            _merge("person_unmerge"),
+            read(HTML, PERSON_MERGERS, ok=ok),
+            note="supervisors of the kept record's centres; an empty reason is a 400",
+        )
+        for method, ok in (("GET", 200), ("POST", 400))
+    ),
+    Route(
         "person_access_log",
         "GET",
         HTML,
@@ -466,6 +519,24 @@ ROUTES: list[Route] = [
         read(API, PERSON_READERS, ok=400),
         note="an empty body: 400 to whoever sees the person; tests/test_person_consents.py "
         "has who may record them (403 to a reader)",
+    ),
+    Route(
+        "api-person-merge",
+        "POST",
+        API,
+        _person("api-person-merge"),
+        read(API, PERSON_READERS, ok=400),
+        note="an empty body: 400 to whoever sees the person; tests/test_person_merge.py has "
+        "who may merge (403 to a caseworker)",
+    ),
+    Route(
+        "api-person-unmerge",
+        "POST",
+        API,
+        _merge("api-person-unmerge"),
+        read(API, PERSON_READERS, ok=400),
+        note="an empty body: 400 to whoever sees the kept record; tests/test_person_merge.py "
+        "has who may undo it",
     ),
     Route(
         "api-person-detail",
