@@ -26,11 +26,11 @@ from registry.errors import Forbidden, Invalid, NotFound
 from registry.idempotency import replay
 from registry.models import Correction, MigrationReason, Person, ReceptionCenter
 from registry.names import document_normalise, name_keys
-from registry.permissions import Actor, can_work_at
+from registry.permissions import Actor, can_work_at, may_merge_person
 
 from .matching import matchable_person
-from .models import Arrival
-from .permissions import arrivals_for
+from .models import Arrival, DuplicatePair
+from .permissions import arrivals_for, duplicate_pairs_for
 
 ARRIVAL_FIELDS = (
     "arrived_at",
@@ -300,3 +300,35 @@ def arrival_void(*, actor: Actor, arrival_id: int | str, reason: str) -> Arrival
         ],
     )
     return arrival
+
+
+MAY_NOT_REVIEW_DUPLICATES = gettext_lazy(
+    "Only a supervisor of the reception centres of both records may review them."
+)
+
+
+@transaction.atomic
+def duplicate_dismiss(*, actor: Actor, pair_id: int | str) -> DuplicatePair:
+    """Two records a supervisor judges to be different people: the pair leaves the queue and
+    the scan never proposes it again. Saying it twice changes nothing.
+
+    NotFound when either record is outside the actor's persons; Forbidden for one who may not
+    merge them (the same supervisors decide both ways).
+    """
+    pair = (
+        duplicate_pairs_for(actor)
+        .select_for_update()
+        .select_related("first", "second")
+        .filter(pk=pair_id if str(pair_id).isdigit() else None)
+        .first()
+    )
+    if pair is None:
+        raise NotFound()
+    if not (may_merge_person(actor, pair.first) and may_merge_person(actor, pair.second)):
+        raise Forbidden(MAY_NOT_REVIEW_DUPLICATES)
+    if pair.status != DuplicatePair.Status.DIFFERENT:
+        pair.status = DuplicatePair.Status.DIFFERENT
+        pair.decided_by = actor
+        pair.decided_at = timezone.now()
+        pair.save(update_fields=["status", "decided_by", "decided_at"])
+    return pair

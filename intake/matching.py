@@ -194,7 +194,7 @@ def duplicate_candidates(
     visible_ids = _visible_person_ids(user, [r.pk for r in rows])
     candidates = []
     for person in rows:
-        score, reasons = _match_score(
+        score, reasons = match_score(
             person,
             doc_key=doc_key,
             given_keys=given_keys,
@@ -309,7 +309,7 @@ def _date_agreement(
     return None
 
 
-def _match_score(
+def match_score(
     person: Person,
     *,
     doc_key: str,

@@ -126,3 +126,49 @@ class Arrival(models.Model):
             errors["family_group"] = [_("Only a family unit has a family group.")]
         if errors:
             raise ValidationError(errors)
+
+
+class DuplicatePair(models.Model):
+    """Two records that may be one person, found by the nightly scan (intake.duplicates) with
+    the recognition's scoring; a supervisor merges them or says they are different people
+    (remembered: the scan never proposes the pair again). The smaller id is `first`."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        DIFFERENT = "different", _("Not the same person")
+
+    first = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("record")
+    )
+    second = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("other record")
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicatepair_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="duplicatepair_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-score"], name="duplicatepair_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id} ({self.score})"

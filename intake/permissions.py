@@ -1,12 +1,13 @@
-"""Scoping of arrivals: the one function every arrival view, API, export and task uses."""
+"""Scoping of arrivals and of possible duplicates: the one function per model that every view,
+API, export and task uses."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from registry.permissions import User, user_center_ids
+from registry.permissions import User, persons_for, user_center_ids
 
-from .models import Arrival
+from .models import Arrival, DuplicatePair
 
 
 def arrivals_for(user: User, *, voided_too: bool = False) -> QuerySet[Arrival]:
@@ -17,3 +18,12 @@ def arrivals_for(user: User, *, voided_too: bool = False) -> QuerySet[Arrival]:
     if not ids:
         return manager.none()
     return manager.filter(center_id__in=ids)
+
+
+def duplicate_pairs_for(user: User) -> QuerySet[DuplicatePair]:
+    """Possible duplicates whose two records the user may read (both known at their centres;
+    a record merged since is known nowhere, so its pairs drop out)."""
+    persons = persons_for(user)
+    return DuplicatePair.objects.filter(
+        first__in=persons.values("pk"), second__in=persons.values("pk")
+    )

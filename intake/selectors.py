@@ -9,16 +9,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from registry.audit import person_viewed
+from registry.audit import person_viewed, persons_viewed
 from registry.models import Person, ReceptionCenter
 from registry.permissions import User, persons_for, readable_centers_for
 from registry.search import person_search_condition
 
-from .models import Arrival
-from .permissions import arrivals_for
+from .models import Arrival, DuplicatePair
+from .permissions import arrivals_for, duplicate_pairs_for
 
 
 def arrival_list(*, user: User) -> QuerySet[Arrival]:
@@ -238,3 +239,32 @@ def group_for_person(*, user: User, person_id: Any) -> ArrivalGroup:
         raise Http404
     persons = persons_for(user).filter(pk=arrival.person_id)
     return ArrivalGroup(kind=PERSON, center=arrival.center, persons=persons)
+
+
+DUPLICATES_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class DuplicateShown:
+    pair: DuplicatePair
+    reasons: list[str]
+
+
+def duplicate_queue(*, user: User, page_number: str | None) -> Page[DuplicateShown]:
+    """One page of the possible duplicates to review, best first, each with the recognition's
+    reasons (worked out for the page only); both records shown are audited as viewed."""
+    from .duplicates import pair_scored  # the scoring reads this module's annotations
+
+    pairs = (
+        duplicate_pairs_for(user)
+        .filter(status=DuplicatePair.Status.OPEN)
+        .select_related("first__document_type", "second__document_type")
+        .order_by("-score", "pk")
+    )
+    page = Paginator(pairs, DUPLICATES_PAGE_SIZE).get_page(page_number)
+    shown = [DuplicateShown(pair, pair_scored(pair.first, pair.second)[1]) for pair in page]
+    persons_viewed(
+        [person for row in shown for person in (row.pair.first, row.pair.second)], actor=user
+    )
+    page.object_list = shown  # type: ignore[assignment]
+    return page  # type: ignore[return-value]

@@ -9,6 +9,12 @@ urlpatterns = [
     path("", views.arrival_list, name="arrival_list"),
     path("arrivals/<int:pk>/", views.arrival_detail, name="arrival_detail"),
     path("arrivals/<int:pk>/void/", views.arrival_void_view, name="arrival_void"),
+    path("duplicates/", views.duplicate_queue_view, name="duplicate_queue"),
+    path(
+        "duplicates/<int:pk>/different/",
+        views.duplicate_dismiss_view,
+        name="duplicate_dismiss",
+    ),
     path("register/", views.register_start, name="register_start"),
     path("register/<uuid:client_uuid>/centre/", views.register_center, name="register_center"),
     path("register/<uuid:client_uuid>/person/", views.register_person, name="register_person"),

@@ -24,7 +24,12 @@ from registry.errors import Forbidden, NotFound
 from registry.forms import ConsentsForm, ReasonForm
 from registry.permissions import can_work_at, centers_for, user_center_ids
 
-from .actions import arrival_register, arrival_void
+from .actions import (
+    MAY_NOT_REVIEW_DUPLICATES,
+    arrival_register,
+    arrival_void,
+    duplicate_dismiss,
+)
 from .forms import (
     ArrivalForm,
     ArrivalListFilter,
@@ -35,7 +40,7 @@ from .forms import (
 )
 from .matching import duplicate_candidates
 from .queries_ui import arrival_exists_for_client_uuid, arrival_get_by_client_uuid
-from .selectors import arrival_get, arrivals_on_local_day
+from .selectors import arrival_get, arrivals_on_local_day, duplicate_queue
 from .selectors import arrival_list as arrival_list_query
 
 PAGE_SIZE = 25
@@ -444,3 +449,35 @@ def arrival_void_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("person_detail", person_id=arrival.person_id)
     context = {"arrival": arrival, "form": form}
     return render(request, "intake/arrival_void.html", context, status=400 if form.errors else 200)
+
+
+# --- possible duplicates: the supervisors' review queue ----------------------------------------
+
+
+@require_GET
+@login_required
+def duplicate_queue_view(request: HttpRequest) -> HttpResponse:
+    """The possible duplicates the nightly scan found among the records of the user's centres:
+    compare and merge them, or say they are different people."""
+    if not request.user.has_perm("registry.merge_person"):
+        context = {"message": MAY_NOT_REVIEW_DUPLICATES, "back_url": reverse("home")}
+        return render(request, "403.html", context, status=403)
+    page = duplicate_queue(user=request.user, page_number=request.GET.get("page"))
+    return render(request, "intake/duplicate_queue.html", {"page": page})
+
+
+@require_http_methods(["POST"])
+@login_required
+def duplicate_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Not the same person (intake.actions.duplicate_dismiss): the pair leaves the queue."""
+    try:
+        duplicate_dismiss(actor=request.user, pair_id=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    except Forbidden as exc:
+        context = {"message": exc.message, "back_url": reverse("intake:duplicate_queue")}
+        return render(request, "403.html", context, status=403)
+    messages.success(
+        request, _("Noted: they are different people. The pair will not be proposed again.")
+    )
+    return redirect("intake:duplicate_queue")

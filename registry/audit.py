@@ -21,7 +21,7 @@ from django.db.models import Model, Q
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 
-from .models import Consent, Correction, DuplicateDismissal, Person, PersonCenter, PersonMerge
+from .models import Consent, Correction, Person, PersonCenter, PersonMerge
 from .permissions import User
 
 # Stands for every value of a personal record's field in its entries.
@@ -146,4 +146,3 @@ register_personal(Consent)
 register_personal(Correction)
 register_personal(PersonCenter)
 register_personal(PersonMerge)
-register_personal(DuplicateDismissal)

@@ -579,31 +579,6 @@ class PersonMerge(models.Model):
         return f"{self.merged_id} → {self.survivor_id}"
 
 
-class DuplicateDismissal(models.Model):
-    """Two records a supervisor judged to be different people: never proposed again."""
-
-    # The pair in a fixed order (the smaller id first), so that it is stored once.
-    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("records of different people")
-        verbose_name_plural = _("records of different people")
-        constraints = [
-            models.UniqueConstraint(fields=["first", "second"], name="duplicatedismissal_pair")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.first_id} ≠ {self.second_id}"
-
-
 # --- Reference data of casework: closure reasons, vulnerabilities, partners and their lines ---
 
 

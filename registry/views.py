@@ -8,12 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import merging
-from .actions import consents_change, person_correct, person_merge, person_unmerge
+from .actions import (
+    MAY_NOT_MERGE,
+    consents_change,
+    person_correct,
+    person_merge,
+    person_unmerge,
+)
 from .errors import Forbidden, NotFound, VersionConflict
 from .forms import ConsentsForm, PersonCorrectForm, PersonMergeForm, PersonSearchFilter, UnmergeForm
 from .home_page import home_page_parts
@@ -175,20 +182,28 @@ def person_consents(request: HttpRequest, person_id) -> HttpResponse:
 # --- merging two records of one person --------------------------------------------------------
 
 
-def _person_to_merge(request: HttpRequest, person_id) -> Person:
-    """The record a supervisor merges from (404 outside their persons and for one who may not
-    merge: the page offers nothing to them)."""
-    person = person_get(user=request.user, person_id=person_id)
-    if not may_merge_person(request.user, person):
-        raise Http404
-    return person
+def _refused(request: HttpRequest, message, back_url: str) -> HttpResponse:
+    """A page the user may see the record of but may not use: 403, saying who may."""
+    context = {"message": message, "back_url": back_url}
+    return render(request, "403.html", context, status=403)
+
+
+def _merge_refused(request: HttpRequest, *persons: Person) -> HttpResponse | None:
+    """403 unless the user may merge every one of these records (registry.actions refuses the
+    same users)."""
+    if all(may_merge_person(request.user, person) for person in persons):
+        return None
+    return _refused(request, MAY_NOT_MERGE, reverse("person_detail", args=[persons[0].pk]))
 
 
 @require_GET
 @login_required
 def person_merge_pick(request: HttpRequest, person_id) -> HttpResponse:
     """Find the other record of the same person (the registry search, this record left out)."""
-    person = _person_to_merge(request, person_id)
+    person = person_get(user=request.user, person_id=person_id)
+    refused = _merge_refused(request, person)
+    if refused:
+        return refused
     if person.pk != _uuid_or_none(person_id):
         return redirect("person_merge_pick", person_id=person.pk)
     person_filter = PersonSearchFilter(
@@ -213,8 +228,11 @@ def person_merge_pick(request: HttpRequest, person_id) -> HttpResponse:
 def person_merge_view(request: HttpRequest, person_id, other_id) -> HttpResponse:
     """The two records side by side: choose the values to keep, say why, merge
     (registry.actions.person_merge). The record of the page's first id is kept."""
-    kept = _person_to_merge(request, person_id)
-    other = _person_to_merge(request, other_id)
+    kept = person_get(user=request.user, person_id=person_id)
+    other = person_get(user=request.user, person_id=other_id)
+    refused = _merge_refused(request, kept, other)
+    if refused:
+        return refused
     rows = merge_comparison(kept=kept, other=other)
     differing = [row.choice for row in rows if row.differs]
     data = request.POST if request.method == "POST" else None
@@ -276,8 +294,11 @@ def _uuid_or_none(value) -> uuid.UUID | None:
 def person_unmerge_view(request: HttpRequest, merge_id: int) -> HttpResponse:
     """Undo a merge, with the reason (registry.actions.person_unmerge)."""
     merge = merge_get(user=request.user, merge_id=merge_id)
-    if not may_merge_person(request.user, merge.survivor) or merge.unmerged_at is not None:
+    if merge.unmerged_at is not None:
         raise Http404
+    refused = _merge_refused(request, merge.survivor)
+    if refused:
+        return refused
     form = UnmergeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -264,19 +264,23 @@ def test_the_pick_page_finds_the_other_record_and_never_the_same_one(client_sup,
     assert reverse("person_merge", args=[kept.pk, kept.pk]) not in html
 
 
-def test_the_merge_pages_answer_404_to_a_caseworker_and_an_outsider(
+def test_the_merge_pages_refuse_a_caseworker_and_hide_from_an_outsider(
     client, caseworker, outsider, supervisor, twins
 ):
     kept, other = twins
+    pages = [
+        reverse("person_merge_pick", args=[kept.pk]),
+        reverse("person_merge", args=[kept.pk, other.pk]),
+    ]
     done = merge(supervisor, kept, other)
-    for user in (caseworker, outsider):
+    pages.append(reverse("person_unmerge", args=[done.pk]))
+    for user, status in ((caseworker, 403), (outsider, 404)):
         client.force_login(user)
-        for url in (
-            reverse("person_merge_pick", args=[kept.pk]),
-            reverse("person_merge", args=[kept.pk, other.pk]),
-            reverse("person_unmerge", args=[done.pk]),
-        ):
-            assert client.get(url).status_code == 404, (user, url)
+        for url in pages:
+            response = client.get(url)
+            assert response.status_code == status, (user, url)
+            if status == 403:  # the page says who may
+                assert "Solo un/a supervisor/a" in response.content.decode()
 
 
 # --- the API ---------------------------------------------------------------------------------------

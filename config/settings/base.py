@@ -266,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.summary_rebuild",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Possible duplicate records, for the supervisors' review queue (intake.duplicates).
+    "intake-duplicates-find": {
+        "task": "intake.duplicates_find",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # After the rebuild: freeze the donor tables of the periods closed since (reporting.releases).
     "reporting-releases-close": {
         "task": "reporting.releases_close",

@@ -174,3 +174,27 @@ class ArrivalVoidedOutputSerializer(serializers.Serializer):
     person = serializers.UUIDField(source="person_id")
     voided_at = serializers.DateTimeField()
     void_reason = serializers.CharField()
+
+
+class DuplicateRecordSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    full_name = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+    birth_date_estimated = serializers.BooleanField()
+    document_last4 = serializers.CharField()
+
+
+class DuplicatePairOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pair.id")
+    score = serializers.IntegerField(source="pair.score")
+    status = serializers.CharField(source="pair.status")
+    reasons = serializers.ListField(child=serializers.CharField())
+    first = DuplicateRecordSerializer(source="pair.first")
+    second = DuplicateRecordSerializer(source="pair.second")
+
+
+class DuplicateQueueOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = DuplicatePairOutputSerializer(many=True)

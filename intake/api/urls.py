@@ -17,4 +17,10 @@ urlpatterns = [
         views.DuplicateCandidatesApi.as_view(),
         name="api-duplicate-candidates",
     ),
+    path("duplicates/", views.DuplicateQueueApi.as_view(), name="api-duplicate-queue"),
+    path(
+        "duplicates/<str:pair_id>/different/",
+        views.DuplicateDismissApi.as_view(),
+        name="api-duplicate-dismiss",
+    ),
 ]

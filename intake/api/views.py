@@ -19,20 +19,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.actions import arrival_register, arrival_void
+from intake.actions import (
+    MAY_NOT_REVIEW_DUPLICATES,
+    arrival_register,
+    arrival_void,
+    duplicate_dismiss,
+)
 from intake.filters import ArrivalFilter
 from intake.matching import duplicate_candidates
-from intake.selectors import arrival_get, arrival_list
+from intake.selectors import arrival_get, arrival_list, duplicate_queue
 from registry.actions import PERSON_FIELDS
 from registry.api_common import (
     Conflict,
     ConflictSerializer,
+    DetailSerializer,
     JSONParser,
     PersonsShownMixin,
     audit_actor,
     created_or_replayed,
     validation_error_to_api,
 )
+from registry.api_common import Forbidden as ApiForbidden
 from registry.idempotency import IdempotencyConflict, fingerprint
 
 from .serializers import (
@@ -42,6 +49,7 @@ from .serializers import (
     ArrivalVoidInputSerializer,
     CandidateListOutputSerializer,
     CandidateQueryInputSerializer,
+    DuplicateQueueOutputSerializer,
 )
 
 
@@ -184,3 +192,46 @@ class DuplicateCandidatesApi(APIView):
         serializer.is_valid(raise_exception=True)
         candidates = duplicate_candidates(user=self.request.user, **serializer.validated_data)
         return Response(CandidateListOutputSerializer({"results": candidates}).data)
+
+
+class DuplicateQueueApi(APIView):
+    """The possible duplicates to review (supervisors): what the queue page shows."""
+
+    @extend_schema(
+        summary="Possible duplicate records to review (supervisors)",
+        parameters=[OpenApiParameter("page", OpenApiTypes.INT, OpenApiParameter.QUERY)],
+        responses={
+            200: DuplicateQueueOutputSerializer,
+            403: OpenApiResponse(DetailSerializer, description="Supervisors review duplicates."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.has_perm("registry.merge_person"):
+            raise ApiForbidden(MAY_NOT_REVIEW_DUPLICATES)
+        page = duplicate_queue(user=request.user, page_number=request.query_params.get("page"))
+        data = {
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "results": page.object_list,
+        }
+        return Response(DuplicateQueueOutputSerializer(data).data)
+
+
+class DuplicateDismissApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Two records are different people: never propose the pair again",
+        parameters=[OpenApiParameter("pair_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=None,
+        responses={
+            200: OpenApiResponse(description="Noted (again, if it was already)."),
+            403: OpenApiResponse(DetailSerializer, description="Supervisors review duplicates."),
+            404: OpenApiResponse(description="Not found."),
+        },
+    )
+    def post(self, request: Request, pair_id) -> Response:
+        with audit_actor(request):
+            pair = duplicate_dismiss(actor=request.user, pair_id=pair_id)
+        return Response({"id": pair.pk, "status": pair.status})

@@ -16,6 +16,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from casework import actions
+from intake.models import DuplicatePair
 from intake.tests.factories import ArrivalFactory
 from registry.models import Consent, Partner, PersonMerge, ServiceLine
 from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
@@ -49,6 +50,7 @@ class Records:
     goal: object
     delivery: object
     merge: object = None  # an earlier record of the person, merged into this one
+    pair: object = None  # a possible duplicate: this person and another
     # Strings only those who may open the person (or the case) may ever see in a response.
     person_secrets: tuple[str, ...] = ()
     case_secrets: tuple[str, ...] = ()
@@ -149,6 +151,11 @@ def _records(world: World, *, center, actor, tag: str, restricted: bool = False)
     )
 
 
+def _pair(a, b):
+    first, second = (a, b) if a.pk.int < b.pk.int else (b, a)
+    return DuplicatePair.objects.create(first=first, second=second, score=87)
+
+
 def build_world() -> World:
     center_a = ReceptionCenterFactory(code="CA", name_es="Centro A", name_en="Centre A")
     center_b = ReceptionCenterFactory(code="CB", name_es="Centro B", name_en="Centre B")
@@ -185,6 +192,10 @@ def build_world() -> World:
     world.records["restricted"] = _records(
         world, center=center_a, actor=users["caseworker_a"], tag="restricted", restricted=True
     )
+    # Possible duplicates: the two persons at A; B's person with A's (nobody reads both).
+    own, other, restricted = (world.records[tag].person for tag in ("own", "other", "restricted"))
+    world.records["own"].pair = world.records["restricted"].pair = _pair(own, restricted)
+    world.records["other"].pair = _pair(other, own)
     # A released period, for the donor API's detail route (a donor gets nothing else).
     from reporting.tests.conftest import release
 

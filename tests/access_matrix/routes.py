@@ -95,6 +95,9 @@ PERSON_MERGERS = {
     "other": frozenset(),
     "restricted": frozenset({"supervisor_a"}),
 }
+# Who may open both records of a merge page: the record's person and another at its centre
+# (for the other centre's record, a person at centre A: nobody reads both).
+PAIR_READERS = {"own": READERS_A, "other": frozenset(), "restricted": READERS_A}
 # Who may open a case from the record's arrival: staff of the arrival's centre.
 ARRIVAL_CENTRE_STAFF = {"own": STAFF_A, "other": STAFF_B, "restricted": STAFF_A}
 # Who works at the centre a create writes to.
@@ -163,6 +166,17 @@ def signed_in(
         ):
             return no_centre
         return status
+
+    return expect
+
+
+def supervisors(kind: str) -> Expect:
+    """A page of supervisors' work without a record (the duplicate queue): 403 to others."""
+
+    def expect(role: str, record: str) -> int:
+        if role == "anonymous":
+            return anonymous_answer(kind)
+        return 200 if role == "supervisor_a" else 403
 
     return expect
 
@@ -263,6 +277,10 @@ def _merge_pair(world, record: str) -> str:
             "other_id": world.records[other].person.pk,
         },
     )
+
+
+def _pair(name: str, kwarg: str = "pk") -> Callable[[Any, str], str]:
+    return lambda world, record: reverse(name, kwargs={kwarg: world.records[record].pair.pk})
 
 
 def _merge(name: str) -> Callable[[Any, str], str]:
@@ -463,8 +481,8 @@ ROUTES: list[Route] = [
         "GET",
         HTML,
         _person("person_merge_pick"),
-        read(HTML, PERSON_MERGERS),
-        note="supervisors of the person's centres; the page is not there for anyone else",
+        write(HTML, PERSON_READERS, PERSON_MERGERS),
+        note="supervisors of the person's centres; 403 to others who read the person",
     ),
     *(
         Route(
@@ -472,7 +490,7 @@ ROUTES: list[Route] = [
             method,
             HTML,
             _merge_pair,
-            read(HTML, PERSON_MERGERS, ok=ok),
+            write(HTML, PAIR_READERS, PERSON_MERGERS, ok=ok),
             note="the record with the other record at centre A; an empty form is a 400",
         )
         for method, ok in (("GET", 200), ("POST", 400))
@@ -483,7 +501,7 @@ ROUTES: list[Route] = [
             method,
             HTML,
             _merge("person_unmerge"),
-            read(HTML, PERSON_MERGERS, ok=ok),
+            write(HTML, PERSON_READERS, PERSON_MERGERS, ok=ok),
             note="supervisors of the kept record's centres; an empty reason is a 400",
         )
         for method, ok in (("GET", 200), ("POST", 400))
@@ -582,6 +600,40 @@ ROUTES: list[Route] = [
         read(API, PERSON_READERS, ok=400),
         note="an empty body: 400 to whoever sees the arrival; tests/test_arrival_void.py has "
         "who may void it (403 to a reader)",
+    ),
+    Route(
+        "intake:duplicate_queue",
+        "GET",
+        HTML,
+        _plain("intake:duplicate_queue"),
+        supervisors(HTML),
+        records=(NO_RECORD,),
+        note="supervisors (registry.merge_person); 403 to everyone else signed in",
+    ),
+    Route(
+        "intake:duplicate_dismiss",
+        "POST",
+        HTML,
+        _pair("intake:duplicate_dismiss"),
+        write(HTML, PAIR_READERS, PERSON_MERGERS, ok=302),
+        note="supervisors of both records' centres: the pair leaves the queue",
+        changes_on=frozenset({302}),
+    ),
+    Route(
+        "api-duplicate-queue",
+        "GET",
+        API,
+        _plain("api-duplicate-queue"),
+        supervisors(API),
+        records=(NO_RECORD,),
+    ),
+    Route(
+        "api-duplicate-dismiss",
+        "POST",
+        API,
+        _pair("api-duplicate-dismiss", "pair_id"),
+        write(API, PAIR_READERS, PERSON_MERGERS),
+        changes_on=frozenset({200}),
     ),
     Route("api-arrival-list", "GET", API, _plain("api-arrival-list"), signed_in(API), (NO_RECORD,)),
     Route(
