@@ -60,7 +60,7 @@ from registry.models import (
     ReceptionCenter,
     VulnerabilityCategory,
 )
-from registry.names import document_normalise, name_keys
+from registry.names import document_normalise, name_keys, name_variant_keys
 from reporting.summary import summary_rebuild
 from services.models import ServiceDelivery, ServiceType
 
@@ -352,6 +352,11 @@ def _name_keys(text: str) -> str:
     return " ".join(name_keys(text))
 
 
+@functools.lru_cache(maxsize=65_536)
+def _name_variants(given: str, surnames: str) -> str:
+    return name_variant_keys([*_name_keys(given).split(), *_name_keys(surnames).split()])
+
+
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
@@ -435,6 +440,7 @@ class Generator:
                 "origin_department", "origin_municipality", "document_key", "given_name_keys",
                 "surname_keys", "version", "created_at", "updated_at", "created_by",
                 "gender_identity", "indigenous_people", "language", "phone", "phone_key", "record_key",
+                "name_variant_keys",
             ),
         )  # fmt: skip
         self.links = RowWriter(PersonCenter, ("person", "center", "first_seen_at"))
@@ -522,7 +528,7 @@ class Generator:
                 person_id, given, first, second, sex, birth, estimated, self.country_ids[iso2],
                 doc_type.pk, number, department_id, municipality_id, key, _name_keys(given),
                 _name_keys(f"{first} {second}"), 1, first_at, first_at, self.user_id,
-                "", "", "", "", "", _record_key(person_id),
+                "", "", "", "", "", _record_key(person_id), _name_variants(given, f"{first} {second}"),
             )
         )  # fmt: skip
         self._links_and_consents(person_id, arrivals, first_at)

@@ -69,6 +69,31 @@ def name_keys(text: str) -> list[str]:
     return keys
 
 
+# Words shorter than this are matched exactly: one edit in a four-letter key names too many.
+TYPO_MIN_LENGTH = 5
+
+
+def key_deletions(key: str) -> list[str]:
+    """The key with one letter dropped, after its first letter (which the keys already fold:
+    h, j, y, w), for keys of TYPO_MIN_LENGTH letters or more; none for shorter keys.
+
+    Two keys are one edit apart (a letter changed, added, dropped, or two neighbours swapped
+    after the first) when one is among the other's deletions or they share a deletion: so a
+    typo is found by equality (the SymSpell idea), which an index answers."""
+    if len(key) < TYPO_MIN_LENGTH:
+        return []
+    return sorted({key[:i] + key[i + 1 :] for i in range(1, len(key))} - {key})
+
+
+def name_variant_keys(keys: list[str]) -> str:
+    """What the registry search matches a typed word against: every name key and its
+    deletions, space-separated, each once."""
+    words = dict.fromkeys(keys)
+    for key in keys:
+        words.update(dict.fromkeys(key_deletions(key)))
+    return " ".join(words)
+
+
 def document_normalise(number: str) -> str:
     """Upper-case letters and digits only: '2345 67890 0101' and '2345-67890-0101' agree."""
     return re.sub(r"[^0-9A-Z]", "", strip_accents(number or "").upper())

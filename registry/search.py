@@ -17,7 +17,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from . import lookups  # noqa: F401  (registers __like)
 from .models import Person
-from .names import document_normalise, name_keys, phone_key
+from .names import TYPO_MIN_LENGTH, document_normalise, key_deletions, name_keys, phone_key
 from .permissions import User
 from .types import StrOrPromise
 
@@ -25,8 +25,6 @@ from .types import StrOrPromise
 # within what the user may see, or None when the text cannot be one of its references.
 SearchTerm = Callable[[User, str], "QuerySet[Any] | None"]
 
-# Words shorter than this are matched exactly: one edit in a four-letter key names too many.
-TYPO_MIN_LENGTH = 5
 PHONE_MIN_DIGITS = 6
 
 
@@ -78,15 +76,19 @@ def one_edit_patterns(key: str) -> list[str]:
 
 
 def _name_condition(keys: list[str], prefix: str, *, typos: bool) -> Q:
-    """Every word of the text is in the given names or the surnames (with one typo if `typos`)."""
+    """Every word of the text is in the given names or the surnames: a word of TYPO_MIN_LENGTH
+    letters or more, with `typos`, as a whole name key one edit away (its deletions and the
+    stored ones meet: `name_variant_keys`); a shorter word, or without `typos`, anywhere in a
+    key (a part of a name finds it)."""
     condition = Q()
     for key in keys:
-        patterns = one_edit_patterns(key) if typos and len(key) >= TYPO_MIN_LENGTH else [key]
-        word = Q()
-        for pattern in patterns:
-            word |= Q(**{f"{prefix}given_name_keys__like": f"%{pattern}%"})
-            word |= Q(**{f"{prefix}surname_keys__like": f"%{pattern}%"})
-        condition &= word
+        if typos and len(key) >= TYPO_MIN_LENGTH:
+            variants = [key, *key_deletions(key)]
+            condition &= Q(**{f"{prefix}name_variant_keys__has_any_word": variants})
+        else:
+            condition &= Q(**{f"{prefix}given_name_keys__like": f"%{key}%"}) | Q(
+                **{f"{prefix}surname_keys__like": f"%{key}%"}
+            )
     return condition
 
 

@@ -105,3 +105,46 @@ def test_the_key_migration_rewrites_stale_keys_and_fills_the_phone_key(center_a)
     assert (guillermo.given_name_keys, guillermo.surname_keys) == ("iyermo", "arjeta")
     assert guillermo.phone_key == "55551234"
     assert Person.objects.get(pk=untouched.pk).given_name_keys == "ana"
+
+
+def test_a_key_one_edit_away_shares_a_variant_and_a_stranger_does_not():
+    from registry.names import key_deletions, name_variant_keys
+
+    def variants(key):
+        return set(name_variant_keys([key]).split())
+
+    typed = {"ernandes", *key_deletions("ernandes")}
+    for stored, meant in [
+        ("ernandes", "the same"),
+        ("ernandez", "a letter changed"),
+        ("ernande", "a letter dropped"),
+        ("ernanndes", "a letter added"),
+        ("ernadnes", "two letters swapped"),
+    ]:
+        assert typed & variants(stored), meant
+    assert not typed & variants("fernandes")  # the first letter is not forgiven
+    assert not typed & variants("mendosa")
+    # short keys are matched as they are: one edit in four letters names too many
+    assert key_deletions("ana") == [] and name_variant_keys(["ana", "ana"]) == "ana"
+
+
+def test_the_variant_migration_fills_every_person(center_a):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from registry.models import Person
+
+    from .factories import PersonFactory
+
+    person = PersonFactory(given_names="Yesenia", first_surname="Argueta", second_surname="")
+    Person.objects.filter(pk=person.pk).update(name_variant_keys="")
+    migration = importlib.import_module("registry.migrations.0010_name_variant_keys_fill")
+    migration.fill(apps, SimpleNamespace(connection=connection))
+    person.refresh_from_db()
+    words = person.name_variant_keys.split()
+    assert {"esenia", "arjeta", "esnia", "arjta"} <= set(words)  # keys and their deletions
+    saved = PersonFactory(given_names="Yesenia", first_surname="Argueta", second_surname="")
+    assert saved.name_variant_keys == person.name_variant_keys  # save() computes the same

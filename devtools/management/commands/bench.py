@@ -54,6 +54,7 @@ from devtools.management.commands.bench_intake import (
     measure_search,
     reference_load,
 )
+from devtools.management.commands.bench_merge import measure_merge, measure_scan
 from devtools.management.commands.bench_services import (
     BULK_ITEMS,
     history_ensure,
@@ -77,7 +78,7 @@ from registry.models import (
     ReceptionCenterGroupObjectPermission,
     ReceptionCenterUserObjectPermission,
 )
-from registry.roles import CASEWORKER, PROGRAMME_MANAGER
+from registry.roles import CASEWORKER, PROGRAMME_MANAGER, SUPERVISOR
 from reporting.disaggregations import age_bands, dimension_labels
 from reporting.disclosure import default_k, disclosure_apply
 from reporting.exports import EXPORT_DIMS, export_job_create, export_job_run, indicator_definitions
@@ -88,6 +89,9 @@ from services.models import Distribution, ServiceDelivery, ServiceType
 SIZES = {"small": 10_000, "default": 100_000, "large": 1_000_000}
 CASEWORKER_USERNAME = "bench_suite_caseworker"
 MANAGER_USERNAME = "bench_suite_manager"
+SUPERVISOR_USERNAME = "bench_suite_supervisor"
+MERGE_RUNS = 10
+TARGET_MERGE, TARGET_SCAN = 1_000.0, 600_000.0
 PROGRAMME_GROUP = "bench_suite_programme"
 LOADTEST_PREFIX = "loadtest_cw"
 GROUP_SIZE = 150
@@ -141,7 +145,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only",
             default="",
-            help="Comma-separated sections: intake,cases,services,report,dashboard,export,release,summary.",
+            help="Comma-separated sections: intake,merge,cases,services,report,dashboard,export,"
+            "release,summary.",
         )
         parser.add_argument(
             "--rebuild", action="store_true", help="Rebuild the summary tables even if built."
@@ -239,6 +244,8 @@ class Command(BaseCommand):
         with _tasks_queued_not_run():
             if wanted("intake"):
                 lines += self._intake(caseworker, home, runs, options["seed"])
+            if wanted("merge"):
+                lines += self._merge(home, summary)
             if wanted("services"):
                 lines += self._services(caseworker, home, runs)
             if wanted("summary"):
@@ -298,7 +305,7 @@ class Command(BaseCommand):
         return summary
 
     def _bench_users(self) -> list[Any]:
-        names = [CASEWORKER_USERNAME, MANAGER_USERNAME]
+        names = [CASEWORKER_USERNAME, MANAGER_USERNAME, SUPERVISOR_USERNAME]
         return list(
             get_user_model().objects.filter(
                 Q(username__in=names) | Q(username__startswith=LOADTEST_PREFIX)
@@ -540,6 +547,44 @@ class Command(BaseCommand):
             lookup,
             search,
             Line("register an arrival (new person)", registering, TARGET_REGISTER),
+        ]
+
+    def _merge(self, home: ReceptionCenter, summary: Any) -> list[Line]:
+        """Merging two persons with 10 arrivals and 50 deliveries each (and undoing it), with
+        the summary refresh; the nightly duplicate scan of the home centre's country."""
+        supervisor = _account(SUPERVISOR_USERNAME)
+        supervisor.groups.add(Group.objects.get(name=SUPERVISOR))
+        assign_perm("registry.work_at_center", supervisor, home)
+        supervisor = get_user_model().objects.get(pk=supervisor.pk)
+        refresh = _first_function(summary, REFRESH_FUNCTIONS)
+        merging, unmerging, floor = measure_merge(
+            supervisor=supervisor, home=home, runs=MERGE_RUNS, refresh=refresh
+        )
+        self._progress("merge two persons", merging)
+        scan, found, scan_floor = measure_scan(country_iso2=home.country.iso2)
+        self._progress("duplicate scan", scan)
+        merge = Line(
+            "merge two persons (10 arrivals, 50 deliveries each) + summary refresh",
+            merging,
+            TARGET_MERGE,
+            floor=floor,
+        )
+        merge.extra.append("floor: the same rows moved by one hand-written UPDATE per table")
+        scan_line = Line(
+            f"nightly duplicate scan of one country ({home.country.iso2})",
+            scan,
+            TARGET_SCAN,
+            floor=scan_floor,
+        )
+        scan_line.extra.append(
+            f"duplicate scan: {found.get('persons', 0):,} records read, "
+            f"{found.get('pairs', 0):,} possible duplicates; floor: reading the same persons' "
+            "scanned columns once"
+        )
+        return [
+            merge,
+            Line("undo the merge + summary refresh", unmerging, TARGET_MERGE),
+            scan_line,
         ]
 
     def _cases(self, caseworker: Any, runs: int) -> list[Line]:

@@ -594,7 +594,13 @@ class Command(BaseCommand):
             created = cases = 0
             if not no_arrivals:
                 created = self.arrivals_create(centers=centers, users=users)
+                created += self.duplicate_create(centers=centers, users=users)
                 cases = self.cases_create(users=users)
+        if not no_arrivals:
+            # The supervisors' review queue shows the pair (the nightly scan, run now).
+            from intake.duplicates import duplicates_find_country
+
+            duplicates_find_country()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(centers)} centres, {len(users)} accounts, "
@@ -716,6 +722,49 @@ class Command(BaseCommand):
             persons[plan.key] = registration.arrival.person
             created += registration.created
         return created
+
+    def duplicate_create(self, *, centers: dict[str, ReceptionCenter], users: dict) -> int:
+        """A man who returned before, registered again as someone new by a colleague in a hurry:
+        a letter dropped from his given name, day and month of birth swapped, no document.
+        The duplicate review queue proposes the pair; a supervisor can merge it."""
+        from intake.actions import arrival_register
+
+        center = centers["SPS"]
+        earlier = (
+            Person.objects.filter(center_links__center=center, sex="male", birth_date__day__lte=12)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if earlier is None or earlier.birth_date is None:
+            return 0
+        given = earlier.given_names.split()[0]
+        data = {
+            field: getattr(earlier, field)
+            for field in ("first_surname", "second_surname", "sex", "nationality")
+        }
+        data["given_names"] = given[:2] + given[3:] if len(given) > 4 else given + "n"
+        born = earlier.birth_date
+        data["birth_date"] = born.replace(month=born.day, day=born.month)
+        data["document_type"] = DocumentType.objects.get(code="none")
+        arrived_at = (center.local_now() - timedelta(days=1)).replace(
+            hour=15, minute=40, second=0, microsecond=0
+        )
+        registration = arrival_register(
+            actor=users["caseworker.sps"],
+            center=center,
+            client_uuid=uuid.uuid5(DEMO_NAMESPACE, "arrival-duplicate"),
+            arrival_data={
+                "arrived_at": arrived_at,
+                "mode": "air",
+                "returned_from": Country.objects.get(iso2="US"),
+                "transport_reference": f"IAH-SPS-{arrived_at:%m%d}",
+            },
+            reasons=[],
+            new_person_data=data,
+            new_person_id=uuid.uuid5(DEMO_NAMESPACE, "person-duplicate"),
+            consents={"process_data": True, "anonymised_statistics": True},
+        )
+        return int(registration.created)
 
     def partners_create(self) -> int:
         countries = {c.iso2: c for c in Country.objects.filter(iso2__in=PARTNERS)}
