@@ -315,11 +315,13 @@ def duplicate_dismiss(*, actor: Actor, pair_id: int | str) -> DuplicatePair:
     NotFound when either record is outside the actor's persons; Forbidden for one who may not
     merge them (the same supervisors decide both ways).
     """
+    if not str(pair_id).isdigit():
+        raise NotFound()
     pair = (
         duplicate_pairs_for(actor)
         .select_for_update()
         .select_related("first", "second")
-        .filter(pk=pair_id if str(pair_id).isdigit() else None)
+        .filter(pk=int(pair_id))
         .first()
     )
     if pair is None:
