@@ -3,8 +3,8 @@ each other (intake.matching's scoring), kept as DuplicatePair rows for superviso
 
 Every pair cannot be scored (a centre holds hundreds of thousands of persons), so the scan
 reads the centre's persons once and scores only the pairs that share a block: the same
-document; or a date of birth (as stored, or one of its typing variants) with a surname key or
-a given-name key. A block larger than BLOCK_LIMIT (a very common name on a common date) is
+document; a date of birth (as stored, or one of its typing variants) with a surname key; or
+the same date of birth with a given-name key. A block larger than BLOCK_LIMIT (a very common name on a common date) is
 left out rather than scored pair by pair. Estimated dates of birth are not blocked on: they
 agree with too many people to be proposed without someone typing them.
 """
@@ -73,27 +73,47 @@ def pair_scored(a: ScanRow | Person, b: ScanRow | Person) -> tuple[int, list[str
     return max(one_way(a, b), one_way(b, a), key=lambda scored: scored[0])
 
 
+Block = dict[tuple[date, str], list[ScanRow]]
+
+
+def _blocks(rows: list[ScanRow], column: str) -> Block:
+    """The rows by (date of birth, each key of `column`)."""
+    blocks: Block = defaultdict(list)
+    for row in rows:
+        assert row.birth_date is not None
+        for key in getattr(row, column).split():
+            blocks[(row.birth_date, key)].append(row)
+    return blocks
+
+
+def _block_mates(
+    row: ScanRow, blocks: Block, days: Iterable[date], keys: list[str]
+) -> Iterator[tuple[ScanRow, ScanRow]]:
+    for day in days:
+        for key in keys:
+            block = blocks.get((day, key), ())
+            if len(block) <= BLOCK_LIMIT:
+                yield from ((row, other) for other in block if other.pk != row.pk)
+
+
 def _candidate_pairs(rows: list[ScanRow]) -> Iterator[tuple[ScanRow, ScanRow]]:
+    """The pairs worth scoring: the same document; a date of birth (or one of its typing
+    variants) with a surname key; the same date of birth with a given-name key (a surname
+    mistyped). Other pairs cannot score (recognition needs the date and the names)."""
     by_document: dict[str, list[ScanRow]] = defaultdict(list)
-    by_date_name: dict[tuple[date, str], list[ScanRow]] = defaultdict(list)
     for row in rows:
         if len(row.document_key) >= 4:
             by_document[row.document_key].append(row)
-        if row.birth_date and not row.birth_date_estimated:
-            for key in {*row.surname_keys.split(), *row.given_name_keys.split()}:
-                by_date_name[(row.birth_date, key)].append(row)
     for block in by_document.values():
         if 1 < len(block) <= BLOCK_LIMIT:
             yield from ((a, b) for i, a in enumerate(block) for b in block[i + 1 :])
-    for row in rows:
-        if not row.birth_date or row.birth_date_estimated:
-            continue
-        keys = {*row.surname_keys.split(), *row.given_name_keys.split()}
-        for day in (row.birth_date, *birth_date_variants(row.birth_date)):
-            for key in keys:
-                block = by_date_name.get((day, key), ())
-                if len(block) <= BLOCK_LIMIT:
-                    yield from ((row, other) for other in block if other.pk != row.pk)
+    dated = [row for row in rows if row.birth_date and not row.birth_date_estimated]
+    by_surname, by_given = _blocks(dated, "surname_keys"), _blocks(dated, "given_name_keys")
+    for row in dated:
+        assert row.birth_date is not None
+        days = (row.birth_date, *birth_date_variants(row.birth_date))
+        yield from _block_mates(row, by_surname, days, row.surname_keys.split())
+        yield from _block_mates(row, by_given, (row.birth_date,), row.given_name_keys.split())
 
 
 def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:

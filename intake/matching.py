@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.audit import persons_viewed
 from registry.models import Person, ReceptionCenter
-from registry.names import document_normalise, name_keys
+from registry.names import TYPO_MIN_LENGTH, document_normalise, key_deletions, name_keys
 from registry.permissions import User, person_matching_scope_for, user_center_ids
-from registry.search import TYPO_MIN_LENGTH, one_edit_patterns
 from registry.selectors import person_found
 
 from .selectors import annotate_last_return
@@ -230,14 +229,13 @@ def duplicate_candidates(
     return shown
 
 
-def _like_any(column: str, keys: list[str], *, typos: bool) -> Q:
-    """The column holds one of the keys (or, with `typos`, a word one edit from one)."""
-    condition = Q()
-    for key in keys:
-        patterns = one_edit_patterns(key) if typos and len(key) >= TYPO_MIN_LENGTH else [key]
-        for pattern in patterns:
-            condition |= Q(**{f"{column}__like": f"%{pattern}%"})
-    return condition
+def _any_word(keys: list[str], *, typos: bool) -> Q:
+    """A name word of the person is one of the keys (or, with `typos`, one edit from one):
+    their variants meet (registry.names.name_variant_keys), as the registry search does."""
+    words = set(keys)
+    if typos:
+        words.update(variant for key in keys for variant in key_deletions(key))
+    return Q(name_variant_keys__has_any_word=sorted(words))
 
 
 def _match_condition(
@@ -257,11 +255,9 @@ def _match_condition(
     if not (birth_date and given_keys and surname_keys):
         return condition
     dates = [birth_date, *birth_date_variants(birth_date)]
-    condition |= Q(birth_date__in=dates) & _like_any("surname_keys", surname_keys, typos=True)
-    whole_surnames = Q()
-    for key in surname_keys:
-        whole_surnames &= Q(surname_keys__contains=key)
-    given_any = _like_any("given_name_keys", given_keys, typos=False)
+    condition |= Q(birth_date__in=dates) & _any_word(surname_keys, typos=True)
+    whole_surnames = Q(name_variant_keys__has_all_words=surname_keys)
+    given_any = _any_word(given_keys, typos=False)
     years = (
         date(birth_date.year - ESTIMATE_YEARS, 1, 1),
         date(birth_date.year + ESTIMATE_YEARS, 12, 31),

@@ -2,9 +2,9 @@
 reaches them unescaped.
 
 - `__like`: a raw SQL LIKE pattern (with `_` and `%` as wildcards), which `contains` escapes.
-- `__has_any_word`: the space-separated words of the column include one of a list. On
-  PostgreSQL an array overlap, answered by the GIN index on the same expression (registry
-  migration 0009); elsewhere one LIKE per word.
+- `__has_any_word` / `__has_all_words`: the space-separated words of the column include one
+  (every one) of a list. On PostgreSQL an array overlap (containment), answered by the GIN
+  index on the same expression (registry migration 0010); elsewhere one LIKE per word.
 """
 
 from __future__ import annotations
@@ -24,19 +24,32 @@ class Like(Lookup):
         return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
 
 
-@TextField.register_lookup
-class HasAnyWord(Lookup):
-    lookup_name = "has_any_word"
+class _Words(Lookup):
     prepare_rhs = False
+    joiner = ""  # how the per-word LIKEs combine: OR (any) or AND (all)
+    operator = ""  # the array operator on PostgreSQL
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         words = list(self.rhs)
         if not words:
-            return "1 = 0", []
-        likes = " OR ".join([f"(' ' || {lhs} || ' ') LIKE %s"] * len(words))
+            return ("1 = 0", []) if self.joiner == "OR" else ("1 = 1", [])
+        likes = f" {self.joiner} ".join([f"(' ' || {lhs} || ' ') LIKE %s"] * len(words))
         return f"({likes})", [p for word in words for p in (*lhs_params, f"% {word} %")]
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"string_to_array({lhs}, ' ') && %s::text[]", [*lhs_params, list(self.rhs)]
+        sql = f"string_to_array({lhs}, ' ') {self.operator} %s::text[]"
+        return sql, [*lhs_params, list(self.rhs)]
+
+
+@TextField.register_lookup
+class HasAnyWord(_Words):
+    lookup_name = "has_any_word"
+    joiner, operator = "OR", "&&"
+
+
+@TextField.register_lookup
+class HasAllWords(_Words):
+    lookup_name = "has_all_words"
+    joiner, operator = "AND", "@>"

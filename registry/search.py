@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 
 from . import lookups  # noqa: F401  (registers __like)
 from .models import Person
@@ -58,21 +58,6 @@ def register_fact(fact: SearchFact) -> SearchFact:
     if all(known.header != fact.header for known in _facts):
         _facts.append(fact)
     return fact
-
-
-def one_edit_patterns(key: str) -> list[str]:
-    """LIKE patterns matching every word one edit away from `key` (a letter changed, added,
-    dropped, or two neighbours swapped) after its first letter, which the name keys already
-    fold (h, j, y, w); keys hold only a-z, so nothing needs escaping."""
-    patterns = {key}
-    for i in range(1, len(key)):
-        patterns.add(f"{key[:i]}_{key[i + 1 :]}")  # changed
-        patterns.add(f"{key[:i]}{key[i + 1 :]}")  # dropped
-        patterns.add(f"{key[:i]}_{key[i:]}")  # added
-        if i + 1 < len(key):
-            patterns.add(f"{key[:i]}{key[i + 1]}{key[i]}{key[i + 2 :]}")  # swapped
-    patterns.add(f"{key}_")
-    return sorted(patterns)
 
 
 def _name_condition(keys: list[str], prefix: str, *, typos: bool) -> Q:
@@ -132,21 +117,20 @@ def person_search_condition(
 
 
 def person_search(queryset: QuerySet[Person], *, user: User | None, text: str) -> QuerySet[Person]:
-    """The persons of `queryset` (already scoped to the user) that the text names, exact
-    matches first, then by name; one typo per word of five letters or more is forgiven."""
-    condition = person_search_condition(text, user=user, typos=True)
-    if condition is None:
+    """The persons of `queryset` (already scoped to the user) that the text names, by name.
+
+    Exactly as typed first: when nobody matches so, one typo per word of five letters or more
+    is forgiven (a caseworker who typed the name right is not shown every lookalike; one who
+    typed it wrong still finds the person). One more query (exists) decides which.
+    """
+    exact = person_search_condition(text, user=user)
+    if exact is None:
         return queryset.none()
-    exact = person_search_condition(text, user=user) or Q(pk__in=[])
-    return (
-        queryset.filter(condition)
-        .annotate(
-            exact_match=Case(
-                When(exact, then=Value(1)), default=Value(0), output_field=IntegerField()
-            )
-        )
-        .order_by("-exact_match", "first_surname", "second_surname", "given_names", "pk")
-    )
+    found = queryset.filter(exact)
+    if not found.exists():
+        typos = person_search_condition(text, user=user, typos=True)
+        found = queryset.filter(typos) if typos is not None else queryset.none()
+    return found.order_by("first_surname", "second_surname", "given_names", "pk")
 
 
 def search_facts(

@@ -31,8 +31,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from casework.actions import case_open, follow_up_schedule, goal_add, note_add, referral_create
+from intake.models import DuplicatePair
 from intake.tests.factories import ArrivalFactory
-from registry.models import Consent, Partner, ServiceLine
+from registry.models import Consent, Partner, PersonMerge, ServiceLine
 from registry.roles import CASEWORKER, DONOR_REVIEWER
 from registry.sign_in import api_token_issue
 from registry.tests.factories import PersonFactory, UserFactory, country
@@ -126,6 +127,12 @@ def fuzz_caseworker(center_a):
         actor=user, case=case, due_date=timezone.localdate() + timedelta(days=7)
     )
     delivery = ServiceDeliveryFactory(person=person, center=center_a, recorded_by=user)
+    # A record merged into the person, and a possible duplicate of them.
+    merged = PersonFactory(merged_into=person)
+    merge = PersonMerge.objects.create(survivor=person, merged=merged, reason="x", merged_by=user)
+    other = PersonFactory(centers=[center_a])
+    first, second = sorted((person, other), key=lambda p: p.pk.int)
+    pair = DuplicatePair.objects.create(first=first, second=second, score=87)
     SEEDED.update(
         person_id=str(person.pk),
         arrival_id=arrival.pk,
@@ -134,6 +141,8 @@ def fuzz_caseworker(center_a):
         referral_id=referral.pk,
         follow_up_id=follow_up.pk,
         delivery_id=delivery.pk,
+        merge_id=merge.pk,
+        pair_id=pair.pk,
         indicator="received",
     )
     return user

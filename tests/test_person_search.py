@@ -113,7 +113,7 @@ def test_a_restricted_case_neither_finds_its_person_nor_shows_to_a_colleague(
     assert case.number not in response.content.decode()
 
 
-def test_short_words_need_the_exact_key_and_exact_matches_come_first(
+def test_short_words_need_the_exact_key_and_typos_only_when_nobody_matches_exactly(
     client_a, caseworker, center_a
 ):
     ana = PersonFactory(given_names="Ana", first_surname="Pérez", centers=[center_a])
@@ -122,7 +122,11 @@ def test_short_words_need_the_exact_key_and_exact_matches_come_first(
     lopez = PersonFactory(given_names="Rosa", first_surname="Lópiz", centers=[center_a])
     _response, ids = found(client_a, "Ana Pérez")
     assert ids == {ana.pk}
-    response, ids = found(client_a, "Rosa Lopez")
+    # typed right: the person so named, not every lookalike
+    _response, ids = found(client_a, "Rosa Lopez")
+    assert ids == {lopes.pk}
+    # typed wrong (nobody is "Lopaz"): both one letter away
+    response, ids = found(client_a, "Rosa Lopaz")
     assert [p.pk for p in response.context["page"].object_list] == [lopes.pk, lopez.pk]
 
 
