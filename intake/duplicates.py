@@ -25,6 +25,11 @@ from .matching import birth_date_variants, match_score
 from .models import DuplicatePair
 
 BLOCK_LIMIT = 50
+# A pair enters the queue from this score (intake.matching's scale): the whole name with a date
+# that agrees as typed or one typing slip apart, or the same document. Weaker agreements (a
+# common name with the year one apart) are left to the lookup at registration: in a national
+# registry they are mostly namesakes, and a queue of them would not be reviewed.
+QUEUE_MIN_SCORE = 75
 READ_BATCH = 5000
 
 
@@ -73,33 +78,40 @@ def pair_scored(a: ScanRow | Person, b: ScanRow | Person) -> tuple[int, list[str
     return max(one_way(a, b), one_way(b, a), key=lambda scored: scored[0])
 
 
-Block = dict[tuple[date, str], list[ScanRow]]
+Block = dict[tuple[date, str, str], list[ScanRow]]
 
 
-def _blocks(rows: list[ScanRow], column: str) -> Block:
-    """The rows by (date of birth, each key of `column`)."""
+def _blocks(rows: list[ScanRow], column: str, other: str) -> Block:
+    """The rows by (date of birth, each key of `column`, each initial of the keys of `other`)."""
     blocks: Block = defaultdict(list)
     for row in rows:
         assert row.birth_date is not None
+        initials = {key[0] for key in getattr(row, other).split()}
         for key in getattr(row, column).split():
-            blocks[(row.birth_date, key)].append(row)
+            for initial in initials:
+                blocks[(row.birth_date, key, initial)].append(row)
     return blocks
 
 
 def _block_mates(
-    row: ScanRow, blocks: Block, days: Iterable[date], keys: list[str]
+    row: ScanRow, blocks: Block, days: Iterable[date], column: str, other: str
 ) -> Iterator[tuple[ScanRow, ScanRow]]:
+    initials = {key[0] for key in getattr(row, other).split()}
+    keys = getattr(row, column).split()
     for day in days:
         for key in keys:
-            block = blocks.get((day, key), ())
-            if len(block) <= BLOCK_LIMIT:
-                yield from ((row, other) for other in block if other.pk != row.pk)
+            for initial in initials:
+                block = blocks.get((day, key, initial), ())
+                if len(block) <= BLOCK_LIMIT:
+                    yield from ((row, other_row) for other_row in block if other_row.pk != row.pk)
 
 
 def _candidate_pairs(rows: list[ScanRow]) -> Iterator[tuple[ScanRow, ScanRow]]:
     """The pairs worth scoring: the same document; a date of birth (or one of its typing
-    variants) with a surname key; the same date of birth with a given-name key (a surname
-    mistyped). Other pairs cannot score (recognition needs the date and the names)."""
+    variants) with a surname key and a given name of the same initial; the same date of birth
+    with a given-name key and a surname of the same initial (a surname mistyped). Recognition
+    needs the date and both names to agree, so other pairs cannot score, except a name whose
+    first letter was mistyped, which the scan leaves to the caseworker's lookup."""
     by_document: dict[str, list[ScanRow]] = defaultdict(list)
     for row in rows:
         if len(row.document_key) >= 4:
@@ -108,12 +120,13 @@ def _candidate_pairs(rows: list[ScanRow]) -> Iterator[tuple[ScanRow, ScanRow]]:
         if 1 < len(block) <= BLOCK_LIMIT:
             yield from ((a, b) for i, a in enumerate(block) for b in block[i + 1 :])
     dated = [row for row in rows if row.birth_date and not row.birth_date_estimated]
-    by_surname, by_given = _blocks(dated, "surname_keys"), _blocks(dated, "given_name_keys")
+    given, surnames = "given_name_keys", "surname_keys"
+    by_surname, by_given = _blocks(dated, surnames, given), _blocks(dated, given, surnames)
     for row in dated:
         assert row.birth_date is not None
         days = (row.birth_date, *birth_date_variants(row.birth_date))
-        yield from _block_mates(row, by_surname, days, row.surname_keys.split())
-        yield from _block_mates(row, by_given, (row.birth_date,), row.given_name_keys.split())
+        yield from _block_mates(row, by_surname, days, surnames, given)
+        yield from _block_mates(row, by_given, (row.birth_date,), given, surnames)
 
 
 def _ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
@@ -134,7 +147,7 @@ def duplicates_find(*, center_ids: Iterable[int]) -> dict[str, int]:
             if pair in found:
                 continue
             score, _reasons = pair_scored(a, b)
-            if score:
+            if score >= QUEUE_MIN_SCORE:
                 found[pair] = score
     with transaction.atomic():
         before = DuplicatePair.objects.count()

@@ -9,9 +9,12 @@ The duplicate-candidates API and the intake matches screen show these and nothin
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 
 from django.db.models import Case, Expression, Q, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -54,8 +57,11 @@ DATE_REASONS = {
 }
 
 
-def birth_date_variants(day: date) -> dict[date, str]:
-    """The dates a typist may have meant for `day`, each with how it differs (not "same")."""
+@functools.lru_cache(maxsize=65_536)
+def birth_date_variants(day: date) -> Mapping[date, str]:
+    """The dates a typist may have meant for `day`, each with how it differs (not "same").
+
+    Kept per date (read-only): the duplicate scan asks for the same dates millions of times."""
     found: dict[date, str] = {}
 
     def add(candidate: date | None, kind: str) -> None:
@@ -73,7 +79,7 @@ def birth_date_variants(day: date) -> dict[date, str]:
             if digit != typed:
                 changed = text[:i] + digit + text[i + 1 :]
                 add(_date_or_none(int(changed[:4]), int(changed[4:6]), int(changed[6:])), "digit")
-    return found
+    return MappingProxyType(found)
 
 
 def _date_or_none(year: int, month: int, day: int) -> date | None:
