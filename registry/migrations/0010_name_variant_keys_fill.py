@@ -13,7 +13,19 @@ WRITE_BATCH = 5000
 INDEX = "person_name_variants_gin"
 
 
+def forward(apps, schema_editor):
+    fill(apps, schema_editor)
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {INDEX} ON registry_person "
+                "USING gin (string_to_array(name_variant_keys, ' '))"
+            )
+            cursor.execute("ANALYZE registry_person")
+
+
 def fill(apps, schema_editor):
+    """The variant keys of every person whose stored ones differ (no index: forward adds it)."""
     from registry.names import name_variant_keys
 
     Person = apps.get_model("registry", "Person")
@@ -34,12 +46,6 @@ def fill(apps, schema_editor):
                 changed = []
         if changed:
             cursor.executemany(statement, changed)
-        if postgres:
-            cursor.execute(
-                f"CREATE INDEX IF NOT EXISTS {INDEX} ON registry_person "
-                "USING gin (string_to_array(name_variant_keys, ' '))"
-            )
-            cursor.execute("ANALYZE registry_person")
 
 
 def drop_index(apps, schema_editor):
@@ -52,4 +58,4 @@ class Migration(migrations.Migration):
     atomic = False
     dependencies = [("registry", "0009_person_name_variant_keys")]
 
-    operations = [migrations.RunPython(fill, drop_index)]
+    operations = [migrations.RunPython(forward, drop_index)]
