@@ -60,7 +60,7 @@ from registry.models import (
     ReceptionCenter,
     VulnerabilityCategory,
 )
-from registry.names import document_normalise, name_keys, name_variant_keys
+from registry.names import document_normalise, name_keys, person_name_variants
 from reporting.summary import summary_rebuild
 from services.models import ServiceDelivery, ServiceType
 
@@ -354,7 +354,7 @@ def _name_keys(text: str) -> str:
 
 @functools.lru_cache(maxsize=65_536)
 def _name_variants(given: str, surnames: str) -> str:
-    return name_variant_keys([*_name_keys(given).split(), *_name_keys(surnames).split()])
+    return person_name_variants(_name_keys(given), _name_keys(surnames))
 
 
 def _years_before(day: date, years: int) -> date:

@@ -3,8 +3,9 @@ each other (intake.matching's scoring), kept as DuplicatePair rows for superviso
 
 Every pair cannot be scored (a centre holds hundreds of thousands of persons), so the scan
 reads the centre's persons once and scores only the pairs that share a block: the same
-document; a date of birth (as stored, or one of its typing variants) with a surname key; or
-the same date of birth with a given-name key. A block larger than BLOCK_LIMIT (a very common name on a common date) is
+document; a date of birth (as stored, or one of its typing variants) with a surname key and a
+given name of the same initial; or the same date of birth with a given-name key and a surname
+of the same initial. A block larger than BLOCK_LIMIT (a very common name on a common date) is
 left out rather than scored pair by pair. Estimated dates of birth are not blocked on: they
 agree with too many people to be proposed without someone typing them.
 """

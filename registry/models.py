@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .dates import BIRTH_DATES
-from .names import document_normalise, name_keys, name_variant_keys, phone_key
+from .names import document_normalise, name_keys, person_name_variants, phone_key
 
 TIME_ZONES = [
     ("America/Guatemala", "America/Guatemala"),
@@ -317,7 +317,7 @@ class Person(models.Model):
     # The last 8 digits of the phone (a local number in GT, HN and SV), for search.
     phone_key = models.CharField(max_length=8, blank=True, db_index=True, editable=False)
     # Every name key and its one-letter deletions (registry.names.name_variant_keys), for the
-    # search's one typo by equality (a GIN index on PostgreSQL: migration 0009).
+    # search's one typo by equality (a GIN index on PostgreSQL: migration 0010).
     name_variant_keys = models.TextField(blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -365,9 +365,7 @@ class Person(models.Model):
         self.given_name_keys = " ".join(name_keys(self.given_names))
         self.surname_keys = " ".join(name_keys(f"{self.first_surname} {self.second_surname}"))
         self.phone_key = phone_key(self.phone)
-        self.name_variant_keys = name_variant_keys(
-            [*self.given_name_keys.split(), *self.surname_keys.split()]
-        )
+        self.name_variant_keys = person_name_variants(self.given_name_keys, self.surname_keys)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {

@@ -85,6 +85,12 @@ def key_deletions(key: str) -> list[str]:
     return sorted({key[:i] + key[i + 1 :] for i in range(1, len(key))} - {key})
 
 
+def person_name_variants(given_name_keys: str, surname_keys: str) -> str:
+    """A person's `name_variant_keys` from their stored given-name and surname keys (the
+    model's save, the migration that filled them and the synthetic generator all use this)."""
+    return name_variant_keys([*given_name_keys.split(), *surname_keys.split()])
+
+
 def name_variant_keys(keys: list[str]) -> str:
     """What the registry search matches a typed word against: every name key and its
     deletions, space-separated, each once."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from . import lookups  # noqa: F401  (registers __like)
+from . import lookups  # noqa: F401  (registers __like and __has_any_word)
 from .models import Person
 from .names import TYPO_MIN_LENGTH, document_normalise, key_deletions, name_keys, phone_key
 from .permissions import User

@@ -26,7 +26,7 @@ def forward(apps, schema_editor):
 
 def fill(apps, schema_editor):
     """The variant keys of every person whose stored ones differ (no index: forward adds it)."""
-    from registry.names import name_variant_keys
+    from registry.names import person_name_variants
 
     Person = apps.get_model("registry", "Person")
     postgres = schema_editor.connection.vendor == "postgresql"
@@ -37,7 +37,7 @@ def fill(apps, schema_editor):
     changed = []
     with schema_editor.connection.cursor() as cursor:
         for pk, given, surnames, stored in rows.iterator(chunk_size=READ_CHUNK):
-            variants = name_variant_keys([*given.split(), *surnames.split()])
+            variants = person_name_variants(given, surnames)
             if variants != stored:
                 # The id as the database stores it (a UUID column on PostgreSQL, text on SQLite).
                 changed.append((variants, pk if postgres else pk.hex))
