@@ -543,9 +543,22 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _require_contact_consent(case: Case) -> None:
+    """A follow-up is a contact: it needs the person's consent to be contacted, as in force now
+    (given at intake or later on their record; a withdrawal stops the follow-ups)."""
+    if not consent_in_force(case.person, Consent.Kind.FOLLOW_UP_CONTACT):
+        _refuse(
+            _(
+                "The person has not consented to be contacted for follow-up. "
+                "Record their consent on their record before planning or recording a follow-up."
+            )
+        )
+
+
 @transaction.atomic
 def follow_up_schedule(*, actor: Actor, case: Case, due_date: date, purpose: str = "") -> FollowUp:
     _require_open_case_work(actor, case)
+    _require_contact_consent(case)
     follow_up = FollowUp(case=case, due_date=due_date, purpose=purpose.strip(), created_by=actor)
     follow_up.full_clean()
     follow_up.save()
@@ -558,6 +571,7 @@ def follow_ups_schedule_default(
 ) -> list[FollowUp]:
     """Follow-ups at 1, 3 and 6 months after `start` (the return, else the case's opening)."""
     _require_open_case_work(actor, case)
+    _require_contact_consent(case)
     if start is None:
         start = case.opened_at.astimezone(case.center.tzinfo).date()
     return [
@@ -581,6 +595,7 @@ def follow_up_complete(
         _forbid(_("You cannot change cases of this centre."))
     if follow_up.done_at is not None:
         _refuse(_("This follow-up is already done."))
+    _require_contact_consent(follow_up.case)
     follow_up.done_at = timezone.now()
     follow_up.done_by = actor
     follow_up.outcome = outcome

@@ -171,15 +171,17 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict) -> dict[str, 
         return bound[key] if key in bound else default()
 
     correction = bound.get("correction")
+    consents = registry_actions.consents_granted(
+        case.person, [Consent.Kind.SHARE_WITH_PARTNERS, Consent.Kind.FOLLOW_UP_CONTACT]
+    )
     return {
         "case": case,
         "parts": case_page_parts(request, case),
         "today": today,
         "vulnerabilities": vulnerabilities,
         "returns": returns,
-        "share_consent": registry_actions.consent_in_force(
-            case.person, Consent.Kind.SHARE_WITH_PARTNERS
-        ),
+        "share_consent": consents[Consent.Kind.SHARE_WITH_PARTNERS],
+        "contact_consent": consents[Consent.Kind.FOLLOW_UP_CONTACT],
         "may_work": can_work_on_case(user, case),
         "may_manage": can_manage_case(user, case),
         "may_assign": can_assign_case(user, case),

@@ -365,13 +365,20 @@ def person_register(
 
 
 def consent_in_force(person: Person, kind: str) -> bool:
-    latest = (
-        Consent.objects.filter(person=person, kind=kind)
-        .order_by("-recorded_at", "-pk")
-        .values_list("granted", flat=True)
-        .first()
+    """Whether the person's latest answer of this kind is a yes (no answer is a no)."""
+    return consents_granted(person, [kind])[kind]
+
+
+def consents_granted(person: Person, kinds: list[str]) -> dict[str, bool]:
+    """Per kind, whether the latest answer (by time, then id) is a yes; one query."""
+    answers = dict.fromkeys(kinds, False)
+    rows = (
+        Consent.objects.filter(person=person, kind__in=kinds)
+        .order_by("recorded_at", "pk")
+        .values_list("kind", "granted")
     )
-    return bool(latest)
+    answers.update(rows)  # later answers overwrite earlier ones
+    return answers
 
 
 # --- merging two records of one person ------------------------------------------------------

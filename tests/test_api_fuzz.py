@@ -36,7 +36,7 @@ from intake.tests.factories import ArrivalFactory
 from registry.models import Consent, Partner, PersonMerge, ServiceLine
 from registry.roles import CASEWORKER, DONOR_REVIEWER
 from registry.sign_in import api_token_issue
-from registry.tests.factories import PersonFactory, UserFactory, country
+from registry.tests.factories import PersonFactory, UserFactory, consent_given, country
 from registry.tests.openapi import documented_schema
 from services.tests.factories import ServiceDeliveryFactory
 
@@ -123,6 +123,7 @@ def fuzz_caseworker(center_a):
         person=person, kind=Consent.Kind.SHARE_WITH_PARTNERS, granted=True, recorded_by=user
     )
     referral = referral_create(actor=user, case=case, partner=partner, service_line=line).referral
+    consent_given(person, Consent.Kind.FOLLOW_UP_CONTACT, by=user)
     follow_up = follow_up_schedule(
         actor=user, case=case, due_date=timezone.localdate() + timedelta(days=7)
     )

@@ -22,7 +22,7 @@ from intake.models import Arrival
 from intake.tests.factories import ArrivalFactory
 from registry import actions as registry_actions
 from registry.models import ClosureReason, Consent, Partner, Person, ServiceLine
-from registry.tests.factories import PersonFactory, UserFactory, country
+from registry.tests.factories import PersonFactory, UserFactory, consent_given, country
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,7 @@ def test_case_note_referral_and_follow_up_writes_are_logged(caseworker, supervis
             actor=caseworker, case=case, partner=partner, service_line=line
         ).referral
         actions.referral_set_status(actor=caseworker, referral=referral, status="accepted")
+        consent_given(person, Consent.Kind.FOLLOW_UP_CONTACT, by=caseworker)
         follow_up = actions.follow_up_schedule(
             actor=caseworker, case=case, due_date=timezone.localdate() + timedelta(days=30)
         )

@@ -16,7 +16,8 @@ from rest_framework.test import APIClient
 
 from casework.actions import case_open, follow_up_schedule, note_add
 from intake.tests.factories import ArrivalFactory
-from registry.tests.factories import ReceptionCenterFactory, UserFactory
+from registry.models import Consent
+from registry.tests.factories import ReceptionCenterFactory, UserFactory, consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,7 @@ def caseworker_with(centres: int, rows_per_centre: int, tag: str):
                 assigned_to=assignee,
             ).case
             note_add(actor=colleague, case=case, text="Nota")
+            consent_given(case.person, Consent.Kind.FOLLOW_UP_CONTACT, by=colleague)
             follow_up_schedule(actor=colleague, case=case, due_date=timezone.localdate())
     return type(user).objects.get(pk=user.pk)
 

@@ -76,6 +76,34 @@ def test_a_referral_follows_the_consent_in_force(client_a, caseworker, center_a,
     assert refer() is not None
 
 
+def test_follow_ups_follow_the_contact_consent_in_force(client_a, caseworker, center_a, person):
+    from datetime import date
+
+    from casework.actions import follow_up_complete, follow_up_schedule
+
+    case = case_open(actor=caseworker, person=person, center=center_a).case
+    planned = follow_up_schedule(actor=caseworker, case=case, due_date=date(2026, 4, 3))
+    client_a.post(page(person), dict(ALL_YES, share_with_partners="no", follow_up_contact="no"))
+
+    with pytest.raises(Invalid):  # withdrawn: no new contact planned ...
+        follow_up_schedule(actor=caseworker, case=case, due_date=date(2026, 6, 3))
+    with pytest.raises(Invalid):  # ... and none recorded
+        follow_up_complete(actor=caseworker, follow_up=planned, outcome="reached")
+    planned.refresh_from_db()
+    assert planned.done_at is None and case.follow_ups.count() == 1
+
+    case_page = client_a.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "no ha dado su consentimiento para ser contactada" in case_page
+    assert reverse("cases:follow_ups_default", args=[case.pk]) not in case_page
+    response = client_a.post(reverse("cases:follow_ups_default", args=[case.pk]))
+    assert case.follow_ups.count() == 1  # refused, with the reason on the page
+    assert "Registre su consentimiento en su expediente" in response.content.decode()
+
+    client_a.post(page(person), ALL_YES)  # given again: follow-ups go on
+    follow_up_complete(actor=caseworker, follow_up=planned, outcome="reached")
+    assert case.follow_ups.get().done_at is not None
+
+
 def test_withdrawing_the_statistics_consent_takes_the_person_out_of_the_counts(
     client_a, person, eager
 ):

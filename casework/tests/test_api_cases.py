@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from registry.models import Consent, Partner, Person, ServiceLine
 from registry.permissions import forget_center_ids
-from registry.tests.factories import PersonFactory, UserFactory, country
+from registry.tests.factories import PersonFactory, UserFactory, consent_given, country
 
 from ..actions import case_open, follow_up_schedule, goal_add, note_add, referral_create
 from ..models import Case, CaseNote, FollowUp, Referral
@@ -38,12 +38,17 @@ def person(center_a):
 
 @pytest.fixture
 def case(caseworker, person, center_a):
+    consent_given(
+        person, Consent.Kind.FOLLOW_UP_CONTACT, by=caseworker
+    )  # follow-ups contact the person
     return case_open(actor=caseworker, person=person, center=center_a).case
 
 
 @pytest.fixture
 def other_case(outsider, center_b):
-    return case_open(actor=outsider, person=PersonFactory(centers=[center_b]), center=center_b).case
+    person = PersonFactory(centers=[center_b])
+    consent_given(person, Consent.Kind.FOLLOW_UP_CONTACT, by=outsider)
+    return case_open(actor=outsider, person=person, center=center_b).case
 
 
 @pytest.fixture

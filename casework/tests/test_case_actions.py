@@ -13,7 +13,13 @@ from registry.errors import Forbidden, VersionConflict
 from registry.idempotency import IdempotencyConflict
 from registry.models import ClosureReason, Consent, Partner, ServiceLine, VulnerabilityCategory
 from registry.permissions import forget_center_ids
-from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from registry.tests.factories import (
+    PersonFactory,
+    ReceptionCenterFactory,
+    UserFactory,
+    consent_given,
+    country,
+)
 
 from ..actions import (
     case_assess,
@@ -43,6 +49,9 @@ def person(center_a):
 
 @pytest.fixture
 def case(caseworker, person, center_a):
+    consent_given(
+        person, Consent.Kind.FOLLOW_UP_CONTACT, by=caseworker
+    )  # follow-ups contact the person
     return case_open(actor=caseworker, person=person, center=center_a).case
 
 
@@ -569,6 +578,7 @@ def test_follow_up_overdue_uses_the_centres_local_date(caseworker, person, db):
     center = ReceptionCenterFactory(code="GUA", time_zone="America/Guatemala")
     caseworker_gua = UserFactory(username="caseworker_gua", centers=[center])
     person.center_links.create(center=center)
+    consent_given(person, Consent.Kind.FOLLOW_UP_CONTACT, by=caseworker_gua)
     case = case_open(actor=caseworker_gua, person=person, center=center).case
     follow_up = follow_up_schedule(
         actor=caseworker_gua, case=case, due_date=datetime.date(2026, 3, 9)

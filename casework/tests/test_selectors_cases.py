@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.http import Http404
 
-from registry.models import ClosureReason
-from registry.tests.factories import PersonFactory
+from registry.models import ClosureReason, Consent
+from registry.tests.factories import PersonFactory, consent_given
 
 from ..actions import case_close, case_open, follow_up_schedule, note_add
 from ..filters import CaseFilter
@@ -31,6 +31,7 @@ def open_case(actor, center, **kwargs):
     if "document_number" in kwargs:
         person_fields["document_number"] = kwargs.pop("document_number")
     person = PersonFactory(centers=[center], **person_fields)
+    consent_given(person, Consent.Kind.FOLLOW_UP_CONTACT, by=actor)
     return case_open(actor=actor, person=person, center=center, **kwargs).case
 
 

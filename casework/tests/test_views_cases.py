@@ -20,7 +20,7 @@ from registry.models import (
     ServiceLine,
     VulnerabilityCategory,
 )
-from registry.tests.factories import PersonFactory, UserFactory, country
+from registry.tests.factories import PersonFactory, UserFactory, consent_given, country
 
 from .. import actions
 from ..models import Case, CaseNote, FollowUp, Referral
@@ -45,6 +45,9 @@ def arrival(person, center_a, caseworker):
 
 @pytest.fixture
 def case(person, center_a, caseworker, arrival):
+    consent_given(
+        person, Consent.Kind.FOLLOW_UP_CONTACT, by=caseworker
+    )  # follow-ups contact the person
     return actions.case_open(actor=caseworker, person=person, center=center_a, arrival=arrival).case
 
 
@@ -752,9 +755,9 @@ def _fill(case, user, n):
 
 def test_detail_query_count_does_not_grow(client_a, case, caseworker, center_a):
     _fill(case, caseworker, 1)
-    other = actions.case_open(
-        actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a
-    ).case
+    other_person = PersonFactory(centers=[center_a])
+    consent_given(other_person, Consent.Kind.FOLLOW_UP_CONTACT, by=caseworker)
+    other = actions.case_open(actor=caseworker, person=other_person, center=center_a).case
     _fill(other, caseworker, 5)
 
     assert _count_queries(client_a, detail(case)) == _count_queries(client_a, detail(other))

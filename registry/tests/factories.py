@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from guardian.shortcuts import assign_perm
 
-from ..models import Country, DocumentType, Person, PersonCenter, ReceptionCenter
+from ..models import Consent, Country, DocumentType, Person, PersonCenter, ReceptionCenter
 
 
 def country(iso2: str) -> Country:
@@ -59,3 +59,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     def centers(self, create, extracted, **kwargs):
         for center in extracted or []:
             PersonCenter.objects.get_or_create(person=self, center=center)
+
+
+def consent_given(person: Person, kind: str, *, by, granted: bool = True) -> Consent:
+    """An answer to one consent, recorded now by `by` (the tests' shortcut for the consents an
+    intake records)."""
+    return Consent.objects.create(person=person, kind=kind, granted=granted, recorded_by=by)

@@ -19,7 +19,13 @@ from casework import actions
 from intake.models import DuplicatePair
 from intake.tests.factories import ArrivalFactory
 from registry.models import Consent, Partner, PersonMerge, ServiceLine
-from registry.tests.factories import PersonFactory, ReceptionCenterFactory, UserFactory, country
+from registry.tests.factories import (
+    PersonFactory,
+    ReceptionCenterFactory,
+    UserFactory,
+    consent_given,
+    country,
+)
 from services.actions import service_delivery_record
 from services.models import ServiceType
 
@@ -113,6 +119,7 @@ def _records(world: World, *, center, actor, tag: str, restricted: bool = False)
         service_line=world.service_line,
         reason=f"referral-{tag}-secret",
     ).referral
+    consent_given(case.person, Consent.Kind.FOLLOW_UP_CONTACT, by=actor)
     follow_up = actions.follow_up_schedule(
         actor=actor,
         case=case,

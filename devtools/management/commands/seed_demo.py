@@ -833,7 +833,13 @@ class Command(BaseCommand):
                     reason=reason,
                     client_uuid=uuid.uuid5(DEMO_NAMESPACE, f"referral-{spec.arrival}"),
                 )
-            if not case.follow_ups.exists():
+            planned = spec.follow_up_done is not None or spec.follow_ups_due
+            if planned and not case.follow_ups.exists():
+                # A follow-up contacts the person: they agreed to it when the case was opened.
+                if not registry_actions.consent_in_force(person, "follow_up_contact"):
+                    registry_actions.consents_record(
+                        actor=opener, person=person, consents={"follow_up_contact": True}
+                    )
                 today = center.local_now().date()
                 if spec.follow_up_done is not None:
                     done = act.follow_up_schedule(
