@@ -22,9 +22,13 @@ _FULL_CASE_NUMBER_RE = re.compile(r"^[A-Za-z0-9]{2,10}-[0-9]{4}-[0-9]{1,5}$")
 
 @register_term
 def case_number_term(user: User, text: str) -> QuerySet[Any] | None:
+    """A case number as written on paper: any case, the counter with or without its zeros
+    (sps-2026-12 is SPS-2026-00012); equality, so the unique index answers."""
     if not _FULL_CASE_NUMBER_RE.match(text):
         return None
-    return cases_for(user).filter(number__iexact=text).values("person_id")
+    code, year, counter = text.upper().split("-")
+    number = f"{code}-{year}-{int(counter):05d}"
+    return cases_for(user).filter(number=number).values("person_id")
 
 
 def open_cases(user: User, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, FactValue]:

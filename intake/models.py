@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +108,8 @@ class Arrival(models.Model):
         indexes = [
             models.Index(fields=["center", "-arrived_at"], name="arrival_center_time"),
             models.Index(fields=["person", "-arrived_at"], name="arrival_person_time"),
+            # A flight or bus is looked up as typed, in any case (transport_reference__iexact).
+            models.Index(Upper("transport_reference"), name="arrival_transport_ref_upper"),
         ]
 
     def __str__(self) -> str:

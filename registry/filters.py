@@ -39,6 +39,14 @@ class PersonFilter(django_filters.FilterSet):
         model = Person
         fields: list[str] = []
 
+    def filter_queryset(self, queryset: QuerySet[Person]) -> QuerySet[Person]:
+        """The text last: it keeps at most SEARCH_LIMIT + 1 persons, so a date of birth or a
+        document given beside it narrows the persons searched, not the ones kept."""
+        data = self.form.cleaned_data
+        for name in sorted(data, key=lambda name: name == "q"):
+            queryset = self.filters[name].filter(queryset, data[name])
+        return queryset
+
     def filter_q(self, queryset: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         if not (value or "").strip():
             return queryset

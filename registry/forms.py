@@ -116,9 +116,10 @@ class PersonCorrectForm(ModelErrorsMixin, forms.ModelForm):
 
 
 class PersonSearchFilter(PersonFilter):
-    """The registry search page: the API list's FilterSet, showing only its one text box."""
+    """The registry search page: the API list's FilterSet, showing its text box and the date
+    of birth (which narrows a common name to the person)."""
 
-    SHOWN = ("q",)
+    SHOWN = ("q", "birth_date")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

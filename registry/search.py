@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from . import lookups  # noqa: F401  (registers __like and __has_any_word)
 from .models import Person
-from .names import TYPO_MIN_LENGTH, document_normalise, key_deletions, name_keys, phone_key
+from .names import document_normalise, key_deletions, name_keys, phone_key
 from .permissions import User
 from .types import StrOrPromise
 
@@ -61,19 +61,20 @@ def register_fact(fact: SearchFact) -> SearchFact:
 
 
 def _name_condition(keys: list[str], prefix: str, *, typos: bool) -> Q:
-    """Every word of the text is in the given names or the surnames: a word of TYPO_MIN_LENGTH
-    letters or more, with `typos`, as a whole name key one edit away (its deletions and the
-    stored ones meet: `name_variant_keys`); a shorter word, or without `typos`, anywhere in a
-    key (a part of a name finds it)."""
+    """Every word of the text is a name of the person (given names or surnames): as a whole
+    name key (one index, `name_variant_keys`, answers every word at once); with `typos` (the
+    second try, when nobody matched so), also as the first letters of a name ("Marroq" finds
+    Marroquín, but "ion" does not find every Concepción) or, for a word of TYPO_MIN_LENGTH
+    letters or more, one edit away (its deletions and the stored ones meet)."""
     condition = Q()
     for key in keys:
-        if typos and len(key) >= TYPO_MIN_LENGTH:
-            variants = [key, *key_deletions(key)]
-            condition &= Q(**{f"{prefix}name_variant_keys__has_any_word": variants})
-        else:
-            condition &= Q(**{f"{prefix}given_name_keys__like": f"%{key}%"}) | Q(
-                **{f"{prefix}surname_keys__like": f"%{key}%"}
-            )
+        words = [key, *key_deletions(key)] if typos else [key]
+        word = Q(**{f"{prefix}name_variant_keys__has_any_word": words})
+        if typos:
+            for field in ("given_name_keys", "surname_keys"):
+                word |= Q(**{f"{prefix}{field}__like": f"{key}%"})
+                word |= Q(**{f"{prefix}{field}__like": f"% {key}%"})
+        condition &= word
     return condition
 
 
@@ -90,11 +91,8 @@ def phone_condition(text: str, *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}phone_key__contains": digits})
 
 
-def person_search_condition(
-    text: str, *, prefix: str = "", user: User | None = None, typos: bool = False
-) -> Q | None:
-    """Match a person by name (Spanish-aware keys, every word), document number or phone, and,
-    given the user, by the other apps' references (case number, flight or bus).
+def person_search_condition(text: str, *, prefix: str = "", typos: bool = False) -> Q | None:
+    """Match a person by name (Spanish-aware keys, every word), document number or phone.
 
     `prefix` reaches the person from another model, e.g. "person__" from an arrival. None means
     the text has nothing searchable in it.
@@ -105,32 +103,70 @@ def person_search_condition(
     if len(doc_key) >= 4 and any(ch.isdigit() for ch in doc_key):
         condition |= Q(**{f"{prefix}document_key__contains": doc_key})
     condition |= phone_condition(text, prefix=prefix)
-    keys = name_keys(text)
+    keys = search_name_keys(text)
     if keys:
         condition |= _name_condition(keys, prefix, typos=typos)
-    if user is not None:
-        for term in _terms:
-            ids = term(user, text)
-            if ids is not None:
-                condition |= Q(**{f"{prefix}pk__in": ids})
     return condition or None
 
 
-def person_search(queryset: QuerySet[Person], *, user: User | None, text: str) -> QuerySet[Person]:
-    """The persons of `queryset` (already scoped to the user) that the text names, by name.
+def search_name_keys(text: str) -> list[str]:
+    """The name keys of a search text: its words without digits (a passport number's letters
+    are not a name)."""
+    return name_keys(" ".join(w for w in text.split() if not any(ch.isdigit() for ch in w)))
 
-    Exactly as typed first: when nobody matches so, one typo per word of five letters or more
-    is forgiven (a caseworker who typed the name right is not shown every lookalike; one who
-    typed it wrong still finds the person). One more query (exists) decides which.
+
+def _named_by_terms(user: User | None, text: str) -> list[uuid.UUID]:
+    """The persons the other apps' references in the text name (a case number, a flight),
+    read first: as a list beside the name and document conditions, the database can answer
+    each by its own index instead of testing every person against a subquery."""
+    if user is None:
+        return []
+    found: list[uuid.UUID] = []
+    for term in _terms:
+        ids = term(user, (text or "").strip())
+        if ids is not None:
+            found.extend(ids.values_list("person_id", flat=True)[: SEARCH_LIMIT + 1])
+    return found
+
+
+# A search that names more persons than this keeps this many (and one more, to say "more than")
+# and asks for more detail: sorting and counting thousands of namesakes costs a busy centre
+# seconds for a list nobody reads to the end.
+SEARCH_LIMIT = 200
+SEARCH_ORDER = ("first_surname", "second_surname", "given_names", "pk")
+
+
+def person_search(queryset: QuerySet[Person], *, user: User | None, text: str) -> QuerySet[Person]:
+    """The persons of `queryset` (already scoped to the user) that the text names, in name
+    order; at most SEARCH_LIMIT + 1 of them.
+
+    Whole names as typed first: when nobody matches so, the first letters of a name, and one
+    typo per word of five letters or more (a caseworker who typed the name right is not shown
+    every lookalike; one who typed a part of it, or typed it wrong, still finds the person). The persons found are read once, narrowly; the
+    page and its count then read only those. A case number or a flight finds its persons too.
     """
-    exact = person_search_condition(text, user=user)
-    if exact is None:
-        return queryset.none()
-    found = queryset.filter(exact)
-    if not found.exists():
-        typos = person_search_condition(text, user=user, typos=True)
-        found = queryset.filter(typos) if typos is not None else queryset.none()
-    return found.order_by("first_surname", "second_surname", "given_names", "pk")
+    named = _named_by_terms(user, text)
+    by_terms = Q(pk__in=named) if named else None
+    found: list[uuid.UUID] = []
+    for typos in (False, True) if search_name_keys(text) else (False,):
+        condition = person_search_condition(text, typos=typos)
+        if by_terms is not None:
+            condition = by_terms if condition is None else condition | by_terms
+        if condition is None:
+            return queryset.none()
+        found = _found_ids(queryset, condition)
+        if found:
+            break
+    return queryset.filter(pk__in=found).order_by(*SEARCH_ORDER)
+
+
+def _found_ids(queryset: QuerySet[Person], condition: Q) -> list[uuid.UUID]:
+    """The first SEARCH_LIMIT + 1 persons found, in name order: one narrow read of the rows
+    found. Ordered, the database reads them through the indexes; unordered with a limit, it
+    may walk the whole table hoping to meet enough of them early (it overestimates how many
+    persons share a name's variants)."""
+    rows = queryset.filter(condition).order_by(*SEARCH_ORDER).values_list("pk", flat=True)
+    return list(rows[: SEARCH_LIMIT + 1])
 
 
 def search_facts(

@@ -31,7 +31,7 @@ from .models import (
     ReceptionCenterUserObjectPermission,
 )
 from .permissions import WORK_AT_CENTER, User, persons_for
-from .search import FactValue, SearchFact, search_facts
+from .search import SEARCH_LIMIT, FactValue, SearchFact, search_facts
 
 
 def person_list(*, user: User) -> QuerySet[Person]:
@@ -47,6 +47,13 @@ PERSON_SEARCH_PAGE_SIZE = 25
 class PersonSearchResults:
     page: Page[Person] | None  # None until something valid was searched
     facts: list[tuple[SearchFact, dict[uuid.UUID, FactValue]]] = field(default_factory=list)
+
+    @property
+    def more_than(self) -> int | None:
+        """SEARCH_LIMIT when the search named more persons than it keeps, else None."""
+        if self.page is not None and self.page.paginator.count > SEARCH_LIMIT:
+            return SEARCH_LIMIT
+        return None
 
 
 def person_search_results(

@@ -96,7 +96,12 @@ def person_search(request: HttpRequest) -> HttpResponse:
     results = person_search_results(
         user=request.user, person_filter=person_filter, page_number=request.GET.get("page")
     )
-    context = {"form": person_filter.form, "page": results.page, "facts": results.facts}
+    context = {
+        "form": person_filter.form,
+        "page": results.page,
+        "facts": results.facts,
+        "more_than": results.more_than,
+    }
     return render(request, "registry/person_search.html", context)
 
 
@@ -219,6 +224,7 @@ def person_merge_pick(request: HttpRequest, person_id) -> HttpResponse:
         "form": person_filter.form,
         "page": results.page,
         "facts": results.facts,
+        "more_than": results.more_than,
     }
     return render(request, "registry/person_merge_pick.html", context)
 

@@ -171,3 +171,53 @@ def test_the_api_list_is_the_twin(client_a, caseworker, center_a, yesenia, other
         response = client_a.get(reverse("api-person-list"), {"q": text})
         assert response.status_code == 200
         assert [row["id"] for row in response.json()["results"]] == [str(yesenia.pk)], text
+
+
+def test_a_part_of_a_name_is_its_first_letters_not_any_letters_inside(client_a, center_a):
+    marroquin = PersonFactory(given_names="Concepción", first_surname="Marroquín")
+    marroquin.center_links.create(center=center_a)
+    assert found(client_a, "Concepción Marroq")[1] == {marroquin.pk}  # the start of a surname
+    assert found(client_a, "Conce")[1] == {marroquin.pk}
+    assert found(client_a, "Concepción ion")[1] == set()  # "ion" is inside, not a name
+
+
+def test_a_document_number_with_letters_is_not_read_as_a_name(client_a, center_a):
+    guillermo = PersonFactory(given_names="Guillermo", first_surname="Wong", document_number="")
+    guillermo.center_links.create(center=center_a)
+    # "W" sounds as "Gu": were the number's letters a name, every Guillermo would be listed.
+    assert found(client_a, "W01317876")[1] == set()
+
+
+def test_a_case_number_may_be_typed_without_its_zeros(client_a, caseworker, center_a, yesenia):
+    case = case_open(actor=caseworker, person=yesenia, center=center_a).case
+    code, year, counter = case.number.split("-")
+    assert found(client_a, f"{code.lower()}-{year}-{int(counter)}")[1] == {yesenia.pk}
+
+
+def test_too_many_namesakes_show_the_limit_and_the_date_of_birth_narrows_them(
+    client_a, center_a, monkeypatch
+):
+    from datetime import date
+
+    monkeypatch.setattr("registry.search.SEARCH_LIMIT", 3)
+    monkeypatch.setattr("registry.selectors.SEARCH_LIMIT", 3)
+    namesakes = [
+        PersonFactory(
+            given_names="Marta",
+            first_surname="Cruz",
+            second_surname=second,
+            birth_date=date(1990, 1, day),
+            centers=[center_a],
+        )
+        for day, second in enumerate(["Alas", "Baten", "Coto", "Duarte", "Ek"], start=1)
+    ]
+    response, ids = found(client_a, "Marta Cruz")
+    assert len(ids) == 4  # the limit and one more, in name order
+    assert ids == {person.pk for person in namesakes[:4]}
+    assert "Más de 3 personas coinciden" in response.content.decode()
+    # The last in name order, beyond the limit, is found with the date of birth beside the name.
+    response = client_a.get(SEARCH, {"q": "Marta Cruz", "birth_date": "05/01/1990"})
+    assert [p.pk for p in response.context["page"].object_list] == [namesakes[4].pk]
+    assert "Se encontró 1 persona" in response.content.decode()
+    api = client_a.get(reverse("api-person-list"), {"q": "Marta Cruz", "birth_date": "1990-01-05"})
+    assert [row["id"] for row in api.json()["results"]] == [str(namesakes[4].pk)]

@@ -52,7 +52,13 @@ from .serializers import (
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Persons known at your centres"),
+    get=extend_schema(
+        summary="Persons known at your centres",
+        description=(
+            "With `q`, at most 201 persons are listed, in name order: a count of 201 means "
+            "more than 200 match; add `birth_date` (or more of the name) to narrow them."
+        ),
+    ),
 )
 class PersonListCreateApi(PersonsShownMixin, generics.ListAPIView):
     person_path = ""
