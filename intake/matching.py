@@ -253,15 +253,20 @@ def _match_condition(
     birth_date_estimated: bool,
 ) -> Q:
     """The rows worth scoring: the same document; or a date of birth the typed one may stand
-    for with a surname (one typo allowed); or, around an estimated date, every surname and a
+    for with a given name and a surname (one typo each); or, around an estimated date, every surname and a
     given name as typed (keys)."""
     condition = Q()
     if len(doc_key) >= 4:
         condition |= Q(document_key=doc_key)
     if not (birth_date and given_keys and surname_keys):
         return condition
-    dates = [birth_date, *birth_date_variants(birth_date)]
-    condition |= Q(birth_date__in=dates) & _any_word(surname_keys, typos=True)
+    dates = [birth_date]
+    if not birth_date_estimated:  # the slips of a typed date (none for an estimated one)
+        dates.extend(birth_date_variants(birth_date))
+    # A given name and a surname, each one typo allowed, as match_score asks: both in the one
+    # index, whose intersection is small, where a surname alone meets thousands of namesakes.
+    names = _any_word(surname_keys, typos=True) & _any_word(given_keys, typos=True)
+    condition |= Q(birth_date__in=dates) & names
     whole_surnames = Q(name_variant_keys__has_all_words=surname_keys)
     given_any = _any_word(given_keys, typos=False)
     years = (
@@ -303,12 +308,10 @@ def _date_agreement(
         return None
     if wanted == found:
         return "same"
-    variant = birth_date_variants(wanted).get(found)
-    if variant is not None:
-        return variant
-    if (wanted_estimated or found_estimated) and abs(wanted.year - found.year) <= ESTIMATE_YEARS:
-        return "estimated"
-    return None
+    if wanted_estimated or found_estimated:
+        # An estimated date was worked out from an age, not typed: no typing slip to forgive.
+        return "estimated" if abs(wanted.year - found.year) <= ESTIMATE_YEARS else None
+    return birth_date_variants(wanted).get(found)
 
 
 def match_score(

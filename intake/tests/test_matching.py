@@ -146,6 +146,39 @@ def test_an_age_only_matches_within_the_estimate_window(caseworker, known):
     )
 
 
+def test_an_estimated_date_has_no_typing_slips_to_forgive(caseworker, center_a):
+    """An age-derived date (1 July of a year) was never typed: a day or a digit off it is not a
+    slip, so it needs the whole name, as any estimate does. A typed date keeps its slips."""
+    estimated = PersonFactory(
+        given_names="Selvin Omar",
+        first_surname="Ajú",
+        second_surname="Tzul",
+        birth_date=date(1990, 7, 1),
+        birth_date_estimated=True,
+        document_number="",
+        centers=[center_a],
+    )
+
+    def asked(given, born, *, estimated=False):
+        return _ids(
+            duplicate_candidates(
+                user=caseworker,
+                given_names=given,
+                first_surname="Ajú",
+                second_surname="Pérez",  # another second surname: not the whole name
+                birth_date=born,
+                birth_date_estimated=estimated,
+            )
+        )
+
+    assert asked("Selvin", date(1990, 7, 2)) == []  # a day off an estimate
+    assert asked("Selvin", date(1991, 7, 1), estimated=True) == []
+    assert asked("Selvin", date(1990, 7, 1), estimated=True) == [estimated.pk]  # the same
+    estimated.birth_date_estimated = False
+    estimated.save()
+    assert asked("Selvin", date(1990, 7, 2)) == [estimated.pk]  # typed: a day off is a slip
+
+
 def test_candidate_shows_the_last_return_and_its_centre(caseworker, known, center_a):
     found = duplicate_candidates(user=caseworker, document_number="2345678900101")
     assert found[0].last_arrival_at == known.arrivals.get().arrived_at
