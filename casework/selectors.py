@@ -12,7 +12,7 @@ from django.http import Http404
 
 from registry.names import document_normalise
 from registry.permissions import User
-from registry.search import person_search_condition, phone_condition
+from registry.search import STARTS, person_search_condition, phone_condition
 
 from .models import Case, CaseGoal, CaseNote, FollowUp, Referral
 from .permissions import cases_for
@@ -56,7 +56,7 @@ def case_search(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
         if len(doc_key) >= 4:
             condition |= Q(person__document_key__contains=doc_key)
     else:
-        person_condition = person_search_condition(text, prefix="person__")
+        person_condition = person_search_condition(text, prefix="person__", loose=STARTS)
         if person_condition is not None:
             condition |= person_condition
     condition |= phone_condition(text, prefix="person__")

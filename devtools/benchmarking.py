@@ -39,6 +39,7 @@ class Timing:
     milliseconds: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     cpu_milliseconds: list[float] = field(default_factory=list)
+    statements: list[list[str]] = field(default_factory=list)  # each call's SQL, as sent
 
     @property
     def calls(self) -> int:
@@ -89,7 +90,31 @@ def timed(timing: Timing, call: Callable[[], Any], *, user: Any = None) -> Any:
     timing.milliseconds.append(elapsed * 1000)
     timing.cpu_milliseconds.append(cpu * 1000)
     timing.queries.append(len(captured.captured_queries))
+    timing.statements.append([query["sql"] for query in captured.captured_queries])
     return result
+
+
+READS = ("SELECT", "WITH", "(SELECT")
+
+
+def replayed(timing: Timing, label: str = "floor") -> Timing:
+    """The floor of an operation: each call's reads (its SELECT statements, as sent) replayed
+    on a bare cursor, every row fetched, with nothing built or compiled by the ORM and no
+    Python around them. What the operation costs above it is Django and our code."""
+    floor = Timing(label)
+    for statements in timing.statements:
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith(READS)]
+        with connection.cursor() as cursor:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for sql in reads:
+                cursor.execute(sql)
+                cursor.fetchall()
+            elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
+        floor.milliseconds.append(elapsed * 1000)
+        floor.cpu_milliseconds.append(cpu * 1000)
+        floor.queries.append(len(reads))
+    return floor
 
 
 def require_postgresql(command: str, make_target: str) -> None:

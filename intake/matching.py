@@ -20,6 +20,7 @@ from django.db.models import Case, Expression, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from registry.audit import persons_viewed
+from registry.dates import EARLIEST_BIRTH_DATE
 from registry.models import Person, ReceptionCenter
 from registry.names import TYPO_MIN_LENGTH, document_normalise, key_deletions, name_keys
 from registry.permissions import User, person_matching_scope_for, user_center_ids
@@ -57,6 +58,10 @@ DATE_REASONS = {
 }
 
 
+# Later than any date of birth recorded for years to come (a fixed bound keeps the cache exact).
+LATEST_VARIANT = date(2100, 12, 31)
+
+
 @functools.lru_cache(maxsize=65_536)
 def birth_date_variants(day: date) -> Mapping[date, str]:
     """The dates a typist may have meant for `day`, each with how it differs (not "same").
@@ -65,7 +70,10 @@ def birth_date_variants(day: date) -> Mapping[date, str]:
     found: dict[date, str] = {}
 
     def add(candidate: date | None, kind: str) -> None:
-        if candidate is not None and candidate != day and candidate not in found:
+        # A date no record can hold (before 1900, or a year like 2995) is left out.
+        if candidate is None or not EARLIEST_BIRTH_DATE <= candidate <= LATEST_VARIANT:
+            return
+        if candidate != day and candidate not in found:
             found[candidate] = kind
 
     add(_date_or_none(day.year, day.day, day.month), "swapped")

@@ -16,7 +16,7 @@ from django.http import Http404
 from registry.audit import person_viewed, persons_viewed
 from registry.models import Person, ReceptionCenter
 from registry.permissions import User, persons_for, readable_centers_for
-from registry.search import person_search_condition
+from registry.search import STARTS, person_search_condition
 
 from .models import Arrival, DuplicatePair
 from .permissions import arrivals_for, duplicate_pairs_for
@@ -52,7 +52,7 @@ def arrivals_search(queryset: QuerySet[Arrival], text: str) -> QuerySet[Arrival]
     """Filter arrivals by the person's name (Spanish-aware keys) or document number."""
     if not (text or "").strip():
         return queryset
-    condition = person_search_condition(text, prefix="person__")
+    condition = person_search_condition(text, prefix="person__", loose=STARTS)
     return queryset.filter(condition) if condition is not None else queryset.none()
 
 

@@ -60,20 +60,31 @@ def register_fact(fact: SearchFact) -> SearchFact:
     return fact
 
 
-def _name_condition(keys: list[str], prefix: str, *, typos: bool) -> Q:
-    """Every word of the text is a name of the person (given names or surnames): as a whole
-    name key (one index, `name_variant_keys`, answers every word at once); with `typos` (the
-    second try, when nobody matched so), also as the first letters of a name ("Marroq" finds
-    Marroquín, but "ion" does not find every Concepción) or, for a word of TYPO_MIN_LENGTH
-    letters or more, one edit away (its deletions and the stored ones meet)."""
+# How loosely the words of a search are read, one try after the other until someone matches.
+EXACT, TYPOS, STARTS = "exact", "typos", "starts"
+NAME_TRIES = (EXACT, TYPOS, STARTS)
+
+
+def _name_condition(keys: list[str], prefix: str, *, loose: str = EXACT) -> Q:
+    """Every word of the text is a name of the person (given names or surnames):
+
+    - EXACT: as a whole name key, or that key with a letter dropped (`name_variant_keys`: one
+      index answers every word at once);
+    - TYPOS: a word of TYPO_MIN_LENGTH letters or more also one edit away (its deletions and
+      the stored ones meet), in the same index;
+    - STARTS: as the first letters of a name ("Marroq" finds Marroquín; "ion" does not find
+      every Concepción), by the trigram indexes.
+    """
     condition = Q()
     for key in keys:
-        words = [key, *key_deletions(key)] if typos else [key]
-        word = Q(**{f"{prefix}name_variant_keys__has_any_word": words})
-        if typos:
+        if loose == STARTS:
+            word = Q()
             for field in ("given_name_keys", "surname_keys"):
                 word |= Q(**{f"{prefix}{field}__like": f"{key}%"})
                 word |= Q(**{f"{prefix}{field}__like": f"% {key}%"})
+        else:
+            words = [key, *key_deletions(key)] if loose == TYPOS else [key]
+            word = Q(**{f"{prefix}name_variant_keys__has_any_word": words})
         condition &= word
     return condition
 
@@ -91,7 +102,7 @@ def phone_condition(text: str, *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}phone_key__contains": digits})
 
 
-def person_search_condition(text: str, *, prefix: str = "", typos: bool = False) -> Q | None:
+def person_search_condition(text: str, *, prefix: str = "", loose: str = EXACT) -> Q | None:
     """Match a person by name (Spanish-aware keys, every word), document number or phone.
 
     `prefix` reaches the person from another model, e.g. "person__" from an arrival. None means
@@ -105,7 +116,7 @@ def person_search_condition(text: str, *, prefix: str = "", typos: bool = False)
     condition |= phone_condition(text, prefix=prefix)
     keys = search_name_keys(text)
     if keys:
-        condition |= _name_condition(keys, prefix, typos=typos)
+        condition |= _name_condition(keys, prefix, loose=loose)
     return condition or None
 
 
@@ -140,16 +151,17 @@ def person_search(queryset: QuerySet[Person], *, user: User | None, text: str) -
     """The persons of `queryset` (already scoped to the user) that the text names, in name
     order; at most SEARCH_LIMIT + 1 of them.
 
-    Whole names as typed first: when nobody matches so, the first letters of a name, and one
-    typo per word of five letters or more (a caseworker who typed the name right is not shown
-    every lookalike; one who typed a part of it, or typed it wrong, still finds the person). The persons found are read once, narrowly; the
-    page and its count then read only those. A case number or a flight finds its persons too.
+    Whole names as typed first; when nobody matches so, one typo per word of five letters or
+    more; then the first letters of names (a caseworker who typed the name right is not shown
+    every lookalike; one who typed it wrong, or only a part of it, still finds the person).
+    The persons found are read once, narrowly; the page and its count then read only those.
+    A case number or a flight finds its persons too.
     """
     named = _named_by_terms(user, text)
     by_terms = Q(pk__in=named) if named else None
     found: list[uuid.UUID] = []
-    for typos in (False, True) if search_name_keys(text) else (False,):
-        condition = person_search_condition(text, typos=typos)
+    for loose in NAME_TRIES if search_name_keys(text) else (EXACT,):
+        condition = person_search_condition(text, loose=loose)
         if by_terms is not None:
             condition = by_terms if condition is None else condition | by_terms
         if condition is None:

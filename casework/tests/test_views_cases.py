@@ -793,3 +793,7 @@ def test_list_searches_by_case_number_and_name(client_a, case, caseworker, cente
 
     assert [c.pk for c in by_number.context["page"]] == [case.pk]
     assert [c.pk for c in by_name.context["page"]] == [case.pk]
+    # The first letters of a name find it; letters inside it do not (every "-ía" would).
+    for text, expected in (("Ana Gar", [case.pk]), ("sia", [])):
+        page = client_a.get(reverse("cases:case_list"), {"q": text}, **EN).context["page"]
+        assert [c.pk for c in page] == expected

@@ -43,6 +43,7 @@ from devtools.benchmarking import (
     Timing,
     allowed_host,
     load_average,
+    replayed,
     require_postgresql,
     server_version,
     timed,
@@ -530,10 +531,15 @@ class Command(BaseCommand):
         found = sum(f for f, _a in recall.values())
         asked = sum(a for _f, a in recall.values())
         lookup = Line("duplicate-candidates lookup", matching, TARGET_LOOKUP)
-        lookup.extra.append(f"returning persons recognised: {found} of {asked}")
+        lookup.floor = replayed(matching)
+        lookup.extra.append(
+            f"returning persons recognised: {found} of {asked}; floor: the same SELECTs "
+            "replayed on a bare cursor"
+        )
         self._progress(lookup.operation, matching)
         searching, found = measure_search(rng=rng, user=caseworker, home=home, count=runs)
         search = Line("registry search: page of 25 + count + facts", searching, TARGET_SEARCH)
+        search.floor = replayed(searching)
         search.extra.append(
             f"the person searched for on the first page: {found[0]} of {found[1]} (a given "
             "name and a surname with a letter dropped and spelt as heard, or the document)"
