@@ -27,6 +27,7 @@ from registry.errors import DomainError, Forbidden, Invalid
 from registry.idempotency import replay
 from registry.models import Correction, Person, ReceptionCenter
 from registry.permissions import Actor, can_work_at, persons_for, user_center_ids
+from registry.selectors import person_found
 from registry.signals import persons_changed
 
 from .models import (
@@ -62,6 +63,8 @@ class BulkValidationError(Exception):
     persons: dict[str, list[str]] = field(default_factory=dict)
     items: dict[int, list[str]] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    # Some persons already received an item that day: recording again needs confirm_repeat.
+    repeats: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.persons or self.items or self.general)
@@ -290,13 +293,42 @@ def _same_delivery_that_day(delivery: ServiceDelivery) -> str:
     ).exists()
     if not same:
         return ""
+    return _repeat_message(delivery.service_type, delivery.delivered_on)
+
+
+REPEATS_TO_CONFIRM = _(
+    "Some persons already received these items that day: untick them, or confirm that they "
+    "really received them again."
+)
+
+
+def _repeat_message(service_type: ServiceType, day: date) -> str:
     return _(
         "%(service)s was already recorded for this person on %(day)s. Record it again only if "
         "they really received a second one, and confirm it."
-    ) % {
-        "service": delivery.service_type.name,
-        "day": date_format(delivery.delivered_on, "DATE_FORMAT"),
-    }
+    ) % {"service": service_type.name, "day": date_format(day, "DATE_FORMAT")}
+
+
+def _bulk_repeats_file(
+    problems: BulkValidationError, rows: list[ServiceDelivery], delivered_on: date
+) -> None:
+    """Say, per person, which items they already received that day (one query): a group
+    handed out twice, or a kit recorded one by one before, would otherwise count twice."""
+    if not rows:
+        return
+    given = set(
+        ServiceDelivery.objects.filter(
+            person_id__in={row.person_id for row in rows},
+            service_type_id__in={row.service_type_id for row in rows},
+            delivered_on=delivered_on,
+            voided_at__isnull=True,
+        ).values_list("person_id", "service_type_id")
+    )
+    for row in rows:
+        if (row.person_id, row.service_type_id) in given:
+            message = _repeat_message(row.service_type, delivered_on)
+            problems.persons.setdefault(str(row.person_id), []).append(message)
+            problems.repeats = True
 
 
 @transaction.atomic
@@ -452,11 +484,14 @@ def distribution_record_bulk(
     provider: Provider | None = None,
     funding_award: str = "",
     request_fingerprint: str = "",
+    confirm_repeat: bool = False,
 ) -> BulkRecorded:
     """Record every item for every person in one go: all rows or none.
 
     `items` are dicts with service_type (ServiceType) and quantity. Idempotent as a whole on
-    client_uuid. Raises BulkValidationError naming the wrong persons and items.
+    client_uuid. Raises BulkValidationError naming the wrong persons and items; a person who
+    already received an item that day is named too (`repeats`) until `confirm_repeat`. The
+    id of a record merged into another stands for the survivor (a tablet may send it later).
     """
     existing = replay(
         Distribution,
@@ -508,6 +543,8 @@ def distribution_record_bulk(
                 problems, errors, index=index, person=person, out_of_range=out_of_range
             )
             rows.append(delivery)
+    if not problems and not confirm_repeat:
+        _bulk_repeats_file(problems, rows, delivered_on)
     if problems:
         raise problems
     distribution = Distribution.objects.create(
@@ -556,12 +593,17 @@ def _bulk_persons(
 ) -> dict[uuid.UUID, Person]:
     """The persons ticked that the actor may record for (one query); the others in `problems`."""
     unique_ids = list(dict.fromkeys(person_ids))
-    persons = {
-        p.pk: p for p in persons_for(actor).filter(pk__in=unique_ids).only("pk", "given_names")
-    }
+    scope = persons_for(actor).only("pk", "given_names")
+    persons = {p.pk: p for p in scope.filter(pk__in=unique_ids)}
     for person_id in unique_ids:
-        if person_id not in persons and str(person_id) not in {str(k) for k in persons}:
+        if person_id in persons or str(person_id) in {str(k) for k in persons}:
+            continue
+        # A merged record's id stands for the survivor, who is then recorded once.
+        survivor = person_found(scope, person_id)
+        if survivor is None:
             problems.persons[str(person_id)] = [_("This person was not found.")]
+        else:
+            persons.setdefault(survivor.pk, survivor)
     return persons
 
 

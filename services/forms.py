@@ -252,10 +252,23 @@ class DistributionForm(forms.Form):
         },
     )
 
+    # Shown (as a checkbox) once recording said someone ticked already received an item that
+    # day; hidden until then.
+    confirm_repeat = forms.BooleanField(
+        label=_("They really received them again: record them too"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
     def __init__(self, *args: Any, persons: list[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get(self.add_prefix("confirm_repeat")) in ("on", "True"):
+            self.offer_confirm_repeat()
         self.fields["provider"].queryset = Provider.objects.filter(active=True)
         self.fields["persons"].choices = [(str(p.pk), p.full_name) for p in persons]
+
+    def offer_confirm_repeat(self) -> None:
+        self.fields["confirm_repeat"].widget = forms.CheckboxInput()
 
     def ticked(self) -> set[str]:
         """The persons ticked as submitted (all of them before the first submit)."""

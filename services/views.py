@@ -38,6 +38,7 @@ from registry.permissions import can_work_at, centers_for, user_center_ids
 from registry.selectors import person_get
 
 from .actions import (
+    REPEATS_TO_CONFIRM,
     BulkValidationError,
     DeliveriesRefused,
     DeliveryItem,
@@ -272,6 +273,9 @@ def _place_bulk_errors(
     """Put the refusal on the items and the form; return the errors per person id."""
     for message in problems.general:
         form.add_error(None, message)
+    if problems.repeats:
+        form.add_error(None, REPEATS_TO_CONFIRM)
+        form.offer_confirm_repeat()
     for index, messages_ in problems.items.items():
         items[index].add_action_errors(messages_)
     return problems.persons
@@ -305,6 +309,7 @@ def distribution(request: HttpRequest) -> HttpResponse:
                 client_uuid=form.cleaned_data["client_uuid"],
                 group_label=group.label,
                 provider=form.cleaned_data["provider"],
+                confirm_repeat=form.cleaned_data["confirm_repeat"],
             )
         except BulkValidationError as problems:
             person_errors = _place_bulk_errors(problems, form, ticked)

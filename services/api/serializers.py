@@ -272,6 +272,13 @@ class DistributionCreateInputSerializer(serializers.Serializer):
     group_label = serializers.CharField(max_length=80, allow_blank=True, default="")
     provider = ProviderField()
     funding_award = serializers.CharField(max_length=40, allow_blank=True, default="")
+    confirm_repeat = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Send true to record the items again for persons who already received them that "
+            "day (the first attempt answers 400 under this field and names them)."
+        ),
+    )
 
     def action_kwargs(self) -> dict[str, Any]:
         """The validated body as distribution_record_bulk's keyword arguments."""
@@ -329,3 +336,4 @@ class DistributionErrorSerializer(serializers.Serializer):
     persons = _PersonErrorsField(required=False)
     items = _ItemErrorsField(required=False)
     non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+    confirm_repeat = serializers.ListField(child=serializers.CharField(), required=False)

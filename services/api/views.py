@@ -33,6 +33,7 @@ from registry.api_common import (
 from registry.idempotency import IdempotencyConflict, fingerprint
 from registry.permissions import can_work_at
 from services.actions import (
+    REPEATS_TO_CONFIRM,
     BulkValidationError,
     distribution_record_bulk,
     service_delivery_correct,
@@ -215,6 +216,8 @@ def _bulk_errors(exc: BulkValidationError) -> dict[str, Any]:
         detail["items"] = {str(index): messages for index, messages in exc.items.items()}
     if exc.general:
         detail[NON_FIELD] = exc.general
+    if exc.repeats:
+        detail["confirm_repeat"] = [str(REPEATS_TO_CONFIRM)]
     return detail
 
 

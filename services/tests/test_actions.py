@@ -481,6 +481,39 @@ def test_bulk_is_idempotent_as_a_whole(caseworker, center_a):
 BATCHED_INSERTS = ('INSERT INTO "services_servicedelivery"', 'INSERT INTO "auditlog_logentry"')
 
 
+def test_bulk_names_who_already_received_an_item_that_day_until_confirmed(caseworker, center_a):
+    persons = [person_arrived(center_a) for _ in range(3)]
+    bulk(caseworker, center_a, persons[:1], items=(("hygiene_kit", 1),))  # one kit already
+
+    with pytest.raises(BulkValidationError) as excinfo:
+        bulk(caseworker, center_a, persons)  # the whole group, kit and food, later that day
+
+    assert excinfo.value.repeats
+    assert set(excinfo.value.persons) == {str(persons[0].pk)}
+    assert "ya se registró" in " ".join(excinfo.value.persons[str(persons[0].pk)]).lower()
+    assert ServiceDelivery.objects.count() == 1  # nothing more recorded
+    recorded = bulk(caseworker, center_a, persons, confirm_repeat=True)
+    assert recorded.deliveries == 6
+
+
+def test_bulk_takes_a_merged_records_id_as_its_survivor_once(caseworker, supervisor, center_a):
+    from registry.actions import person_merge
+
+    kept, merged = person_arrived(center_a), person_arrived(center_a)
+    person_merge(
+        actor=supervisor,
+        survivor_id=kept.pk,
+        merged_id=merged.pk,
+        reason="La misma persona",
+        expected_versions=(kept.version, merged.version),
+    )
+
+    recorded = bulk(caseworker, center_a, [kept, merged], items=(("food", 1),))
+
+    assert recorded.deliveries == 1
+    assert ServiceDelivery.objects.get().person_id == kept.pk
+
+
 def test_bulk_query_count_does_not_grow_with_the_number_of_persons(caseworker, center_a):
     """Constant, apart from bulk_create's batches (SQLite caps the variables per statement)."""
     few = [person_arrived(center_a) for _ in range(10)]

@@ -408,6 +408,21 @@ def test_bulk_saves_nothing_and_names_the_wrong_person_and_item(api_a, center_a,
     assert not Distribution.objects.exists()
 
 
+def test_bulk_asks_to_confirm_items_already_received_that_day(api_a, center_a):
+    persons = [person_arrived(center_a) for _ in range(2)]
+    api_a.post(BULK_URL, bulk_body(center_a, persons[:1]), format="json")
+
+    again = api_a.post(BULK_URL, bulk_body(center_a, persons), format="json")
+
+    assert again.status_code == 400
+    assert set(again.json()["persons"]) == {str(persons[0].pk)}
+    assert again.json()["confirm_repeat"]
+    assert ServiceDelivery.objects.count() == 2
+    body = bulk_body(center_a, persons, confirm_repeat=True)
+    assert api_a.post(BULK_URL, body, format="json").status_code == 201
+    assert ServiceDelivery.objects.count() == 6
+
+
 def test_bulk_general_errors_and_unknown_items(api_a, center_a):
     persons = [person_arrived(center_a)]
     tomorrow = (center_a.local_now().date() + timedelta(days=1)).isoformat()

@@ -1,5 +1,6 @@
 """The services screens: recording a person's services, bulk distribution, voiding, uptake."""
 
+import re
 import uuid
 
 import pytest
@@ -281,6 +282,26 @@ def test_bulk_distribution_for_a_flight_group(client_a, caseworker, center_a, ce
     assert again.url == response.url
     assert ServiceDelivery.objects.count() == 15
     assert Distribution.objects.count() == 1
+
+
+def test_a_second_handout_the_same_day_names_who_got_it_and_asks_to_confirm(
+    client_a, caseworker, center_a
+):
+    group = _flight(center_a, caseworker, 3)
+    persons = [a.person for a in group]
+    url = _distribution_url(center_a)
+    client_a.post(url, _bulk_data(uuid.uuid4(), persons[:1], _today(center_a), items=("food",)))
+
+    data = _bulk_data(uuid.uuid4(), persons, _today(center_a), items=("food",))
+    response = client_a.post(url, data, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 200 and ServiceDelivery.objects.count() == 1
+    page = response.content.decode()
+    assert "ya recibieron estos artículos ese día" in page
+    assert 'type="checkbox" name="confirm_repeat"' in page
+    assert len(re.findall(r'id="tick-[^"]+" checked', page)) == 3  # the ticks are kept
+    confirmed = client_a.post(url, {**data, "confirm_repeat": "on"})
+    assert confirmed.status_code == 302 and ServiceDelivery.objects.count() == 4
 
 
 def test_unticked_people_get_nothing(client_a, caseworker, center_a):

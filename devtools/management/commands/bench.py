@@ -542,7 +542,8 @@ class Command(BaseCommand):
         search.floor = replayed(searching)
         search.extra.append(
             f"the person searched for on the first page: {found[0]} of {found[1]} (a given "
-            "name and a surname with a letter dropped and spelt as heard, or the document)"
+            "name and a surname with a letter dropped and spelt as heard, or the document); "
+            "floor: the same SELECTs replayed on a bare cursor"
         )
         self._progress(search.operation, searching)
         registering = measure_registration(
