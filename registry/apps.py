@@ -8,10 +8,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
 
-        from . import merging, sign_in
+        from . import merging, planner, sign_in
         from .models import Consent, Correction
 
         sign_in.connect()
+        planner.connect(self)
         # A person's own rows in the registry move with a merge (centre links apart: the
         # merge action moves those itself, as a centre may hold both records).
         merging.register_moved(Consent)
