@@ -583,6 +583,16 @@ def person_unmerge(*, actor: Actor, merge_id: int | str, reason: str) -> PersonM
     dropped = moved.pop(CENTER_LINKS_DROPPED, [])
     merging.rows_move_back(moved=moved, to_id=merged.pk)
     PersonCenter.objects.filter(pk__in=links).update(person=merged)
+    # A centre link that came with the merge goes back; the kept record stays known there
+    # if it has been registered or served there since (its new rows stayed with it).
+    back = list(PersonCenter.objects.filter(pk__in=links).values_list("center_id", flat=True))
+    PersonCenter.objects.bulk_create(
+        [
+            PersonCenter(person=survivor, center_id=center_id)
+            for center_id in merging.centers_with_rows(survivor.pk, back)
+        ],
+        ignore_conflicts=True,
+    )
     PersonCenter.objects.bulk_create(
         [
             PersonCenter(person=merged, center_id=center_id, first_seen_at=first_seen_at)

@@ -76,6 +76,19 @@ def rows_move_back(*, moved: dict[str, list], to_id: object) -> None:
         spec.rows().filter(pk__in=ids).update(**{spec.field: to_id})
 
 
+def centers_with_rows(person_id: object, center_ids: list[int]) -> set[int]:
+    """Which of these centres hold a registered row of the person (an arrival, a case, a
+    delivery): where the person must stay known after an unmerge."""
+    found: set[int] = set()
+    for spec in _moved.values():
+        names = {field.name for field in spec.model._meta.get_fields()}
+        if "center" not in names or not center_ids:
+            continue
+        rows = spec.rows().filter(**{spec.field: person_id, "center_id__in": center_ids})
+        found.update(rows.values_list("center_id", flat=True).distinct())
+    return found
+
+
 def rows_counted(person_id: object) -> list[tuple[str, int]]:
     """(what, how many) of the rows a merge would move from this person, for the comparison."""
     counted = []

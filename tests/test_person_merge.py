@@ -120,6 +120,31 @@ def test_a_merge_moves_everything_to_the_kept_record_and_an_unmerge_moves_it_bac
     assert PersonMerge.objects.get().unmerged_by == supervisor
 
 
+def test_an_unmerge_leaves_the_kept_record_known_where_it_returned_since(
+    supervisor, caseworker, center_a, center_b
+):
+    assign_perm("registry.work_at_center", supervisor, center_b)
+    supervisor = type(supervisor).objects.get(pk=supervisor.pk)
+    kept = arrived(center_a, caseworker, given_names="Wilmer", first_surname="Chen")
+    other = arrived(center_b, supervisor, given_names="Guilmer", first_surname="Chen")
+    quiet = arrived(center_a, caseworker, given_names="Brayan", first_surname="Tzoc")
+    quiet_twin = arrived(center_b, supervisor, given_names="Bryan", first_surname="Tzoc")
+    done = merge(supervisor, kept, other, take=[])
+    quiet_done = merge(supervisor, quiet, quiet_twin, take=[])
+    # After the merge, the kept record returns through centre B (its link there came with it).
+    ArrivalFactory(person=kept, center=center_b, registered_by=supervisor)
+
+    person_unmerge(actor=supervisor, merge_id=done.pk, reason="Eran primos")
+    person_unmerge(actor=supervisor, merge_id=quiet_done.pk, reason="Eran primos")
+
+    def known_at(person):
+        return set(PersonCenter.objects.filter(person=person).values_list("center_id", flat=True))
+
+    assert known_at(other) == {center_b.pk}
+    assert known_at(kept) == {center_a.pk, center_b.pk}  # its arrival there is still its own
+    assert known_at(quiet) == {center_a.pk}  # nothing of its own at B: not known there
+
+
 def test_an_unmerge_keeps_a_correction_made_since(supervisor, twins):
     from registry.actions import person_correct
 
