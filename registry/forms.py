@@ -124,6 +124,7 @@ class PersonSearchFilter(PersonFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["q"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
+        self.filters["birth_date"].extra["widget"] = date_widget()
         self.filters = {name: self.filters[name] for name in self.SHOWN}
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case
 from registry.actions import REASON_REQUIRED
+from registry.forms import date_widget
 from registry.models import Person, ReceptionCenter
 
 from .actions import CURRENCIES
@@ -26,10 +27,6 @@ from .models import OUTCOME_FIELDS, Provider, ServiceDelivery, ServiceType
 CURRENCY_BY_COUNTRY = {"GT": "GTQ", "HN": "HNL", "SV": "USD"}
 # Header fields of the record screen an action may name.
 HEADER_FIELDS = ("center", "delivered_on", "provider", "case")
-
-
-def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _yes_no(label: Any) -> forms.NullBooleanField:
@@ -55,7 +52,7 @@ def _outcome_fields(outcome: str, currency: str) -> dict[str, forms.Field]:
             ),
             "employment_formal": _yes_no(_("Formal employment")),
             "employment_start": forms.DateField(
-                label=_("Start date"), required=False, widget=_date_widget()
+                label=_("Start date"), required=False, widget=date_widget()
             ),
         }
     if outcome == ServiceType.Outcome.PSYCHOSOCIAL:
@@ -157,7 +154,7 @@ class RecordForm(forms.Form):
     center = forms.ModelChoiceField(
         label=_("Reception centre"), queryset=ReceptionCenter.objects.none(), empty_label=None
     )
-    delivered_on = forms.DateField(label=_("Date"), widget=_date_widget())
+    delivered_on = forms.DateField(label=_("Date"), widget=date_widget())
     provider = forms.ModelChoiceField(
         label=_("Provider"), queryset=Provider.objects.none(), required=False
     )
@@ -237,7 +234,7 @@ class DistributionForm(forms.Form):
     """The shared part of a bulk distribution: date, provider, the persons ticked; the client UUID."""
 
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
-    delivered_on = forms.DateField(label=_("Date"), widget=_date_widget())
+    delivered_on = forms.DateField(label=_("Date"), widget=date_widget())
     provider = forms.ModelChoiceField(
         label=_("Provider"), queryset=Provider.objects.none(), required=False
     )
@@ -291,7 +288,7 @@ class CorrectForm(forms.Form):
     change it, void the delivery and record the right one)."""
 
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000)
-    delivered_on = forms.DateField(label=_("Date"), widget=_date_widget())
+    delivered_on = forms.DateField(label=_("Date"), widget=date_widget())
     status = forms.ChoiceField(label=_("Status"), choices=ServiceDelivery.Status.choices)
     reason = forms.CharField(
         label=_("Reason for the correction"),
