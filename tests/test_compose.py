@@ -72,6 +72,8 @@ def test_app_services_run_production_settings_on_postgres_and_redis(compose, nam
     assert env["CACHE_URL"] != env["CELERY_BROKER_URL"]
     # The secret comes from .env or the environment, never from the file itself.
     assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY")
+    # each process keeps its database connection (not one per request)
+    assert env["DATABASE_CONN_MAX_AGE"] == "${DATABASE_CONN_MAX_AGE:-600}"
 
 
 def test_web_migrates_then_serves_the_wsgi_application(compose):

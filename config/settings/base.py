@@ -85,6 +85,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections: opening a PostgreSQL connection for every request cost about a fifth
+# of the requests a flight's rush could be served (issue 15). Each is checked before a request
+# reuses it, so a restarted database costs a reconnection, not an error page. Every process
+# (gunicorn worker, Celery worker) holds one: with more processes than the server's
+# max_connections, put PgBouncer in transaction mode between them (see docs/ARCHITECTURE.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default: a transaction takes the write lock when it begins, so two
     # submissions of one client UUID run one after the other (registry.idempotency), and a
