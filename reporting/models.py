@@ -206,6 +206,21 @@ class SummaryState(models.Model):
         return f"{self.rebuilt_at} / {self.refreshed_at}"
 
 
+class SummaryPending(models.Model):
+    """A person whose counted facts changed, waiting for the next batched summary refresh
+    (reporting/refreshing.py). A person may be queued many times: the batch refreshes once."""
+
+    person_id = models.UUIDField(_("person"))
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("person waiting for the summary refresh")
+        verbose_name_plural = _("persons waiting for the summary refresh")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.queued_at}"
+
+
 class Release(models.Model):
     """A closed period's published tables, frozen: what the donor API served the day it closed.
 

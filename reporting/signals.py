@@ -1,5 +1,6 @@
-"""Keeps the summary tables current: every change to a person's counted facts enqueues, once per
-transaction and after it commits, a refresh of those persons' summary rows. Also notes at
+"""Keeps the summary tables current: every change to a person's counted facts queues, once per
+transaction and after it commits, those persons for the next batched refresh of their summary
+rows (reporting/refreshing.py). Also notes at
 sign-in whether the navigation offers the dashboard."""
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ class _Refresh:
         self.done = False
 
     def __call__(self) -> None:
-        from .tasks import summary_refresh_persons
+        from .refreshing import refresh_queue
 
         self.done = True
-        summary_refresh_persons.delay(sorted(self.person_ids))
+        refresh_queue(self.person_ids)
 
 
 def persons_dirty(person_ids: Iterable[int]) -> None:

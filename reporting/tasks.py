@@ -22,6 +22,14 @@ def summary_refresh_persons(person_ids: list[int]) -> dict[str, int]:
     return summary.summary_refresh_persons(person_ids=person_ids)
 
 
+@shared_task(name="reporting.summary_refresh_pending", acks_late=True)
+def summary_refresh_pending() -> dict[str, int]:
+    """Refresh, in batches, every person queued since the last run (reporting.refreshing)."""
+    from . import refreshing
+
+    return refreshing.refresh_pending()
+
+
 @shared_task(name="reporting.summary_tables_compute", acks_late=True)
 def summary_tables_compute(keys: list[list[str]]) -> int:
     return summary.summary_tables_compute(keys=[tuple(key) for key in keys])

@@ -273,6 +273,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.summary_rebuild",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The batched summary refresh is scheduled by the changes themselves; this drains the
+    # queue should a scheduled run be lost (nothing to do most minutes).
+    "reporting-summary-refresh-pending": {
+        "task": "reporting.summary_refresh_pending",
+        "schedule": crontab(minute="*"),
+    },
     # Possible duplicate records, for the supervisors' review queue (intake.duplicates).
     "intake-duplicates-find": {
         "task": "intake.duplicates_find",
@@ -285,6 +291,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Seconds a change waits for others to be refreshed with it (reporting/refreshing.py): the
+# donor figures are current within about this delay under a broker.
+SUMMARY_REFRESH_DELAY = env.int("SUMMARY_REFRESH_DELAY", default=5)
 # Reporting: disclosure control threshold and how long export files are kept.
 REPORTING_DISCLOSURE_K = env.int("REPORTING_DISCLOSURE_K", default=10)
 REPORTING_EXPORT_TTL_HOURS = env.int("REPORTING_EXPORT_TTL_HOURS", default=24)

@@ -500,3 +500,56 @@ def test_a_merge_takes_one_person_from_the_kept_counts_and_an_unmerge_gives_them
     assert _same("received", this_month, ("sex",)).total == _brute_force_received(this_month) == 3
     for indicator in INDICATORS:
         _same(indicator, this_month)
+
+
+# --- batched under a broker (reporting/refreshing.py) -------------------------------------------
+
+
+@pytest.fixture
+def broker(eager, monkeypatch):
+    """As under a broker with workers: tasks are sent, not run; what is sent is recorded."""
+    from django.core.cache import caches
+
+    from config.celery import app
+    from reporting import tasks
+
+    sent: list[dict] = []
+    app.conf.task_always_eager = False  # the eager fixture puts it back
+    monkeypatch.setattr(
+        tasks.summary_refresh_pending, "apply_async", lambda **kw: sent.append(kw)
+    )
+    caches[settings.THROTTLE_CACHE].clear()
+    yield sent
+    caches[settings.THROTTLE_CACHE].clear()
+
+
+def test_a_rush_of_writes_is_refreshed_in_one_batch_with_the_same_counts(
+    built, center_a, caseworker, today, this_month, broker, django_capture_on_commit_callbacks
+):
+    from reporting.models import SummaryPending
+    from reporting.refreshing import refresh_pending
+
+    report_compute(indicator="received_aid", period=this_month)  # kept, with 0
+    for person in [*built, built[0]]:  # four requests, each its own transaction
+        with django_capture_on_commit_callbacks(execute=True):
+            ServiceDeliveryFactory(person=person, center=center_a, delivered_on=today)
+
+    # one refresh scheduled for the rush, a few seconds on; the persons wait for it
+    assert broker == [{"countdown": settings.SUMMARY_REFRESH_DELAY}]
+    assert SummaryPending.objects.count() == 4
+    kept = SummaryTable.objects.get(indicator="received_aid", period=this_month.label, dims="")
+    assert kept.counts["total"] == 0
+
+    done = refresh_pending()
+    assert (done["persons"], done["batches"]) == (3, 1)  # three persons, refreshed together
+    assert not SummaryPending.objects.exists()
+    assert _same("received_aid", this_month).total == 3
+    # the next change schedules the next run itself
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceDeliveryFactory(person=built[1], center=center_a, delivered_on=today)
+    assert len(broker) == 2
+
+
+def test_the_queue_is_drained_every_minute_should_a_run_be_lost():
+    schedule = settings.CELERY_BEAT_SCHEDULE["reporting-summary-refresh-pending"]
+    assert schedule["task"] == "reporting.summary_refresh_pending"
