@@ -63,6 +63,7 @@ from devtools.management.commands.bench_services import (
     measure_uptake,
 )
 from devtools.synthetic import (
+    SYNTHETIC_USERNAME,
     Progress,
     synthetic_generate,
     synthetic_user,
@@ -905,13 +906,21 @@ def _tasks_queued_not_run() -> Iterator[None]:
 
 
 def _bench_database_check() -> None:
-    """Refuse any database but a dedicated benchmark one (bench deletes and regenerates rows)."""
+    """Refuse a database holding anyone the synthetic generator did not make: bench deletes
+    and regenerates rows. An empty database (any name: BENCH_SUITE_DB=...) or one the bench
+    filled before is fine."""
+    from django.contrib.auth import get_user_model
+
+    if not Person.objects.exists():
+        return
+    if get_user_model().objects.filter(username=SYNTHETIC_USERNAME).exists():
+        return
     name = connection.settings_dict.get("NAME") or ""
-    if not str(name).startswith("retorno_bench"):
-        raise CommandError(
-            f"bench deletes and regenerates data: it runs only on a database whose name starts "
-            f"with retorno_bench (this one is {name!r}). Use `make bench`."
-        )
+    raise CommandError(
+        f"bench deletes and regenerates data: {name!r} holds persons that the synthetic "
+        "generator did not make. Use an empty database (make bench creates one) or one that "
+        "make bench filled."
+    )
 
 
 def _run_counts(persons: int, options: dict[str, Any]) -> tuple[int, int]:
