@@ -515,9 +515,7 @@ def broker(eager, monkeypatch):
 
     sent: list[dict] = []
     app.conf.task_always_eager = False  # the eager fixture puts it back
-    monkeypatch.setattr(
-        tasks.summary_refresh_pending, "apply_async", lambda **kw: sent.append(kw)
-    )
+    monkeypatch.setattr(tasks.summary_refresh_pending, "apply_async", lambda **kw: sent.append(kw))
     caches[settings.THROTTLE_CACHE].clear()
     yield sent
     caches[settings.THROTTLE_CACHE].clear()
