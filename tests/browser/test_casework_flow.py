@@ -27,7 +27,11 @@ def arrival():
     user = UserFactory(username="trabajadora", password=PASSWORD, centers=[center])
     user.groups.add(Group.objects.get(name="caseworker"))
     person = PersonFactory(given_names="Rosa Elena", first_surname="Tzul", centers=[center])
-    consents_record(actor=user, person=person, consents={"share_with_partners": True})
+    consents_record(
+        actor=user,
+        person=person,
+        consents={"share_with_partners": True, "follow_up_contact": True},
+    )
     partner = Partner.objects.create(
         name="INTECAP", kind=Partner.Kind.GOVERNMENT, country=country("GT")
     )
