@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casework.actions import case_open
 from intake.tests.factories import ArrivalFactory
@@ -485,7 +485,7 @@ def test_bulk_names_who_already_received_an_item_that_day_until_confirmed(casewo
     persons = [person_arrived(center_a) for _ in range(3)]
     bulk(caseworker, center_a, persons[:1], items=(("hygiene_kit", 1),))  # one kit already
 
-    with pytest.raises(BulkValidationError) as excinfo:
+    with pytest.raises(BulkValidationError) as excinfo, translation.override("es"):
         bulk(caseworker, center_a, persons)  # the whole group, kit and food, later that day
 
     assert excinfo.value.repeats
