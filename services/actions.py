@@ -285,15 +285,21 @@ def service_delivery_record(
 def _same_delivery_that_day(delivery: ServiceDelivery) -> str:
     """Why a delivery looks like one already recorded (the same service, person and day, not
     voided), or "" when it does not."""
-    same = ServiceDelivery.objects.filter(
-        person=delivery.person,
-        service_type=delivery.service_type,
-        delivered_on=delivery.delivered_on,
-        voided_at__isnull=True,
-    ).exists()
-    if not same:
+    if not _given_that_day([delivery], delivery.delivered_on):
         return ""
     return _repeat_message(delivery.service_type, delivery.delivered_on)
+
+
+def _given_that_day(rows: list[ServiceDelivery], day: date) -> set[tuple[Any, Any]]:
+    """(person, service type) of these rows already delivered that day, not voided: one query."""
+    return set(
+        ServiceDelivery.objects.filter(
+            person_id__in={row.person_id for row in rows},
+            service_type_id__in={row.service_type_id for row in rows},
+            delivered_on=day,
+            voided_at__isnull=True,
+        ).values_list("person_id", "service_type_id")
+    )
 
 
 REPEATS_TO_CONFIRM = _(
@@ -316,14 +322,7 @@ def _bulk_repeats_file(
     handed out twice, or a kit recorded one by one before, would otherwise count twice."""
     if not rows:
         return
-    given = set(
-        ServiceDelivery.objects.filter(
-            person_id__in={row.person_id for row in rows},
-            service_type_id__in={row.service_type_id for row in rows},
-            delivered_on=delivered_on,
-            voided_at__isnull=True,
-        ).values_list("person_id", "service_type_id")
-    )
+    given = _given_that_day(rows, delivered_on)
     for row in rows:
         if (row.person_id, row.service_type_id) in given:
             message = _repeat_message(row.service_type, delivered_on)

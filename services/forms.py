@@ -147,7 +147,25 @@ class DeliveryRowForm(TickRowForm):
         }
 
 
-class RecordForm(forms.Form):
+class ConfirmRepeatForm(forms.Form):
+    """A form whose action may answer "already recorded that day": its confirmation is a
+    hidden field until the answer comes (offer_confirm_repeat), then a checkbox, kept last."""
+
+    confirm_repeat = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirm_repeat_label: Any = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm_repeat"] = self.fields.pop("confirm_repeat")
+        self.fields["confirm_repeat"].label = self.confirm_repeat_label
+        if self.is_bound and self.data.get(self.add_prefix("confirm_repeat")) in ("on", "True"):
+            self.offer_confirm_repeat()
+
+    def offer_confirm_repeat(self) -> None:
+        self.fields["confirm_repeat"].widget = forms.CheckboxInput()
+
+
+class RecordForm(ConfirmRepeatForm):
     """What the ticked rows share: centre, date, provider, the person's case; and the client UUID."""
 
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
@@ -164,13 +182,7 @@ class RecordForm(forms.Form):
         required=False,
         help_text=_("Needed for the services given within a case (marked “within a case”)."),
     )
-    # Shown (as a checkbox) once recording said a ticked service was already recorded for the
-    # person that day; hidden until then.
-    confirm_repeat = forms.BooleanField(
-        label=_("The person really received it again: record it too"),
-        required=False,
-        widget=forms.HiddenInput,
-    )
+    confirm_repeat_label = _("The person really received it again: record it too")
 
     def __init__(
         self,
@@ -180,8 +192,6 @@ class RecordForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        if self.is_bound and self.data.get(self.add_prefix("confirm_repeat")) in ("on", "True"):
-            self.offer_confirm_repeat()
         self.centers = centers
         self.fields["center"].queryset = ReceptionCenter.objects.filter(
             pk__in=[c.pk for c in centers]
@@ -193,9 +203,6 @@ class RecordForm(forms.Form):
         self.fields["case"].label_from_instance = lambda case: (
             f"{case.number} · {case.get_status_display()}"
         )
-
-    def offer_confirm_repeat(self) -> None:
-        self.fields["confirm_repeat"].widget = forms.CheckboxInput()
 
     def chosen_center(self) -> ReceptionCenter:
         if "center" in self.fields:
@@ -230,7 +237,7 @@ def place_delivery_errors(
             row.add_action_errors(messages, field=name)
 
 
-class DistributionForm(forms.Form):
+class DistributionForm(ConfirmRepeatForm):
     """The shared part of a bulk distribution: date, provider, the persons ticked; the client UUID."""
 
     client_uuid = forms.UUIDField(widget=forms.HiddenInput)
@@ -248,24 +255,12 @@ class DistributionForm(forms.Form):
             )
         },
     )
-
-    # Shown (as a checkbox) once recording said someone ticked already received an item that
-    # day; hidden until then.
-    confirm_repeat = forms.BooleanField(
-        label=_("They really received them again: record them too"),
-        required=False,
-        widget=forms.HiddenInput,
-    )
+    confirm_repeat_label = _("They really received them again: record them too")
 
     def __init__(self, *args: Any, persons: list[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.is_bound and self.data.get(self.add_prefix("confirm_repeat")) in ("on", "True"):
-            self.offer_confirm_repeat()
         self.fields["provider"].queryset = Provider.objects.filter(active=True)
         self.fields["persons"].choices = [(str(p.pk), p.full_name) for p in persons]
-
-    def offer_confirm_repeat(self) -> None:
-        self.fields["confirm_repeat"].widget = forms.CheckboxInput()
 
     def ticked(self) -> set[str]:
         """The persons ticked as submitted (all of them before the first submit)."""
