@@ -24,6 +24,11 @@ CLOCK_AT ?= 2026-10-01 06:30:00
 FAKETIME ?= faketime
 LOADTEST_TIME ?= 60
 LOADTEST_USERS ?= 50
+# mixed: every caseworker does the day's mix; flight: 20 of them register a 135-passenger flight.
+LOADTEST_PROFILE ?= mixed
+# The throttle's shared cache on Redis, as in production (docker-compose.yml): the floor's SQL is
+# captured with it too.
+LOADTEST_CACHE ?= redis://127.0.0.1:6379/13
 
 .PHONY: help install demo test test-clock lint typecheck contracts format messages \
 	compile-messages bench-intake bench-caselist bench-services synthetic bench loadtest \
@@ -45,7 +50,9 @@ help:
 	@echo "make synthetic     national-scale synthetic data in PostgreSQL (retorno_synthetic)"
 	@echo "make bench         every benchmark on one synthetic dataset, one table ($(BENCH_SUITE_DB));"
 	@echo "                   BENCH_ARGS=\"--size small|default|large\" for 10k/100k/1M persons"
-	@echo "make loadtest      gunicorn + locust, $(LOADTEST_USERS) caseworkers for $(LOADTEST_TIME) s (LOADTEST_TIME=...)"
+	@echo "make loadtest      gunicorn + locust, $(LOADTEST_USERS) caseworkers for $(LOADTEST_TIME) s, then the same"
+	@echo "                   load on the floor (the requests' SQL replayed by a bare view);"
+	@echo "                   LOADTEST_PROFILE=flight: 20 of them register a 135-passenger flight"
 	@echo "make check-deploy  manage.py check --deploy with production settings and dummy secrets"
 
 $(BIN)/python:
@@ -143,11 +150,13 @@ bench: install
 	$(call postgres_reachable,bench)
 	$(call bench_on_postgres,$(BENCH_SUITE_DB),bench)
 
+loadtest: export CACHE_URL = $(LOADTEST_CACHE)
 loadtest: install
 	$(call postgres_reachable,loadtest)
 	@mkdir -p loadtest/.run
 	$(call bench_on_postgres,$(BENCH_SUITE_DB),bench --loadtest-prepare loadtest/.run/targets.json --loadtest-users $(LOADTEST_USERS))
 	DJANGO_DEBUG=false DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(BENCH_SUITE_DB)" \
+		LOADTEST_PROFILE=$(LOADTEST_PROFILE) \
 		LOADTEST_TIME=$(LOADTEST_TIME) LOADTEST_USERS=$(LOADTEST_USERS) $(BIN)/python loadtest/run.py
 
 check-deploy: install

@@ -28,6 +28,7 @@ from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -48,6 +49,8 @@ from devtools.benchmarking import (
     server_version,
     timed,
 )
+from devtools.loadtest_floor import floor_capture
+from devtools.loadtest_requests import passenger_new
 from devtools.management.commands.bench_caselist import PAGE_SIZE, measure_page, measure_selector
 from devtools.management.commands.bench_intake import (
     measure_matching,
@@ -97,6 +100,8 @@ TARGET_MERGE, TARGET_SCAN = 1_000.0, 600_000.0
 PROGRAMME_GROUP = "bench_suite_programme"
 LOADTEST_PREFIX = "loadtest_cw"
 GROUP_SIZE = 150
+# The flight profile: a charter's passengers, the caseworkers on it, the share who came before.
+FLIGHT_PASSENGERS, FLIGHT_CASEWORKERS, FLIGHT_RETURNING = 135, 20, 0.15
 HISTORY = 200
 # Targets (p95, ms) from the issues that asked for each figure.
 TARGET_LOOKUP, TARGET_REGISTER, TARGET_CASELIST = 50.0, 150.0, 80.0
@@ -706,47 +711,18 @@ class Command(BaseCommand):
     # -- load test -------------------------------------------------------------------------------
 
     def _loadtest_prepare(self, path: Path, centers: list[ReceptionCenter], count: int) -> None:
-        """Caseworker accounts (session and API token) and the ids the locust users work with."""
-        from django.conf import settings
-
+        """Caseworker accounts (session and API token), the ids the locust users work with, the
+        flight profile's manifest and the floor's SQL (loadtest/.run/floor.json beside `path`)."""
         from registry.models import MigrationReason
-        from registry.sign_in import api_token_issue
 
-        # Distributions are dated today: persons who arrived before yesterday.
-        cutoff = timezone.now() - timedelta(days=2)
+        persons = {center.code: _loadtest_persons(center) for center in centers}
         accounts = []
-        role = Group.objects.get(name=CASEWORKER)
-        client = Client(HTTP_HOST=allowed_host())
         for index in range(1, count + 1):
-            user = _account(f"{LOADTEST_PREFIX}{index:03d}")
-            user.groups.add(role)
             center = centers[index % len(centers)]
-            assign_perm("registry.work_at_center", user, center)
-            # A fresh token: one left by an earlier run may be older than its lifetime.
-            token = api_token_issue(user=user)
-            # A signed-in session made here: the test measures the work, not password hashing.
-            client.cookies.clear()
-            client.force_login(user)
-            accounts.append(
-                {
-                    "username": user.username,
-                    "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "token": token.key,
-                    "center": center.code,
-                    "kind": center.kind,
-                    "country": center.country.iso2,
-                    "time_zone": center.time_zone,
-                }
-            )
-        persons = {
-            center.code: [
-                str(pk)
-                for pk in PersonCenter.objects.filter(center=center, first_seen_at__lt=cutoff)
-                .order_by("person_id")
-                .values_list("person_id", flat=True)[:600]
-            ]
-            for center in centers
-        }
+            account = self._loadtest_account(f"{LOADTEST_PREFIX}{index:03d}", center)
+            # The person whose page the floor replays for this account.
+            account["floor_person"] = persons[center.code][index % len(persons[center.code])]
+            accounts.append(account)
         departments: dict[str, list[str]] = {}
         for iso2, code in Department.objects.order_by("iso_code").values_list(
             "country__iso2", "iso_code"
@@ -760,11 +736,78 @@ class Command(BaseCommand):
             "reasons": list(
                 MigrationReason.objects.filter(active=True).values_list("code", flat=True)
             ),
+            "flight": self._loadtest_flight(centers, persons),
             "prepared_at": timezone.now().isoformat(),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(payload, indent=1), encoding="utf-8")
         self.stdout.write(f"{len(accounts)} load-test caseworkers ready; targets in {path}")
+        floor = path.with_name("floor.json")
+        floor.write_text(json.dumps(floor_capture(payload)), encoding="utf-8")
+        self.stdout.write(f"the floor's SQL, captured request by request: {floor}")
+
+    def _loadtest_account(self, username: str, center: ReceptionCenter) -> dict[str, Any]:
+        """A caseworker of `center`, signed in: its session cookie and a fresh API token."""
+        from registry.sign_in import api_token_issue
+
+        user = _account(username)
+        user.groups.add(Group.objects.get(name=CASEWORKER))
+        assign_perm("registry.work_at_center", user, center)
+        # A fresh token: one left by an earlier run may be older than its lifetime.
+        token = api_token_issue(user=user)
+        # A signed-in session made here: the test measures the work, not password hashing.
+        client = Client(HTTP_HOST=allowed_host())
+        client.force_login(user)
+        return {
+            "username": user.username,
+            "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "token": token.key,
+            "center": center.code,
+            "kind": center.kind,
+            "country": center.country.iso2,
+            "time_zone": center.time_zone,
+        }
+
+    def _loadtest_flight(
+        self, centers: list[ReceptionCenter], persons: dict[str, list[str]]
+    ) -> dict[str, Any]:
+        """The flight profile: a flight's manifest at an airport centre and its caseworkers.
+
+        About one passenger in seven returned before (a person of that centre, recognised by
+        the lookup); the others are new. The flight's code is new on every preparation, so that
+        the check after the run counts this flight's arrivals only."""
+        center = next((c for c in centers if c.kind == "air"), None)
+        if center is None:
+            center = ReceptionCenter.objects.filter(active=True, kind="air").first()
+        if center is None:
+            return {}
+        if center.code not in persons:
+            persons[center.code] = _loadtest_persons(center)
+        rng = random.Random(time.time_ns())
+        known = list(
+            Person.objects.filter(pk__in=persons.get(center.code, [])[:FLIGHT_PASSENGERS])
+            .exclude(birth_date=None)
+            .values("pk", "given_names", "first_surname", "second_surname", "birth_date")
+        )
+        manifest = []
+        for _seat in range(FLIGHT_PASSENGERS):
+            if known and rng.random() < FLIGHT_RETURNING:
+                person = known.pop()
+                manifest.append(
+                    {
+                        "person": str(person.pop("pk")),
+                        **{k: str(v) for k, v in person.items()},
+                    }
+                )
+            else:
+                manifest.append(passenger_new(rng))
+        accounts = []
+        for index in range(1, FLIGHT_CASEWORKERS + 1):
+            account = self._loadtest_account(f"{LOADTEST_PREFIX}f{index:03d}", center)
+            account["floor_person"] = rng.choice(persons[center.code])
+            accounts.append(account)
+        code = f"LT{rng.randint(1000, 9999)}"
+        return {"code": code, "center": center.code, "manifest": manifest, "accounts": accounts}
 
     def _loadtest_check(self, path: Path) -> None:
         """Zero duplicate rows after the load test: fail (CommandError) otherwise."""
@@ -801,6 +844,14 @@ class Command(BaseCommand):
             "duplicate_deliveries_in_a_distribution": duplicate_deliveries,
         }
         problems = []
+        flight = _loadtest_flight_check(path.with_name("targets.json"), arrivals)
+        if flight:
+            result.update(flight)
+            if flight["flight_arrivals"] != flight["flight_persons"]:
+                problems.append(
+                    f"{flight['flight_arrivals']} arrivals on the flight for "
+                    f"{flight['flight_persons']} persons"
+                )
         if duplicate_arrivals:
             problems.append(f"{duplicate_arrivals} arrival client UUIDs recorded twice")
         if persons != new_person_arrivals:
@@ -931,6 +982,33 @@ def _run_counts(persons: int, options: dict[str, Any]) -> tuple[int, int]:
         base_runs = 1 if large else 3 if persons > 20_000 else 5
     export_runs = options["export_runs"] or (2 if large else 3)
     return base_runs, export_runs
+
+
+def _loadtest_persons(center: ReceptionCenter) -> list[str]:
+    """Persons of the centre whose pages the caseworkers open and who get handouts: those who
+    arrived before yesterday (a handout is dated today)."""
+    cutoff = timezone.now() - timedelta(days=2)
+    return [
+        str(pk)
+        for pk in PersonCenter.objects.filter(center=center, first_seen_at__lt=cutoff)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)[:600]
+    ]
+
+
+def _loadtest_flight_check(targets: Path, arrivals: Any) -> dict[str, int]:
+    """The flight profile's passengers: arrivals on the flight and the persons they are of."""
+    if not targets.exists():
+        return {}
+    flight = json.loads(targets.read_text("utf-8")).get("flight") or {}
+    if not flight:
+        return {}
+    on_board = arrivals.filter(transport_reference=flight["code"])
+    return {
+        "flight_manifest": len(flight["manifest"]),
+        "flight_arrivals": on_board.count(),
+        "flight_persons": on_board.values("person_id").distinct().count(),
+    }
 
 
 def _account(username: str) -> Any:
