@@ -14,3 +14,6 @@ class CaseworkConfig(AppConfig):
             search_parts,
             selectors_timeline,
         )
+        from .permissions import scope_signals_connect
+
+        scope_signals_connect()

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import functools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from registry.models import Partner
-from registry.permissions import User, can_work_at, user_center_ids
+from registry.permissions import (
+    User,
+    can_work_at,
+    scope_cached,
+    scope_changed,
+    user_center_ids,
+)
 
 from .models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 
@@ -22,34 +34,76 @@ def cases_for(user: User) -> QuerySet[Case]:
     centre later sees it too). Restricted cases are left out of every list for everyone else,
     not shown as a nameless row: even "this person has a restricted case" says something
     sensitive about them.
+
+    Who supervises and which restricted cases are opened to the user are read once per
+    request (`_restricted_access`), so the filter is plain columns: no subquery for the ORM to
+    build and compile, or for PostgreSQL to plan, in each of a page's case queries.
     """
     ids = user_center_ids(user)
     if not ids:
         return Case.objects.none()
-    supervises = Exists(
-        Group.objects.filter(
-            user=user.pk,
-            permissions__codename="manage_center_cases",
-            permissions__content_type__app_label="casework",
-        )
+    supervises, opened = _restricted_access(user)
+    visible = Q(restricted=False)
+    if supervises:
+        visible |= Q(center_id__in=user_center_ids(user, for_write=True))
+    if opened:
+        visible |= Q(pk__in=opened)
+    return Case.objects.filter(visible, center_id__in=ids)
+
+
+@functools.cache
+def _restricted_access_sql() -> str:
+    """The restricted cases opened to a user (directly or through a group), and 0 when a group
+    of theirs supervises (holds manage_center_cases): one statement, written once per process."""
+    user_perms = CaseUserObjectPermission._meta.db_table
+    group_perms = CaseGroupObjectPermission._meta.db_table
+    permission = Permission._meta.db_table
+    content_type = ContentType._meta.db_table
+    user_groups = get_user_model().groups.through._meta.db_table
+    group_permissions = Group.permissions.through._meta.db_table
+    # Table names from the models, values as parameters: nothing typed reaches the text.
+    return (
+        f"SELECT p.content_object_id FROM {user_perms} p "  # noqa: S608
+        f"JOIN {permission} a ON a.id = p.permission_id "
+        "WHERE p.user_id = %s AND a.codename = %s "
+        f"UNION SELECT g.content_object_id FROM {group_perms} g "
+        f"JOIN {permission} a ON a.id = g.permission_id "
+        f"JOIN {user_groups} ug ON ug.group_id = g.group_id "
+        "WHERE ug.user_id = %s AND a.codename = %s "
+        f"UNION SELECT 0 FROM {user_groups} ug "
+        f"JOIN {group_permissions} gp ON gp.group_id = ug.group_id "
+        f"JOIN {permission} a ON a.id = gp.permission_id "
+        f"JOIN {content_type} t ON t.id = a.content_type_id "
+        "WHERE ug.user_id = %s AND a.codename = %s AND t.app_label = %s"
     )
-    return Case.objects.filter(center_id__in=ids).filter(
-        Q(restricted=False)
-        | Q(supervises, center_id__in=user_center_ids(user, for_write=True))
-        | Exists(
-            CaseUserObjectPermission.objects.filter(
-                user=user.pk,
-                permission__codename=VIEW_RESTRICTED_CASE,
-                content_object=OuterRef("pk"),
-            )
-        )
-        | Exists(
-            CaseGroupObjectPermission.objects.filter(
-                group__user=user.pk,
-                permission__codename=VIEW_RESTRICTED_CASE,
-                content_object=OuterRef("pk"),
-            )
-        )
+
+
+def _restricted_access(user: User) -> tuple[bool, frozenset[int]]:
+    """(supervises, ids of the restricted cases opened to the user), once per request."""
+
+    def read() -> tuple[bool, frozenset[int]]:
+        if not getattr(user, "is_authenticated", False):
+            return False, frozenset()
+        params = [user.pk, VIEW_RESTRICTED_CASE] * 2 + [user.pk, "manage_center_cases", "casework"]
+        with connection.cursor() as cursor:
+            cursor.execute(_restricted_access_sql(), params)
+            found = {row[0] for row in cursor.fetchall()}
+        return 0 in found, frozenset(found - {0})
+
+    return scope_cached(user, "casework.restricted_access", read)
+
+
+def scope_signals_connect() -> None:
+    """Forget the scopes cached in this process (registry.permissions.scope_cached) when a
+    restricted case is opened to someone, or a role or its permissions change."""
+    for model in (CaseUserObjectPermission, CaseGroupObjectPermission):
+        post_save.connect(scope_changed, sender=model, dispatch_uid=f"scope-{model.__name__}")
+        post_delete.connect(scope_changed, sender=model, dispatch_uid=f"scope-del-{model.__name__}")
+    m2m_changed.connect(
+        scope_changed, sender=get_user_model().groups.through, dispatch_uid="scope-user-groups"
+    )
+    m2m_changed.connect(
+        scope_changed, sender=Group.permissions.through, dispatch_uid="scope-group-permissions"
     )
 
 

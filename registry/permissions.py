@@ -7,8 +7,8 @@ resolved once (a few rows) and then used as a plain `center_id IN (...)` filter.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group, Permission
@@ -39,6 +39,7 @@ User = Actor | AnonymousUser
 
 
 CENTER_CODENAMES = (WORK_AT_CENTER, VIEW_CENTER_RECORDS)
+T = TypeVar("T")
 
 
 @functools.cache
@@ -112,9 +113,36 @@ def is_donor_reviewer(user: User) -> bool:
     )
 
 
+_SCOPE_ATTR = "_retorno_scope"
+# Bumped whenever object permissions or roles change in this process (scope_changed): a scope
+# cached before is read again. Other processes serve other requests, each with its own user.
+_scope_generation = [0]
+
+
+def scope_changed(**_signal: Any) -> None:
+    """Someone's permissions changed: every scope cached in this process is stale."""
+    _scope_generation[0] += 1
+
+
+def scope_cached(user: User, key: str, compute: Callable[[], T]) -> T:
+    """What `compute` answers about the user's scope, computed once per user object, that is
+    once per request (each request loads its own user): the apps' parts of a page all reuse it.
+    A change of permissions in between (scope_changed) or forget_center_ids forgets it."""
+    cache: dict[str, Any] | None = getattr(user, _SCOPE_ATTR, None)
+    if cache is None or cache.get("generation") != _scope_generation[0]:
+        cache = {"generation": _scope_generation[0]}
+        setattr(user, _SCOPE_ATTR, cache)
+    if key not in cache:
+        cache[key] = compute()
+    value: T = cache[key]
+    return value
+
+
 def forget_center_ids(user: User) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Forget the user's centres and every scope cached on them (their permissions changed)."""
+    for attribute in (_CACHE_ATTR, _SCOPE_ATTR):
+        if hasattr(user, attribute):
+            delattr(user, attribute)
 
 
 def centers_for(user: User) -> QuerySet[ReceptionCenter]:

@@ -165,8 +165,9 @@ def test_list_makes_a_fixed_number_of_queries(caseworker, center_a):
     for _ in range(18):
         case_open(actor=caseworker, person=PersonFactory(centers=[center_a]), center=center_a)
     with_twenty = count_for_list()
-    # the user's centres, the count, the page, the page's access entries (one insert)
-    assert with_two == with_twenty == 4
+    # the user's centres, the restricted cases opened to them, the count, the page, the page's
+    # access entries (one insert)
+    assert with_two == with_twenty == 5
 
 
 # --- open -------------------------------------------------------------------------------------

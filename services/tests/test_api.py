@@ -106,8 +106,9 @@ def test_the_list_makes_a_fixed_number_of_queries(caseworker, center_a, rows):
         response = client.get(LIST_URL)
 
     assert len(response.json()["results"]) == rows
-    # centre ids; count; the page (persons, types, centres, cases, users joined)
-    assert len(queries) == 3
+    # centre ids; the restricted cases opened to the user (deliveries within a case follow
+    # the case); count; the page (persons, types, centres, cases, users joined)
+    assert len(queries) == 4
 
 
 def test_a_delivery_of_a_restricted_case_is_not_listed_for_a_colleague(
