@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from intake.models import Arrival
 from registry.actions import consent_in_force, person_link_center
+from registry.cleaning import full_clean_loaded
 from registry.errors import Forbidden, Invalid, VersionConflict
 from registry.idempotency import fingerprint, replay
 from registry.models import (
@@ -179,7 +180,7 @@ def case_open(
         client_uuid=client_uuid or uuid.uuid4(),
         request_fingerprint=submitted,
     )
-    case.full_clean(exclude=["number"])
+    full_clean_loaded(case, exclude=["number"])
     case.save(force_insert=True)
     person_link_center(person=person, center=center)
     if restricted:
@@ -225,7 +226,7 @@ def case_close(
     case.closure_note = note
     case.closed_at = timezone.now()
     case.closed_by = actor
-    case.full_clean()
+    full_clean_loaded(case)
     case.save(
         update_fields=[
             "status",
@@ -297,7 +298,7 @@ def case_assess(
     case.social_needs = social_needs
     case.psychosocial_needs = psychosocial_needs
     case.assessed_at = timezone.now()
-    case.full_clean()
+    full_clean_loaded(case)
     case.save(
         update_fields=[
             "economic_needs",
@@ -389,7 +390,7 @@ def note_add(
         client_uuid=client_uuid or uuid.uuid4(),
         request_fingerprint=submitted,
     )
-    note.full_clean()
+    full_clean_loaded(note)
     note.save(force_insert=True)
     return NoteAdded(note, created=True)
 
@@ -411,7 +412,7 @@ def goal_add(
         target_date=target_date,
         created_by=actor,
     )
-    goal.full_clean()
+    full_clean_loaded(goal)
     goal.save()
     return goal
 
@@ -423,7 +424,7 @@ def goal_set_progress(
     """Record a goal's progress; refused when someone else saved it since `expected_version`."""
     _require_open_case_work(actor, goal.case)
     goal.progress = progress
-    goal.full_clean()
+    full_clean_loaded(goal)
     updated = CaseGoal.objects.filter(pk=goal.pk, version=expected_version).update(
         version=expected_version + 1
     )
@@ -497,7 +498,7 @@ def referral_create(
         client_uuid=client_uuid or uuid.uuid4(),
         request_fingerprint=submitted,
     )
-    referral.full_clean()
+    full_clean_loaded(referral)
     referral.save(force_insert=True)
     return ReferralMade(referral, created=True)
 
@@ -525,7 +526,7 @@ def referral_set_status(
     referral.status = status
     referral.outcome_note = (outcome_note or referral.outcome_note).strip()
     referral.status_changed_at = timezone.now()
-    referral.full_clean()
+    full_clean_loaded(referral)
     referral.save(update_fields=["status", "outcome_note", "status_changed_at"])
     return referral
 
@@ -560,7 +561,7 @@ def follow_up_schedule(*, actor: Actor, case: Case, due_date: date, purpose: str
     _require_open_case_work(actor, case)
     _require_contact_consent(case)
     follow_up = FollowUp(case=case, due_date=due_date, purpose=purpose.strip(), created_by=actor)
-    follow_up.full_clean()
+    full_clean_loaded(follow_up)
     follow_up.save()
     return follow_up
 
@@ -602,6 +603,6 @@ def follow_up_complete(
     follow_up.outcome_note = (outcome_note or "").strip()
     if not outcome:
         _refuse(_("Choose the outcome of the follow-up."), "outcome")
-    follow_up.full_clean()
+    full_clean_loaded(follow_up)
     follow_up.save(update_fields=["done_at", "done_by", "outcome", "outcome_note"])
     return follow_up

@@ -22,6 +22,7 @@ from registry.actions import (
     person_link_center,
     reason_required,
 )
+from registry.cleaning import full_clean_loaded
 from registry.errors import Forbidden, Invalid, NotFound
 from registry.idempotency import replay
 from registry.models import Correction, MigrationReason, Person, ReceptionCenter
@@ -153,7 +154,7 @@ def _arrival_register(
         **arrival_data,
     )
     try:
-        arrival.full_clean(exclude=["person", "client_uuid"])
+        full_clean_loaded(arrival, exclude=["person", "client_uuid"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if not errors and not confirm_repeat:
@@ -252,9 +253,13 @@ def _new_person_build(
     try:
         new_person = person_build(data=new_person_data, person_id=new_person_id)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if new_person_id and Person.objects.filter(pk=new_person_id).exists():
-        errors.setdefault("person", []).append(_("A person with this identifier already exists."))
+        found = dict(exc.message_dict)
+        # The model's uniqueness check of the id, said in the words of the intake.
+        if found.pop("id", None):
+            errors.setdefault("person", []).append(
+                _("A person with this identifier already exists.")
+            )
+        errors.update(found)
     return new_person
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import merging
+from .cleaning import full_clean_loaded
 from .errors import Conflict, Forbidden, Invalid, NotFound, VersionConflict
 from .models import (
     Consent,
@@ -77,7 +78,7 @@ def person_build(*, data: dict[str, Any], person_id: uuid.UUID | str | None = No
     person = Person(**data) if person_id is None else Person(id=person_id, **data)
     for field in ("given_names", "first_surname", "second_surname", "document_number"):
         setattr(person, field, " ".join((getattr(person, field) or "").split()))
-    person.full_clean(exclude=["created_by"])
+    full_clean_loaded(person, exclude=["created_by"])
     return person
 
 
@@ -206,7 +207,7 @@ def person_correct(
     changed = [field for field in data if _compared_value(person, field) != compared[field]]
     if not changed:
         raise Invalid(NOTHING_CHANGED)
-    person.full_clean(exclude=["created_by"])
+    full_clean_loaded(person, exclude=["created_by"])
     person.version = expected_version + 1
     person.save(update_fields=[*changed, "version"])
     correction_record(
@@ -510,7 +511,7 @@ def person_merge(
     before = {field: _json_value(survivor, field) for field in fields}
     for field in fields:
         _json_restore(survivor, field, _json_value(merged, field))
-    survivor.full_clean(exclude=["created_by", "merged_into"])
+    full_clean_loaded(survivor, exclude=["created_by", "merged_into"])
     survivor.version += 1
     survivor.save(update_fields=[*fields, "version"])
 

@@ -126,6 +126,37 @@ def test_register_arrival_with_a_new_person_answers_201(api_a, caseworker, cente
     assert Consent.objects.filter(person=arrival.person, kind="process_data").exists()
 
 
+def test_registering_asks_nothing_again_about_the_rows_it_holds(api_a, center_a):
+    """The centre, countries, document type, department, municipality and user were read by
+    the request already: model validation does not ask whether they exist (issue 15: eight
+    such questions per arrival)."""
+    # Someone else first: the content types are then cached, as in a server that has run.
+    other = new_person(
+        given_names="Rosa", document_number="1111 11111 0101", birth_date="1980-01-01"
+    )
+    api_a.post(LIST_URL, arrival_body(new_person=other), format="json")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api_a.post(LIST_URL, arrival_body(), format="json")
+
+    assert response.status_code == 201, response.json()
+    existence = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT 1 AS")]
+    # Only the new person's client-made id is checked for uniqueness.
+    assert len(existence) == 1, existence
+    assert "registry_person" in existence[0]
+    assert len(queries.captured_queries) == REGISTER_QUERIES
+
+
+# The centre, nationality, document type, department, municipality, returned-from country and
+# reasons (2) named in the body (8); the replay check in its savepoints (3); the new person's id,
+# the repeat check, the person and its audit entry (4); the arrival and its entry (2); its
+# reasons (set: 3), read again for their entry, and the entry (2); the centre link
+# (get_or_create in a savepoint: 4) and its entry; the consents in force, the consent and its
+# entry (3); the savepoints released (2); the answer (arrival, reasons) and its access entry
+# (3). None asks whether a row it holds exists.
+REGISTER_QUERIES = 35
+
+
 def test_replay_answers_200_with_the_same_body(api_a):
     body = arrival_body()
     first = api_a.post(LIST_URL, body, format="json")
