@@ -25,7 +25,8 @@ from .client_address import client_ip
 from .http import NUL_REFUSED
 from .idempotency import IdempotencyConflict
 from .models import Consent, Person, ReceptionCenter
-from .permissions import centers_for, is_donor_reviewer, persons_for
+from .permissions import centers_for, is_donor_reviewer, persons_for, user_center_ids
+from .reference_cache import reference_get
 from .selectors import person_found
 
 
@@ -285,6 +286,26 @@ class UserPersonField(serializers.PrimaryKeyRelatedField):
         return str(value.pk)
 
 
+class ReferenceSlugField(serializers.SlugRelatedField):
+    """A reference row by its code, read from the process's copy (registry.reference_cache)
+    rather than asked of the database on every submission. `accept` refuses rows that the
+    field's queryset leaves out (an inactive reason, say), with the same error as an unknown
+    code."""
+
+    def __init__(self, *, accept: Any = None, **kwargs: Any) -> None:
+        self.accept = accept
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str | int):
+            self.fail("invalid")
+        model = self.get_queryset().model
+        row = reference_get(model, self.slug_field, str(data), accept=self.accept)
+        if row is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:40])
+        return row
+
+
 # What the schema can say of a centre code; which codes are the user's is known at run time.
 @extend_schema_field({"type": "string", "pattern": "^[A-Z0-9]{2,10}$"})
 class UserCenterField(serializers.SlugRelatedField):
@@ -308,6 +329,17 @@ class UserCenterField(serializers.SlugRelatedField):
         if user is None:
             return ReceptionCenter.objects.none()
         return centers_for(user)
+
+    def to_internal_value(self, data: Any) -> ReceptionCenter:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not isinstance(data, str):
+            self.fail("invalid")
+        mine = user_center_ids(user, for_write=True)
+        center = reference_get(ReceptionCenter, "code", data, accept=lambda c: c.pk in mine)
+        if center is None:
+            self.fail("does_not_exist")
+        return center
 
 
 @extend_schema_field(

@@ -9,7 +9,21 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
 
         from . import merging, planner, sign_in
-        from .models import Consent, Correction
+        from .models import (
+            Consent,
+            Correction,
+            Country,
+            Department,
+            DocumentType,
+            MigrationReason,
+            Municipality,
+            ReceptionCenter,
+        )
+        from .reference_cache import reference_register
+
+        for model in (Country, Department, DocumentType, MigrationReason, Municipality):
+            reference_register(model)
+        reference_register(ReceptionCenter, related=("country",))
 
         sign_in.connect()
         planner.connect(self)

@@ -22,6 +22,7 @@ from registry.person_page import (
     register_timeline_source,
     start_of,
 )
+from registry.reference_cache import reference_in_bulk
 
 from .models import ServiceDelivery, ServiceType
 from .permissions import deliveries_for
@@ -88,10 +89,10 @@ def delivery_timeline_entries(user: User, person: Person) -> list[TimelineEntry]
         return []
     latest = sorted(days, reverse=True)
     shown, earlier = latest[:TIMELINE_DAYS], latest[TIMELINE_DAYS:]
-    types = ServiceType.objects.in_bulk(
-        {row["service_type_id"] for key in shown for row in days[key]}
+    types = reference_in_bulk(
+        ServiceType, {row["service_type_id"] for key in shown for row in days[key]}
     )
-    centers = ReceptionCenter.objects.in_bulk({center_id for _day, center_id in latest})
+    centers = reference_in_bulk(ReceptionCenter, {center_id for _day, center_id in latest})
     url = uptake_list_url(person.pk)
     statuses = dict(ServiceDelivery.Status.choices)
 

@@ -294,6 +294,9 @@ CELERY_BEAT_SCHEDULE = {
 # Seconds a change waits for others to be refreshed with it (reporting/refreshing.py): the
 # donor figures are current within about this delay under a broker.
 SUMMARY_REFRESH_DELAY = env.int("SUMMARY_REFRESH_DELAY", default=5)
+# Reference data (centres, geography, reasons, the service catalogue) is held by each process;
+# another process's change is seen within this many seconds (registry/reference_cache.py).
+REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=5)
 # Reporting: disclosure control threshold and how long export files are kept.
 REPORTING_DISCLOSURE_K = env.int("REPORTING_DISCLOSURE_K", default=10)
 REPORTING_EXPORT_TTL_HOURS = env.int("REPORTING_EXPORT_TTL_HOURS", default=24)

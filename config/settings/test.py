@@ -21,5 +21,9 @@ CACHES = {
     },
 }
 
+# Each test sees the reference rows its own transaction holds: no per-process copy (the copy is
+# tested with it turned on, registry/tests/test_reference_cache.py).
+REFERENCE_CACHE_SECONDS = 0
+
 # Demo and synthetic data, benchmarks: tested with the product, not installed with it.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405

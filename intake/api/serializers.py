@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from intake.models import Arrival
 from registry.api.serializers import PersonFieldsInputSerializer
-from registry.api_common import ConsentsField, UserCenterField
+from registry.api_common import ConsentsField, ReferenceSlugField, UserCenterField
 from registry.dates import BIRTH_DATES
 from registry.models import Country, MigrationReason, Person
 
@@ -47,7 +47,7 @@ class ArrivalCreateInputSerializer(serializers.Serializer):
         help_text=_("ISO 8601. Without an offset it is read in the centre's time zone.")
     )
     mode = serializers.ChoiceField(choices=Arrival.Mode.choices)
-    returned_from = serializers.SlugRelatedField(
+    returned_from = ReferenceSlugField(
         slug_field="iso2",
         queryset=Country.objects.all(),
         help_text=_("ISO 3166-1 alpha-2 code, e.g. US."),
@@ -57,9 +57,10 @@ class ArrivalCreateInputSerializer(serializers.Serializer):
         choices=Arrival.TravelGroup.choices, default=Arrival.TravelGroup.ALONE
     )
     family_group = serializers.UUIDField(allow_null=True, default=None)
-    reasons = serializers.SlugRelatedField(
+    reasons = ReferenceSlugField(
         slug_field="code",
         queryset=MigrationReason.objects.filter(active=True),
+        accept=lambda row: row.active,
         many=True,
         required=False,
         help_text=_("Codes of the reasons for migrating."),

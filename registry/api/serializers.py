@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..actions import MERGE_CHOICES
-from ..api_common import ConsentsField, UserCenterField
+from ..api_common import ConsentsField, ReferenceSlugField, UserCenterField
 from ..models import Country, Department, DocumentType, Municipality, Person
 from ..selectors import consents_in_force
 
@@ -21,25 +21,26 @@ class PersonFieldsInputSerializer(serializers.Serializer):
     gender_identity = serializers.CharField(max_length=100, allow_blank=True, default="")
     birth_date = serializers.DateField(allow_null=True, default=None)
     birth_date_estimated = serializers.BooleanField(default=False)
-    nationality = serializers.SlugRelatedField(
+    nationality = ReferenceSlugField(
         slug_field="iso2",
         queryset=Country.objects.all(),
         help_text=_("ISO 3166-1 alpha-2 code, e.g. GT."),
     )
-    document_type = serializers.SlugRelatedField(
+    document_type = ReferenceSlugField(
         slug_field="code",
         queryset=DocumentType.objects.filter(active=True),
+        accept=lambda row: row.active,
         help_text=_("dpi, dni, dui, passport, other or none."),
     )
     document_number = serializers.CharField(max_length=40, allow_blank=True, default="")
-    origin_department = serializers.SlugRelatedField(
+    origin_department = ReferenceSlugField(
         slug_field="iso_code",
         queryset=Department.objects.all(),
         allow_null=True,
         default=None,
         help_text=_("ISO 3166-2 code, e.g. GT-01."),
     )
-    origin_municipality = serializers.SlugRelatedField(
+    origin_municipality = ReferenceSlugField(
         slug_field="pcode",
         queryset=Municipality.objects.all(),
         allow_null=True,

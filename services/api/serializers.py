@@ -12,6 +12,7 @@ from rest_framework import serializers
 from casework.models import Case
 from casework.permissions import cases_for
 from registry.api_common import UserCenterField, UserPersonField
+from registry.reference_cache import reference_get
 from services.models import (
     ALL_OUTCOME_FIELDS,
     OUTCOME_FIELDS,
@@ -81,14 +82,15 @@ class ServiceTypeField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> ServiceType:
-        try:
-            return self.get_queryset().get(code=str(data))
-        except ServiceType.DoesNotExist:
+        if not isinstance(data, str | int):
+            self.fail("invalid")
+        # The catalogue as this process holds it (registry.reference_cache).
+        service_type = reference_get(ServiceType, "code", str(data))
+        if service_type is None:
             # Not self.fail(): DRF fills str.format placeholders, the message has a %(value)s one.
             message = self.error_messages["does_not_exist"] % {"value": str(data)[:40]}
             raise serializers.ValidationError(message, code="does_not_exist") from None
-        except (TypeError, ValueError):
-            self.fail("invalid")
+        return service_type
 
 
 class ProviderField(serializers.PrimaryKeyRelatedField):
