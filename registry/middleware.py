@@ -28,7 +28,11 @@ _LAST_SEEN = "retorno_last_seen"
 
 
 class SessionLifetimeMiddleware:
-    """Logs out a session idle for SESSION_IDLE_TIMEOUT or older than SESSION_ABSOLUTE_LIFETIME."""
+    """Logs out a session idle for SESSION_IDLE_TIMEOUT or older than SESSION_ABSOLUTE_LIFETIME.
+
+    A request renews the idle clock (and so saves the session) only when the last renewal is
+    SESSION_RENEW_SECONDS old or more: not one write per page view.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -44,7 +48,8 @@ class SessionLifetimeMiddleware:
                 last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
             ):
                 logout(request)
-            if request.user.is_authenticated:
+            renewed = last_seen is not None and now - last_seen < settings.SESSION_RENEW_SECONDS
+            if request.user.is_authenticated and not renewed:
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
 

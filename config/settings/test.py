@@ -21,6 +21,11 @@ CACHES = {
     },
 }
 
+# Every request renews the session (saved each time), so that a page's query count does not
+# depend on how long ago the test signed in; the renewal interval is tested on its own
+# (registry/tests/test_session.py).
+SESSION_RENEW_SECONDS = 0
+
 # Each test sees the reference rows its own transaction holds: no per-process copy (the copy is
 # tested with it turned on, registry/tests/test_reference_cache.py).
 REFERENCE_CACHE_SECONDS = 0

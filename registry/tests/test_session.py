@@ -66,6 +66,30 @@ def test_signing_in_again_starts_a_new_lifetime(client, caseworker):
     assert home_at(client, ABSOLUTE + 50).status_code == 200
 
 
+def test_the_idle_clock_is_renewed_at_most_once_a_renewal_interval(client_a, settings):
+    """Under a rush every page view wrote the session row; now one in SESSION_RENEW_SECONDS
+    does, and the idle timeout still counts from the last renewal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_RENEW_SECONDS = 30
+    home_at(client_a, 0)
+
+    with CaptureQueriesContext(connection) as within:
+        assert home_at(client_a, 29).status_code == 200
+    with CaptureQueriesContext(connection) as after:
+        assert home_at(client_a, 30).status_code == 200
+
+    def saves(queries):
+        return [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+
+    assert saves(within.captured_queries) == []
+    assert len(saves(after.captured_queries)) == 1
+    # Renewed at 30 (not at 29): idle from 30, so still signed in at 30 + IDLE - 1.
+    assert home_at(client_a, 30 + IDLE - 1).status_code == 200
+    assert_signed_out(home_at(client_a, 30 + IDLE - 1 + IDLE + 1), client_a)
+
+
 def test_logout_post_clears_the_session(client_a):
     assert home_at(client_a, 0).status_code == 200
 
