@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save
 
 M = TypeVar("M", bound=Model)
@@ -79,17 +79,21 @@ def _all(model: type[M]) -> dict[Any, M]:
     _current()
     rows = _rows.get(model)
     if rows is None:
-        manager = model._default_manager
-        loaded = manager.select_related(*_related[model]) if _related[model] else manager.all()
-        rows = _rows[model] = {row.pk: row for row in loaded}
+        rows = _rows[model] = {row.pk: row for row in _loaded_with_related(model)}
     return rows  # type: ignore[return-value]
+
+
+def _loaded_with_related(model: type[M]) -> QuerySet[M]:
+    related = _related.get(model, ())
+    manager = model._default_manager
+    return manager.select_related(*related) if related else manager.all()
 
 
 def reference_in_bulk(model: type[M], ids: Iterable[Any]) -> dict[Any, M]:
     """{pk: row} for these ids (unknown ids left out), as QuerySet.in_bulk answers."""
     wanted = set(ids)
     if not _enabled(model):
-        return model._default_manager.in_bulk(wanted)
+        return _loaded_with_related(model).in_bulk(wanted)
     rows = _all(model)
     return {pk: rows[pk] for pk in wanted if pk in rows}
 
@@ -100,7 +104,7 @@ def reference_get(
     """The row whose `field` equals `value` (a code, an ISO code), or None; `accept` refuses
     rows the caller may not use (an inactive document type, say) as if they did not exist."""
     if not _enabled(model):
-        row = model._default_manager.filter(**{field: value}).first()
+        row = _loaded_with_related(model).filter(**{field: value}).first()
     else:
         _all(model)
         index = _by_field.get((model, field))
