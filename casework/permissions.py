@@ -39,16 +39,23 @@ def cases_for(user: User) -> QuerySet[Case]:
     request (`_restricted_access`), so the filter is plain columns: no subquery for the ORM to
     build and compile, or for PostgreSQL to plan, in each of a page's case queries.
     """
-    ids = user_center_ids(user)
-    if not ids:
+    if not user_center_ids(user):
         return Case.objects.none()
+    return Case.objects.filter(case_visible(user))
+
+
+def case_visible(user: User, *, prefix: str = "") -> Q:
+    """The rule of cases_for as a condition on a case's columns; `prefix` ("case__") puts it
+    on the case of a related row, so that a delivery is joined to its own case rather than
+    tested against every visible case of the centre (at a million persons, reading the 46,000
+    cases of a centre for one person's six deliveries cost 40 ms)."""
     supervises, opened = _restricted_access(user)
-    visible = Q(restricted=False)
+    visible = Q(**{f"{prefix}restricted": False})
     if supervises:
-        visible |= Q(center_id__in=user_center_ids(user, for_write=True))
+        visible |= Q(**{f"{prefix}center_id__in": user_center_ids(user, for_write=True)})
     if opened:
-        visible |= Q(pk__in=opened)
-    return Case.objects.filter(visible, center_id__in=ids)
+        visible |= Q(**{f"{prefix}pk__in": opened})
+    return visible & Q(**{f"{prefix}center_id__in": user_center_ids(user)})
 
 
 @functools.cache

@@ -143,10 +143,15 @@ def tree(process: subprocess.Popen | None) -> list[psutil.Process]:
 
 
 def postgres() -> list[psutil.Process]:
-    """The PostgreSQL server's processes on this machine (its backends included)."""
+    """The PostgreSQL backends serving the benchmark database: the web workers' and the Celery
+    worker's connections. The server's own processes (autovacuum cleaning up after the rush,
+    the checkpointer) and other databases' backends are left out: they are not these requests'
+    work, and they made the one-at-a-time figures noisy."""
+    database = os.environ.get("DATABASE_URL", "").rsplit("/", 1)[-1].split("?")[0]
     found = []
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in ("postgres", "postgresql"):
+    for process in psutil.process_iter(["name", "cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if process.info["name"] in ("postgres", "postgresql") and f" {database} " in command:
             found.append(process)
     return found
 

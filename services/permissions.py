@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from casework.permissions import cases_for
+from casework.permissions import case_visible
 from registry.permissions import User, user_center_ids
 
 from .models import ServiceDelivery
@@ -16,5 +16,5 @@ def deliveries_for(user: User) -> QuerySet[ServiceDelivery]:
     if not ids:
         return ServiceDelivery.objects.none()
     return ServiceDelivery.objects.filter(center_id__in=ids).filter(
-        Q(case__isnull=True) | Q(case__in=cases_for(user).values("pk"))
+        Q(case__isnull=True) | case_visible(user, prefix="case__")
     )
