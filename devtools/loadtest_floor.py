@@ -19,15 +19,8 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from devtools import loadtest_requests as requests_built
 from devtools.benchmarking import allowed_host
-from devtools.loadtest_requests import (
-    KIT,
-    KIT_GROUP,
-    arrival_body,
-    distribution_body,
-    lookup_query,
-    passenger_new,
-)
 
 PAGES = {
     "arrivals_today": "/intake/",
@@ -48,7 +41,7 @@ def floor_capture(targets: dict[str, Any], *, seed: int = 15) -> dict[str, dict[
         html, api = _clients(account)
         kinds = _pages(html, account)
         kinds.update(_intake(api, account, targets, rng))
-        body = distribution_body(
+        body = requests_built.distribution_body(
             account, rng.sample(persons, min(DISTRIBUTION_PERSONS, len(persons))), rng
         )
         kinds["distribution"] = _statements(api.post, "/api/v1/distributions/", body, 201)
@@ -59,7 +52,9 @@ def floor_capture(targets: dict[str, Any], *, seed: int = 15) -> dict[str, dict[
         kinds = _pages(html, account)
         kinds.update(_intake(api, account, targets, rng, flight=targets["flight"]["code"]))
         persons = targets["persons"][account["center"]]
-        body = distribution_body(account, rng.sample(persons, KIT_GROUP), rng, items=KIT)
+        body = requests_built.distribution_body(
+            account, rng.sample(persons, requests_built.KIT_GROUP), rng, items=requests_built.KIT
+        )
         kinds["kits"] = _statements(api.post, "/api/v1/distributions/", body, 201)
         captured[account["username"]] = kinds
     return captured
@@ -86,9 +81,11 @@ def _intake(
     rng: random.Random,
     flight: str = "",
 ) -> dict[str, list[str]]:
-    passenger = passenger_new(rng)
-    lookup = _statements(api.get, "/api/v1/duplicate-candidates/", lookup_query(passenger))
-    body = arrival_body(
+    passenger = requests_built.passenger_new(rng)
+    lookup = _statements(
+        api.get, "/api/v1/duplicate-candidates/", requests_built.lookup_query(passenger)
+    )
+    body = requests_built.arrival_body(
         account,
         passenger,
         rng,
