@@ -302,8 +302,12 @@ class ReferenceSlugField(serializers.SlugRelatedField):
         model = self.get_queryset().model
         row = reference_get(model, self.slug_field, str(data), accept=self.accept)
         if row is None:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:40])
+            self.not_found(str(data)[:40])
         return row
+
+    def not_found(self, value: str) -> None:
+        """Raise the field's error for a code that names no row it accepts."""
+        self.fail("does_not_exist", slug_name=self.slug_field, value=value)
 
 
 # What the schema can say of a centre code; which codes are the user's is known at run time.

@@ -11,8 +11,7 @@ from rest_framework import serializers
 
 from casework.models import Case
 from casework.permissions import cases_for
-from registry.api_common import UserCenterField, UserPersonField
-from registry.reference_cache import reference_get
+from registry.api_common import ReferenceSlugField, UserCenterField, UserPersonField
 from services.models import (
     ALL_OUTCOME_FIELDS,
     OUTCOME_FIELDS,
@@ -67,8 +66,9 @@ class DeliveryStatusField(serializers.ChoiceField):
         super().__init__(**kwargs)
 
 
-class ServiceTypeField(serializers.SlugRelatedField):
-    """A service of the catalogue by code (an inactive one is refused by the action, clearly)."""
+class ServiceTypeField(ReferenceSlugField):
+    """A service of the catalogue by code (an inactive one is refused by the action, clearly),
+    read from the catalogue the process holds (registry.reference_cache)."""
 
     default_error_messages = {
         "does_not_exist": _("Unknown service: %(value)s."),
@@ -81,16 +81,10 @@ class ServiceTypeField(serializers.SlugRelatedField):
         kwargs.setdefault("help_text", _("Code of the service, e.g. hygiene_kit."))
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> ServiceType:
-        if not isinstance(data, str | int):
-            self.fail("invalid")
-        # The catalogue as this process holds it (registry.reference_cache).
-        service_type = reference_get(ServiceType, "code", str(data))
-        if service_type is None:
-            # Not self.fail(): DRF fills str.format placeholders, the message has a %(value)s one.
-            message = self.error_messages["does_not_exist"] % {"value": str(data)[:40]}
-            raise serializers.ValidationError(message, code="does_not_exist") from None
-        return service_type
+    def not_found(self, value: str) -> None:
+        # Not self.fail(): DRF fills str.format placeholders, the message has a %(value)s one.
+        message = self.error_messages["does_not_exist"] % {"value": value}
+        raise serializers.ValidationError(message, code="does_not_exist")
 
 
 class ProviderField(serializers.PrimaryKeyRelatedField):
