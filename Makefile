@@ -11,6 +11,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
+# One test process per core; a test file stays in one process (its module fixtures built once).
+# TEST_PROCESSES=0 runs the suite in this process (a debugger, -x on the first failure).
+TEST_PROCESSES ?= auto
+PYTEST_XDIST := $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
 DEMO_ADDR ?= 127.0.0.1:8000
 LOCALE_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=media --ignore=build
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
@@ -36,7 +40,8 @@ LOADTEST_CACHE ?= redis://127.0.0.1:6379/13
 
 help:
 	@echo "make demo          create .venv, install, migrate, load demo data, serve on http://$(DEMO_ADDR)/"
-	@echo "make test          install if needed, run the whole test suite (pytest)"
+	@echo "make test          install if needed, run the whole test suite (pytest, a process per core;"
+	@echo "                   TEST_PROCESSES=0 for one process)"
 	@echo "make test-clock    the whole suite under libfaketime, at 00:30 at the centres on the 1st of a"
 	@echo "                   month (CLOCK_AT=\"$(CLOCK_AT)\", UTC); skipped without faketime"
 	@echo "make lint          ruff check + ruff format --check"
@@ -78,8 +83,14 @@ demo: install
 	@echo "== Serving Retorno on http://$(DEMO_ADDR)/ (Ctrl-C to stop) =="
 	$(MANAGE) runserver $(DEMO_ADDR)
 
+# Test files that must run in one process (see conftest.py): after the others, when those ran in several.
+SINGLE_PROCESS_TESTS := tests/test_api_fuzz.py
+
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+ifneq ($(PYTEST_XDIST),)
+	$(BIN)/pytest -p no:xdist $(PYTEST_ARGS) $(SINGLE_PROCESS_TESTS) || test $$? -eq 5
+endif
 
 # The whole suite with the process clock set by libfaketime (Debian package `faketime`), not by
 # the tests: whatever reads "today" or "this month" without the frozen_clock fixture shows here.
