@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db.models import (
@@ -27,16 +27,17 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from intake.models import Arrival
-from intake.permissions import arrivals_for
+from intake.permissions import arrivals_for, arrivals_in
 from registry.audit import persons_viewed
 from registry.models import (
     ReceptionCenter,
 )
 from registry.permissions import User, user_center_ids
+from registry.prepared import prepared
 from registry.selectors import center_staff_rows, display_name
 
 from .models import Case, CaseNote, FollowUp, Referral
-from .permissions import MANAGE_CENTER_CASES, cases_for
+from .permissions import MANAGE_CENTER_CASES, CaseScope, case_scope, cases_for, cases_in
 
 # A caseworker's lists are short; past this many rows the page says "more" and links the list.
 _Row = TypeVar("_Row", bound=Model)
@@ -47,33 +48,40 @@ RECENT_ARRIVAL_DAYS = 7
 REFERRAL_WAITING = (Referral.Status.PENDING, Referral.Status.ACCEPTED)
 
 
-def overdue_condition(centers: list[ReceptionCenter], *, prefix: str = "") -> Q:
-    """Not done and due before today, where "today" is each centre's own local date."""
+def overdue_condition(days: CenterDays, *, prefix: str = "") -> Q:
+    """Not done and due before today, where "today" is each centre's own local date (`days`:
+    each centre's id with its local date, centers_today)."""
     condition = Q(pk__in=[])
-    for center in centers:
-        condition |= Q(
-            **{
-                f"{prefix}case__center_id": center.pk,
-                f"{prefix}due_date__lt": center.local_now().date(),
-            }
-        )
+    for center_id, today in days:
+        condition |= Q(**{f"{prefix}case__center_id": center_id, f"{prefix}due_date__lt": today})
     return Q(**{f"{prefix}done_at__isnull": True}) & condition
 
 
-def _limited(queryset: QuerySet[_Row], limit: int) -> tuple[list[_Row], bool]:
-    rows = list(queryset[: limit + 1])
+CenterDays = tuple[tuple[int, date], ...]
+
+
+def centers_today(centers: Iterable[ReceptionCenter]) -> CenterDays:
+    """Each centre's id with the date it is there now."""
+    return tuple((center.pk, center.local_now().date()) for center in centers)
+
+
+def _limited(rows: list[_Row], limit: int) -> tuple[list[_Row], bool]:
+    """The first `limit` rows of a list read with one more, and whether there were more."""
     return rows[:limit], len(rows) > limit
 
 
-def _my_open_cases(user: User) -> QuerySet[Case]:
-    return cases_for(user).filter(
-        assigned_to=user.pk,
-        status=Case.Status.OPEN,
-        center_id__in=user_center_ids(user, for_write=True),
+# The home page's lists are prepared reads (registry.prepared): compiled once per process, as
+# they are read on every visit of the home page. Each reads one row more than it shows.
+
+
+def _my_open_cases(scope: CaseScope, user_id: int, write_ids: tuple[int, ...]) -> QuerySet[Case]:
+    return cases_in(scope).filter(
+        assigned_to=user_id, status=Case.Status.OPEN, center_id__in=write_ids
     )
 
 
-def my_open_cases(*, user: User) -> QuerySet[Case]:
+@prepared
+def my_open_cases(*, scope: CaseScope, user_id: int, write_ids: tuple[int, ...]) -> QuerySet[Case]:
     """Open cases assigned to the user at the centres they work in, with activity dates."""
     latest_note = CaseNote.objects.filter(case=OuterRef("pk")).order_by("-created_at")
     latest_referral = Referral.objects.filter(case=OuterRef("pk")).order_by("-status_changed_at")
@@ -85,7 +93,7 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
     )
     when = DateTimeField()
     return (
-        _my_open_cases(user)
+        _my_open_cases(scope, user_id, write_ids)
         .select_related("person", "center")
         .annotate(
             # On SQLite and MySQL Greatest is NULL when any argument is: coalesce each one.
@@ -106,44 +114,55 @@ def my_open_cases(*, user: User) -> QuerySet[Case]:
             ),
             next_follow_up=Subquery(next_follow_up.values("due_date")[:1]),
         )
-        .order_by(F("next_follow_up").asc(nulls_last=True), "opened_at")
+        .order_by(F("next_follow_up").asc(nulls_last=True), "opened_at")[: LIST_LIMIT + 1]
     )
 
 
-def my_overdue_follow_ups(*, user: User, centers: list[ReceptionCenter]) -> QuerySet[FollowUp]:
+@prepared
+def my_overdue_follow_ups(
+    *, scope: CaseScope, user_id: int, write_ids: tuple[int, ...], days: CenterDays
+) -> QuerySet[FollowUp]:
     """Follow-ups not done and past due (centre's local date) on my open cases."""
     return (
-        FollowUp.objects.filter(case__in=_my_open_cases(user))
-        .filter(overdue_condition(centers))
+        FollowUp.objects.filter(case__in=_my_open_cases(scope, user_id, write_ids))
+        .filter(overdue_condition(days))
         .select_related("case", "case__person", "case__center")
-        .order_by("due_date", "pk")
+        .order_by("due_date", "pk")[: LIST_LIMIT + 1]
     )
 
 
-def my_referrals_waiting(*, user: User) -> QuerySet[Referral]:
+@prepared
+def my_referrals_waiting(
+    *, scope: CaseScope, user_id: int, write_ids: tuple[int, ...]
+) -> QuerySet[Referral]:
     """Referrals pending or accepted on my open cases: the partner still owes an answer."""
     return (
-        Referral.objects.filter(case__in=_my_open_cases(user), status__in=REFERRAL_WAITING)
+        Referral.objects.filter(
+            case__in=_my_open_cases(scope, user_id, write_ids), status__in=REFERRAL_WAITING
+        )
         .select_related("case", "case__person", "case__center", "partner", "service_line")
-        .order_by("referred_at", "pk")
+        .order_by("referred_at", "pk")[: LIST_LIMIT + 1]
     )
 
 
-def arrivals_not_assessed(*, user: User, center_ids: Iterable[int]) -> QuerySet[Arrival]:
-    """Arrivals at these centres in the last days from which no case was assessed yet.
+@prepared
+def arrivals_not_assessed(
+    *, scope: CaseScope, center_ids: tuple[int, ...], since: datetime
+) -> QuerySet[Arrival]:
+    """Arrivals at these centres (among those the user reads) since `since` from which no case
+    was assessed yet.
 
     Only cases the user can see count: a restricted case hidden from them changes nothing here.
     `visible_case_id` is the (unassessed) case opened from the arrival, if any.
     """
-    visible = cases_for(user).filter(opened_from_arrival=OuterRef("pk"))
-    since = timezone.now() - timedelta(days=RECENT_ARRIVAL_DAYS)
+    visible = cases_in(scope).filter(opened_from_arrival=OuterRef("pk"))
     return (
-        arrivals_for(user)
-        .filter(center_id__in=set(center_ids), arrived_at__gte=since)
+        arrivals_in(scope.read_ids)
+        .filter(center_id__in=center_ids, arrived_at__gte=since)
         .exclude(Exists(visible.filter(assessed_at__isnull=False)))
         .annotate(visible_case_id=Subquery(visible.order_by("-opened_at").values("pk")[:1]))
         .select_related("person", "center")
-        .order_by("-arrived_at", "-pk")
+        .order_by("-arrived_at", "-pk")[: ARRIVALS_LIMIT + 1]
     )
 
 
@@ -203,7 +222,7 @@ def _case_counts(
         FollowUp.objects.filter(case__in=open_cases)
         .order_by()
         .values(*case_group)
-        .annotate(n=Count("pk", filter=overdue_condition(centers)))
+        .annotate(n=Count("pk", filter=overdue_condition(centers_today(centers))))
         .filter(n__gt=0),
         "overdue_follow_ups",
         "case__",
@@ -292,13 +311,24 @@ class Caseload:
 
 def caseload_get(*, user: User, centers: list[ReceptionCenter]) -> Caseload:
     """The caseload of a user at the centres they work in (`centers`, from centers_for)."""
-    open_cases, open_more = _limited(my_open_cases(user=user), LIST_LIMIT)
-    overdue, overdue_more = _limited(my_overdue_follow_ups(user=user, centers=centers), LIST_LIMIT)
-    referrals, referrals_more = _limited(my_referrals_waiting(user=user), LIST_LIMIT)
+    mine = {
+        "scope": case_scope(user),
+        "user_id": user.pk,
+        "write_ids": tuple(sorted(user_center_ids(user, for_write=True))),
+    }
+    days = centers_today(centers)
+    open_cases, open_more = _limited(my_open_cases(**mine), LIST_LIMIT)
+    overdue, overdue_more = _limited(my_overdue_follow_ups(**mine, days=days), LIST_LIMIT)
+    referrals, referrals_more = _limited(my_referrals_waiting(**mine), LIST_LIMIT)
     arrivals, arrivals_more = _limited(
-        arrivals_not_assessed(user=user, center_ids=[c.pk for c in centers]), ARRIVALS_LIMIT
+        arrivals_not_assessed(
+            scope=mine["scope"],
+            center_ids=tuple(sorted(c.pk for c in centers)),
+            since=timezone.now() - timedelta(days=RECENT_ARRIVAL_DAYS),
+        ),
+        ARRIVALS_LIMIT,
     )
-    today = {c.pk: c.local_now().date() for c in centers}
+    today = dict(days)
     for case in open_cases:
         annotated: Any = case  # next_follow_up is annotated by my_open_cases
         annotated.follow_up_overdue = bool(

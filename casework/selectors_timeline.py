@@ -6,9 +6,11 @@ A fixed number of queries.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date
 
+from django.db.models import QuerySet
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -17,22 +19,27 @@ from registry.permissions import User
 from registry.person_page import TimelineEntry, register_timeline_source
 from registry.person_page import at as _at
 from registry.person_page import start_of as _day
+from registry.prepared import prepared
 
 from .models import Case, CaseNote, FollowUp, Referral
-from .permissions import cases_for
+from .permissions import CaseScope, case_scope, cases_in
 
 NOTE_EXCERPT_CHARS = 140
+
+
+@prepared
+def _person_cases(*, scope: CaseScope, person_id: uuid.UUID) -> QuerySet[Case]:
+    return (
+        cases_in(scope)
+        .filter(person_id=person_id)
+        .select_related("center", "assigned_to", "closure_reason")
+    )
 
 
 @register_timeline_source
 def case_timeline_entries(user: User, person: Person) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
-    cases = {
-        case.pk: case
-        for case in cases_for(user)
-        .filter(person=person)
-        .select_related("center", "assigned_to", "closure_reason")
-    }
+    cases = {case.pk: case for case in _person_cases(scope=case_scope(user), person_id=person.pk)}
     for case in cases.values():
         tz = case.center.tzinfo
         assignee = case.assigned_to

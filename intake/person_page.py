@@ -14,8 +14,7 @@ from registry.person_page import (
 )
 
 from .models import Arrival
-from .permissions import arrivals_for
-from .selectors import person_returns_summary
+from .selectors import person_arrivals_seen, person_returns_summary
 from .selectors_timeline import arrival_timeline_entries
 
 
@@ -24,12 +23,7 @@ def _viewer_arrivals(user: User, person: Person) -> list[Arrival]:
     arrivals part and the timeline alike, and kept on the person object the page loaded."""
     held: tuple[object, list[Arrival]] | None = getattr(person, "_viewer_arrivals", None)
     if held is None or held[0] != user.pk:
-        arrivals = list(
-            arrivals_for(user)
-            .filter(person=person)
-            .select_related("center", "returned_from")
-            .order_by("-arrived_at")
-        )
+        arrivals = person_arrivals_seen(user=user, person=person)
         held = (user.pk, arrivals)
         setattr(person, "_viewer_arrivals", held)  # noqa: B010 (not a field of the model)
     return held[1]

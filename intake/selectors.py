@@ -10,16 +10,17 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.http import Http404
 
 from registry.audit import person_viewed, persons_viewed
 from registry.models import Person, ReceptionCenter
-from registry.permissions import User, persons_for, readable_centers_for
+from registry.permissions import User, persons_for, readable_centers_for, user_center_ids
+from registry.prepared import prepared
 from registry.search import STARTS, person_search_condition
 
 from .models import Arrival, DuplicatePair
-from .permissions import arrivals_for, duplicate_pairs_for
+from .permissions import arrivals_for, arrivals_in, duplicate_pairs_for
 
 
 def arrival_list(*, user: User) -> QuerySet[Arrival]:
@@ -70,11 +71,36 @@ def arrivals_on_local_day(
 
 def person_returns_summary(person: Person) -> dict[str, Any]:
     """How many times a person has been received (all centres), and the last one: recognition facts."""
-    last = Arrival.objects.filter(person=person).order_by("-arrived_at")
-    return {
-        "count": Arrival.objects.filter(person=person).count(),
-        "last": last.select_related("center").only("arrived_at", "center__name").first(),
-    }
+    found: list[Any] = _last_return(person_id=person.pk)  # annotated with `returns`
+    return {"count": found[0].returns if found else 0, "last": found[0] if found else None}
+
+
+@prepared
+def _last_return(*, person_id: uuid.UUID) -> QuerySet[Arrival]:
+    """The person's last arrival with how many there are (a window over all of them): one
+    query for both facts."""
+    return (
+        Arrival.objects.filter(person_id=person_id)
+        .select_related("center")
+        .only("arrived_at", "center__name")
+        .annotate(returns=Window(Count("pk")))
+        .order_by("-arrived_at")[:1]
+    )
+
+
+def person_arrivals_seen(*, user: User, person: Person) -> list[Arrival]:
+    """The person's arrivals at the user's centres, newest first, with centre and country."""
+    return _person_arrivals(center_ids=tuple(sorted(user_center_ids(user))), person_id=person.pk)
+
+
+@prepared
+def _person_arrivals(*, center_ids: tuple[int, ...], person_id: uuid.UUID) -> QuerySet[Arrival]:
+    return (
+        arrivals_in(center_ids)
+        .filter(person_id=person_id)
+        .select_related("center", "returned_from")
+        .order_by("-arrived_at")
+    )
 
 
 def annotate_last_return(queryset: QuerySet[Person]) -> QuerySet[Person]:

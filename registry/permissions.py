@@ -167,11 +167,15 @@ def readable_centers_for(user: User) -> QuerySet[ReceptionCenter]:
 
 def persons_for(user: User) -> QuerySet[Person]:
     """Persons known at any of the user's centres."""
-    ids = user_center_ids(user)
-    if not ids:
+    return persons_in(tuple(user_center_ids(user)))
+
+
+def persons_in(center_ids: tuple[int, ...]) -> QuerySet[Person]:
+    """Persons known at any of these centres (persons_for with the centres as values)."""
+    if not center_ids:
         return Person.objects.none()
     return Person.objects.filter(
-        Exists(PersonCenter.objects.filter(person=OuterRef("pk"), center_id__in=ids))
+        Exists(PersonCenter.objects.filter(person=OuterRef("pk"), center_id__in=center_ids))
     )
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,8 @@ from .models import (
     ReceptionCenterGroupObjectPermission,
     ReceptionCenterUserObjectPermission,
 )
-from .permissions import WORK_AT_CENTER, User, persons_for
+from .permissions import WORK_AT_CENTER, User, persons_for, persons_in, user_center_ids
+from .prepared import prefetched, prepared
 from .search import SEARCH_LIMIT, FactValue, SearchFact, search_facts
 
 
@@ -77,14 +78,37 @@ def person_get(*, user: User, person_id: uuid.UUID | str) -> Person:
     (the caller compares ids to say so). Every door that shows a person's record reads it
     here, so the access entry is written here.
     """
-    persons = person_list(user=user).prefetch_related(
-        Prefetch("consents", queryset=Consent.objects.select_related("recorded_by"))
-    )
-    person = person_found(persons, person_id)
-    if person is None:
+    try:
+        wanted = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
+    except ValueError:
+        raise Http404 from None
+    center_ids = tuple(sorted(user_center_ids(user)))
+    found = _person_in_scope(center_ids=center_ids, person_id=wanted)
+    if not found:
+        survivor = person_id_resolved(wanted)
+        if survivor is not None and survivor != wanted:
+            found = _person_in_scope(center_ids=center_ids, person_id=survivor)
+    if not found:
         raise Http404
+    person = found[0]
+    prefetched(person, "consents", _person_consents(person_id=person.pk))
     person_viewed(person, actor=user)
     return person
+
+
+@prepared
+def _person_in_scope(*, center_ids: tuple[int, ...], person_id: uuid.UUID) -> QuerySet[Person]:
+    """person_get's read of the person (person_list's columns), compiled once per process."""
+    return (
+        persons_in(center_ids)
+        .select_related("nationality", "document_type", "origin_department", "origin_municipality")
+        .filter(pk=person_id)[:1]
+    )
+
+
+@prepared
+def _person_consents(*, person_id: uuid.UUID) -> QuerySet[Consent]:
+    return Consent.objects.filter(person_id=person_id).select_related("recorded_by")
 
 
 def person_found(persons: QuerySet[Person], person_id: Any) -> Person | None:
@@ -124,8 +148,13 @@ def person_id_resolved(person_id: object) -> uuid.UUID | None:
 def person_corrections(person: Person) -> list[CorrectionShown]:
     """The corrections of a person's record, newest first, each change with its field's label
     and the values as the page shows them (read with the person: the caller read them)."""
-    rows = Correction.objects.filter(person=person).select_related("corrected_by")
+    rows = _person_corrections(person_id=person.pk)
     return [CorrectionShown(row, [_change_shown(change) for change in row.changes]) for row in rows]
+
+
+@prepared
+def _person_corrections(*, person_id: uuid.UUID) -> QuerySet[Correction]:
+    return Correction.objects.filter(person_id=person_id).select_related("corrected_by")
 
 
 @dataclass(frozen=True)
@@ -314,11 +343,16 @@ def merge_comparison(*, kept: Person, other: Person) -> list[MergeRow]:
     ]
 
 
-def person_merges(person: Person) -> QuerySet[PersonMerge]:
+def person_merges(person: Person) -> list[PersonMerge]:
     """The merges that made this record what it is (not undone), newest first."""
-    return PersonMerge.objects.filter(survivor=person, unmerged_at__isnull=True).select_related(
-        "merged", "merged_by"
-    )
+    return _person_merges(person_id=person.pk)
+
+
+@prepared
+def _person_merges(*, person_id: uuid.UUID) -> QuerySet[PersonMerge]:
+    return PersonMerge.objects.filter(
+        survivor_id=person_id, unmerged_at__isnull=True
+    ).select_related("merged", "merged_by")
 
 
 def merge_get(*, user: User, merge_id: int | str) -> PersonMerge:

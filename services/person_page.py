@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from casework.case_page import register_case_part
 from casework.models import Case
+from casework.permissions import CaseScope, case_scope
 from registry.models import Person, ReceptionCenter
 from registry.permissions import User, can_work_at, user_center_ids
 from registry.person_page import (
@@ -22,10 +25,11 @@ from registry.person_page import (
     register_timeline_source,
     start_of,
 )
+from registry.prepared import prepared
 from registry.reference_cache import reference_in_bulk
 
 from .models import ServiceDelivery, ServiceType
-from .permissions import deliveries_for
+from .permissions import deliveries_in
 from .selectors import person_uptake
 
 
@@ -69,19 +73,25 @@ def case_uptake_part(request: HttpRequest, case: Case) -> PersonPart:
 TIMELINE_DAYS = 20  # days with deliveries shown one by one; earlier days are one entry
 
 
+@prepared
+def _delivered_per_day(*, scope: CaseScope, person_id: uuid.UUID) -> QuerySet[dict[str, Any]]:
+    """What was delivered to a person per day, centre, service and status (not voided)."""
+    return (
+        deliveries_in(scope)
+        .filter(person_id=person_id, voided_at__isnull=True)
+        .order_by()
+        .values("delivered_on", "center_id", "service_type_id", "status")
+        .annotate(quantity=Sum("quantity"))
+    )
+
+
 @register_timeline_source
 def delivery_timeline_entries(user: User, person: Person) -> list[TimelineEntry]:
     """One entry per day and centre with what was delivered or planned that day (voided rows
     are left out), for the latest TIMELINE_DAYS such days; the earlier days make one entry that
     links to the full list. Quantities are summed by the database; three queries whatever the
     number of deliveries."""
-    per_day = (
-        deliveries_for(user)
-        .filter(person=person, voided_at__isnull=True)
-        .order_by()
-        .values("delivered_on", "center_id", "service_type_id", "status")
-        .annotate(quantity=Sum("quantity"))
-    )
+    per_day = _delivered_per_day(scope=case_scope(user), person_id=person.pk)
     days: dict[tuple[date, int], list[dict]] = defaultdict(list)
     for row in per_day:
         days[(row["delivered_on"], row["center_id"])].append(row)
