@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from intake.models import Arrival
 from registry.actions import consent_in_force, person_link_center
+from registry.audit import audited_together
 from registry.cleaning import full_clean_loaded
 from registry.errors import Forbidden, Invalid, VersionConflict
 from registry.idempotency import fingerprint, replay
@@ -118,6 +119,7 @@ def _case_replay_visible(actor: Actor, case: Case) -> bool:
 
 
 @transaction.atomic
+@audited_together
 def case_open(
     *,
     actor: Actor,

@@ -22,6 +22,7 @@ from registry.actions import (
     person_link_center,
     reason_required,
 )
+from registry.audit import audited_together
 from registry.cleaning import full_clean_loaded
 from registry.errors import Forbidden, Invalid, NotFound
 from registry.idempotency import replay
@@ -53,6 +54,7 @@ class Registration:
 
 
 @transaction.atomic
+@audited_together
 def arrival_register(
     *,
     actor: Actor,

@@ -9,8 +9,11 @@ Reference data (service types, centres...) may keep its values.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any, TypeVar, cast
 
 from auditlog.cid import get_cid
 from auditlog.models import LogEntry
@@ -23,6 +26,8 @@ from django.dispatch import receiver
 
 from .models import Consent, Correction, Person, PersonCenter, PersonMerge
 from .permissions import User
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Stands for every value of a personal record's field in its entries.
 REDACTED = "***"
@@ -115,6 +120,13 @@ def persons_viewed(persons: Iterable[Person], *, actor: User) -> None:
         )
         for pk, person in shown.items()
     ]
+    _entries_write(entries)
+
+
+def _entries_write(entries: list[LogEntry]) -> None:
+    """Write entries in one INSERT. bulk_create sends no pre_save: it is sent here for each
+    entry, for the middleware to add the actor, address and port, and for the personal values
+    to be left out (_log_entry_without_personal_values)."""
     for entry in entries:
         pre_save.send(
             sender=LogEntry,
@@ -124,6 +136,54 @@ def persons_viewed(persons: Iterable[Person], *, actor: User) -> None:
             update_fields=None,
         )
     LogEntry.objects.bulk_create(entries)
+
+
+# The entries of the action running in this context, held until it returns (audited_together).
+_held: ContextVar[list[LogEntry] | None] = ContextVar("retorno_audit_held", default=None)
+_manager_class = type(LogEntry.objects)
+_create = _manager_class.create
+
+
+def _create_or_hold(manager: Any, **fields: Any) -> LogEntry:
+    """LogEntry.objects.create, as django-auditlog calls it for every save it records: within
+    audited_together the entry is held, to be written with the others."""
+    held = _held.get()
+    if held is None:
+        return _create(manager, **fields)
+    entry = LogEntry(**fields)
+    held.append(entry)
+    return entry
+
+
+# django-auditlog writes each entry as its save happens and has no batching of its own: its
+# manager's create is the one place every entry passes through (log_create, log_m2m_changes).
+# Set on the manager's class, which only LogEntry uses (Django copies manager instances).
+_manager_class.create = _create_or_hold  # type: ignore[method-assign]
+
+
+def audited_together(action: F) -> F:
+    """Decorate an action (under its @transaction.atomic): the audit entries its saves cause are
+    written together in one INSERT when it returns, in its transaction, instead of one INSERT
+    each (an arrival registered causes six, a kit handed to a flight one per person). An action
+    that fails writes none, as its rows roll back. Only for actions that catch no database
+    error after a save: an entry held for a row a savepoint then rolled back would be written.
+    """
+
+    @functools.wraps(action)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _held.get() is not None:  # within another: that one writes them
+            return action(*args, **kwargs)
+        entries: list[LogEntry] = []
+        token = _held.set(entries)
+        try:
+            result = action(*args, **kwargs)
+        finally:
+            _held.reset(token)
+        if entries:
+            _entries_write(entries)
+        return result
+
+    return cast(F, wrapper)
 
 
 def person_viewed(person: Person, *, actor: User) -> None:

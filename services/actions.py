@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from casework.models import Case, Referral
 from casework.permissions import cases_for
 from registry.actions import correction_record, reason_required
-from registry.audit import redact
+from registry.audit import audited_together, redact
 from registry.dates import DELIVERY_DATES
 from registry.errors import DomainError, Forbidden, Invalid
 from registry.idempotency import replay
@@ -210,6 +210,7 @@ def _new_delivery(
 
 
 @transaction.atomic
+@audited_together
 def service_delivery_record(
     *,
     actor: Actor,
@@ -371,6 +372,7 @@ class DeliveriesRefused(DomainError):
 
 
 @transaction.atomic
+@audited_together
 def service_deliveries_record(
     *,
     actor: Actor,
@@ -471,6 +473,7 @@ def _delivery_shown(delivery: ServiceDelivery) -> str:
 
 
 @transaction.atomic
+@audited_together
 def distribution_record_bulk(
     *,
     actor: Actor,

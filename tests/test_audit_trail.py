@@ -421,3 +421,64 @@ def test_the_distribution_page_logs_one_access_per_person_listed(client_a, casew
     for arrival in flight:
         assert access_actors(arrival.person) == [caseworker]
     assert access_actors(other.person) == []
+
+
+def test_an_arrival_registered_writes_its_entries_in_one_insert_each_complete(caseworker, center_a):
+    """The five entries of a registration (person, arrival, its reasons, the centre link, the
+    consent) are held until the action returns and written together, each with the actor,
+    the address and no personal value, as one by one before (registry.audit.audited_together)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from intake.tests.test_api_arrivals import arrival_body
+
+    api = APIClient()
+    api.force_authenticate(caseworker)
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post(
+            "/api/v1/arrivals/", arrival_body(), format="json", REMOTE_ADDR="10.1.2.3"
+        )
+
+    assert response.status_code == 201, response.json()
+    inserts = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('INSERT INTO "auditlog_logentry"')
+    ]
+    assert len(inserts) == 2  # the action's entries, then the answer's access entry
+    arrival = Arrival.objects.get(pk=response.json()["id"])
+    person = arrival.person
+    written = [
+        assert_logged(person, CREATE, caseworker),
+        assert_logged(arrival, CREATE, caseworker),
+        assert_logged(arrival, UPDATE, caseworker),  # its reasons
+        assert_logged(person.center_links.get(), CREATE, caseworker),
+        assert_logged(person.consents.get(), CREATE, caseworker),
+    ]
+    for entry in written:
+        assert entry.remote_addr == "10.1.2.3"
+        assert entry.object_repr == entry.object_pk  # no name in the entry
+        assert "María" not in str(entry.changes)
+
+
+def test_an_action_that_fails_writes_none_of_its_entries(caseworker, center_a):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from registry.audit import audited_together
+
+    @transaction.atomic
+    @audited_together
+    def register_then_refuse():
+        PersonFactory(given_names="Held", centers=[center_a])
+        raise ValidationError("refused after a save")
+
+    before = LogEntry.objects.count()
+    with set_actor(caseworker), pytest.raises(ValidationError):
+        register_then_refuse()
+    assert LogEntry.objects.count() == before
+    assert not Person.objects.filter(given_names="Held").exists()
+
+    with set_actor(caseworker):  # outside any action, entries are written as they come
+        later = PersonFactory(given_names="Later")
+    assert_logged(later, CREATE, caseworker)
