@@ -11,10 +11,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
-# One test process per core; a test file stays in one process (its module fixtures built once).
+# One test process per core, tests handed out one by one in pytest-django's order (each process
+# runs its transactional tests, which empty the database, after the others; by file they did not).
 # TEST_PROCESSES=0 runs the suite in this process (a debugger, -x on the first failure).
 TEST_PROCESSES ?= auto
-PYTEST_XDIST := $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
+PYTEST_XDIST := $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist load)
 DEMO_ADDR ?= 127.0.0.1:8000
 LOCALE_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=media --ignore=build
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 import uuid
-import zoneinfo
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from registry.models import ReceptionCenter
 from registry.permissions import User
+from registry.reference_cache import reference_in_bulk
 from registry.search import FactValue, SearchFact, register_fact, register_term
 
 from .permissions import arrivals_for
@@ -32,18 +33,23 @@ def last_arrivals(user: User, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, Fa
     """The date (at the centre) and centre of each person's last arrival the user may see."""
     visible = arrivals_for(user)
     last = visible.filter(person_id=OuterRef("person_id")).order_by("-arrived_at", "-pk")
-    rows = visible.filter(person_id__in=person_ids, pk=Subquery(last.values("pk")[:1])).values_list(
-        "person_id", "arrived_at", "center__name", "center__time_zone"
+    rows = list(
+        visible.filter(person_id__in=person_ids, pk=Subquery(last.values("pk")[:1])).values_list(
+            "person_id", "arrived_at", "center_id"
+        )
     )
+    # The centre's name in the reader's language (a values() path to "center__name" would read
+    # the untranslated column: the language the centre was last saved in).
+    centers = reference_in_bulk(ReceptionCenter, {center_id for _p, _a, center_id in rows})
     return {
         person_id: FactValue(
             text=_("%(day)s, %(center)s")
             % {
-                "day": date_format(arrived_at.astimezone(zoneinfo.ZoneInfo(zone)), "DATE_FORMAT"),
-                "center": center,
+                "day": date_format(arrived_at.astimezone(centers[center_id].tzinfo), "DATE_FORMAT"),
+                "center": centers[center_id].name,
             }
         )
-        for person_id, arrived_at, center, zone in rows
+        for person_id, arrived_at, center_id in rows
     }
 
 

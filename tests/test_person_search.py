@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from casework.actions import case_open
 from intake.tests.factories import ArrivalFactory
@@ -83,6 +84,19 @@ def test_each_result_shows_the_last_arrival_at_the_centre_and_no_open_case(
     assert "Yesenia Marisol Hernández Argueta" in body
     assert f"14 de octubre de 2026, {center_a.name}" in body
     assert reverse("person_detail", args=[yesenia.pk]) in body
+
+
+def test_the_last_arrival_names_the_centre_in_the_readers_language(client_a, yesenia, center_a):
+    """Whatever language the centre was last saved in (an administrator working in English)."""
+    with translation.override("en"):
+        center_a.name_es, center_a.name_en = "Centro de Atención Norte", "North Reception Centre"
+        center_a.save()
+
+    spanish = found(client_a, "Yesenia Hernández")[0].content.decode()
+    english = client_a.get(SEARCH, {"q": "Yesenia Hernández"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "14 de octubre de 2026, Centro de Atención Norte" in spanish
+    assert "North Reception Centre" in english.content.decode()
 
 
 def test_a_case_number_finds_its_person_and_the_open_case_links_to_it(
