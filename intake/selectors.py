@@ -81,8 +81,7 @@ def _last_return(*, person_id: uuid.UUID) -> QuerySet[Arrival]:
     query for both facts."""
     return (
         Arrival.objects.filter(person_id=person_id)
-        .select_related("center")
-        .only("arrived_at", "center__name")
+        .only("arrived_at", "center_id")
         .annotate(returns=Window(Count("pk")))
         .order_by("-arrived_at")[:1]
     )
