@@ -24,27 +24,39 @@ from .permissions import arrivals_for, arrivals_in, duplicate_pairs_for
 
 
 def arrival_list(*, user: User) -> QuerySet[Arrival]:
-    return (
-        arrivals_for(user)
-        .select_related(
-            "person",
-            "person__document_type",
-            "center",
-            "center__country",
-            "returned_from",
-            "registered_by",
-        )
-        .prefetch_related("reasons")
-    )
+    return _arrival_rows(arrivals_for(user))
+
+
+def _arrival_rows(arrivals: QuerySet[Arrival]) -> QuerySet[Arrival]:
+    """What an arrival's page and the API show with it: person, centre, country, reasons."""
+    return arrivals.select_related(
+        "person",
+        "person__document_type",
+        "center",
+        "center__country",
+        "returned_from",
+        "registered_by",
+    ).prefetch_related("reasons")
+
+
+@prepared
+def _arrival_in_scope(*, center_ids: tuple[int, ...], arrival_id: int) -> QuerySet[Arrival]:
+    """arrival_get's read (compiled once per process): the answer of every registration."""
+    return _arrival_rows(arrivals_in(center_ids)).filter(pk=arrival_id)
 
 
 def arrival_get(*, user: User, arrival_id: int | str) -> Arrival:
     """The arrival if the user may see it; Http404 otherwise. It shows the person's names and
     document, so the person's access entry is written here, for the HTML page and the API."""
-    try:
-        arrival = arrival_list(user=user).get(pk=arrival_id)
-    except (Arrival.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    wanted = str(arrival_id)
+    if not wanted.isdecimal() or len(wanted) > 18:  # not an id (a bigint has 19 digits at most)
+        raise Http404
+    found = _arrival_in_scope(
+        center_ids=tuple(sorted(user_center_ids(user))), arrival_id=int(wanted)
+    )
+    if not found:
+        raise Http404
+    arrival = found[0]
     person_viewed(arrival.person, actor=user)
     return arrival
 
