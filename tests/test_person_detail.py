@@ -18,14 +18,15 @@ from registry.tests.factories import PersonFactory
 # user's centres, the restricted cases opened to them (read once for every part), the person,
 # consents, the access log entry, arrivals (one read, shared by the arrivals part and the
 # timeline), the returns summary (1: the count is a window over the last arrival), saving the
-# session's last-seen time (savepoint, update, release: 3), the permission check for the access-log link (user and group permissions: 2),
+# session's last-seen time (savepoint, update, release: 3), the permission check for the
+# access-log link (the user's and their groups' permissions, one statement: registry.backends),
 # the person's cases for the timeline, services' uptake and timeline deliveries (2; the
 # timeline reads the service types and centres of the deliveries once there are any: 2 more,
 # pinned in services/tests/test_uptake.py; none where the process holds the reference data),
 # whether the viewer may correct the person (their centres among the person's) and the
 # corrections of the record (2), and the records merged into this one (1; a caseworker holds
 # no merge permission, so nothing more is asked).
-PERSON_PAGE_QUERIES = 20
+PERSON_PAGE_QUERIES = 19
 
 
 @pytest.fixture(autouse=True)

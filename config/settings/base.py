@@ -134,7 +134,8 @@ CACHES = {
 AUTHENTICATION_BACKENDS = [
     # axes first: it refuses locked-out username + IP pairs before any password check
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend reading the permissions in one statement
+    "registry.backends.OneQueryModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
