@@ -12,6 +12,9 @@ frozen dataclass of those), returning a QuerySet:
 
     person_consents(person_id=person.pk)  # -> list[Consent]
 
+A build may branch on a value's shape (None or not, a tuple empty or not), never on the value
+itself: it sees markers, not the caller's values.
+
 The first call of a shape (which values are given, how long each tuple is, the value of each
 bool or None, the database, the active language and time zone) builds the queryset twice with
 marker values, compiles both and keeps the SQL and where each value goes. The two builds must
@@ -167,11 +170,11 @@ class Prepared(Generic[R]):
         second = self._compile_marked(alias, values)
         if (first.queryset is None) != (second.queryset is None) or (
             first.sql,
-            [(i, path) for i, _name, path, _form in first.slots],
+            [(i, name, path) for i, name, path, _form in first.slots],
             _unbound(first),
         ) != (
             second.sql,
-            [(i, path) for i, _name, path, _form in second.slots],
+            [(i, name, path) for i, name, path, _form in second.slots],
             _unbound(second),
         ):
             raise ImproperlyConfigured(
