@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,7 +36,12 @@ from .search import SEARCH_LIMIT, FactValue, SearchFact, search_facts
 
 
 def person_list(*, user: User) -> QuerySet[Person]:
-    return persons_for(user).select_related(
+    return _person_rows(persons_for(user))
+
+
+def _person_rows(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """What a person's record shows with it: nationality, document type, place of origin."""
+    return persons.select_related(
         "nationality", "document_type", "origin_department", "origin_municipality"
     )
 
@@ -78,19 +83,16 @@ def person_get(*, user: User, person_id: uuid.UUID | str) -> Person:
     (the caller compares ids to say so). Every door that shows a person's record reads it
     here, so the access entry is written here.
     """
-    try:
-        wanted = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
-    except ValueError:
-        raise Http404 from None
     center_ids = tuple(sorted(user_center_ids(user)))
-    found = _person_in_scope(center_ids=center_ids, person_id=wanted)
-    if not found:
-        survivor = person_id_resolved(wanted)
-        if survivor is not None and survivor != wanted:
-            found = _person_in_scope(center_ids=center_ids, person_id=survivor)
-    if not found:
+
+    def first_in_scope(pk: Any) -> Person | None:
+        wanted = pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk))
+        found = _person_in_scope(center_ids=center_ids, person_id=wanted)
+        return found[0] if found else None
+
+    person = _found_or_survivor(first_in_scope, person_id)
+    if person is None:
         raise Http404
-    person = found[0]
     prefetched(person, "consents", _person_consents(person_id=person.pk))
     person_viewed(person, actor=user)
     return person
@@ -99,11 +101,7 @@ def person_get(*, user: User, person_id: uuid.UUID | str) -> Person:
 @prepared
 def _person_in_scope(*, center_ids: tuple[int, ...], person_id: uuid.UUID) -> QuerySet[Person]:
     """person_get's read of the person (person_list's columns), compiled once per process."""
-    return (
-        persons_in(center_ids)
-        .select_related("nationality", "document_type", "origin_department", "origin_municipality")
-        .filter(pk=person_id)[:1]
-    )
+    return _person_rows(persons_in(center_ids)).filter(pk=person_id)[:1]
 
 
 @prepared
@@ -114,12 +112,18 @@ def _person_consents(*, person_id: uuid.UUID) -> QuerySet[Consent]:
 def person_found(persons: QuerySet[Person], person_id: Any) -> Person | None:
     """The person of `persons` with this id, or the survivor a merged id resolves to; None for
     an id that is malformed, unknown or not among `persons` (the same answer)."""
+    return _found_or_survivor(lambda pk: persons.filter(pk=pk).first(), person_id)
+
+
+def _found_or_survivor(first: Callable[[Any], Person | None], person_id: Any) -> Person | None:
+    """`first(person_id)`, or `first` of the survivor a merged id resolves to; None for an id
+    that is malformed or unknown, or that `first` does not find (the same answer)."""
     try:
-        person = persons.filter(pk=person_id).first()
+        person = first(person_id)
         if person is None:
             survivor = person_id_resolved(person_id)
             if survivor is not None and str(survivor) != str(person_id):
-                person = persons.filter(pk=survivor).first()
+                person = first(survivor)
     except (ValidationError, ValueError, TypeError):
         return None
     return person

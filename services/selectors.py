@@ -101,9 +101,18 @@ class Uptake:
 def _person_deliveries(
     *, user: User, person: Person, case: Case | None = None
 ) -> QuerySet[ServiceDelivery]:
-    deliveries = deliveries_for(user).filter(person=person)
-    if case is not None:
-        deliveries = deliveries.filter(case=case)
+    return _deliveries_of(
+        deliveries_for(user), person_id=person.pk, case_id=case.pk if case is not None else None
+    )
+
+
+def _deliveries_of(
+    deliveries: QuerySet[ServiceDelivery], *, person_id: uuid.UUID, case_id: int | None
+) -> QuerySet[ServiceDelivery]:
+    """A person's deliveries among `deliveries`, within one case when `case_id` is given."""
+    deliveries = deliveries.filter(person_id=person_id)
+    if case_id is not None:
+        deliveries = deliveries.filter(case_id=case_id)
     return deliveries
 
 
@@ -128,11 +137,9 @@ def _uptake_rows(
     # and compiling the query.
     partition: list[BaseExpression | F | str] = [IsNull(F("voided_at"), True), F("status")]
     line: list[BaseExpression | F | str] = [F("service_type_id"), *partition]
-    deliveries = deliveries_in(scope).filter(person_id=person_id)
-    if case_id is not None:
-        deliveries = deliveries.filter(case_id=case_id)
     return (
-        deliveries.select_related("service_type", "provider", "case")
+        _deliveries_of(deliveries_in(scope), person_id=person_id, case_id=case_id)
+        .select_related("service_type", "provider", "case")
         .only(*_RECENT_FIELDS)
         .annotate(
             rank_in_partition=Window(RowNumber(), partition_by=partition, order_by=newest_first),
