@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from auditlog.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
@@ -21,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from casework.models import Case, Referral
 from casework.permissions import cases_for
 from registry.actions import correction_record, reason_required
-from registry.audit import audited_together, redact
+from registry.audit import audited_together, rows_created
 from registry.dates import DELIVERY_DATES
 from registry.errors import DomainError, Forbidden, Invalid
 from registry.idempotency import replay
@@ -114,13 +112,19 @@ def _delivery_errors(
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
     # The model checked the date's range (up to today at the centre); within it:
-    if first_arrival and "delivered_on" not in errors and delivery.delivered_on < first_arrival:
-        add(
-            "delivered_on",
-            _("The date cannot be before the person's first arrival (%(date)s).")
-            % {"date": first_arrival.strftime("%d/%m/%Y")},
-        )
+    too_early = _before_first_arrival(delivery.delivered_on, first_arrival)
+    if too_early and "delivered_on" not in errors:
+        add("delivered_on", too_early)
     return errors
+
+
+def _before_first_arrival(delivered_on: date | None, first_arrival: date | None) -> str | None:
+    """Why a delivery's date is wrong for this person (before they first arrived), or None."""
+    if not first_arrival or not isinstance(delivered_on, date) or delivered_on >= first_arrival:
+        return None
+    return _("The date cannot be before the person's first arrival (%(date)s).") % {
+        "date": first_arrival.strftime("%d/%m/%Y")
+    }
 
 
 def _quantity_check(
@@ -518,6 +522,7 @@ def distribution_record_bulk(
         if refusal:
             problems.items.setdefault(index, []).append(refusal)
             continue
+        item_errors: dict[str, list[str]] | None = None
         for person in persons.values():
             delivery = _new_delivery(
                 actor=actor,
@@ -534,13 +539,16 @@ def distribution_record_bulk(
                 client_uuid=uuid.uuid4(),
                 recorded_at=now,
             )
-            errors = _delivery_errors(
-                actor=actor,
-                delivery=delivery,
-                center=center,
-                first_arrival=first_arrivals.get(person.pk),
-                outcomes={},
-            )
+            if item_errors is None:
+                # Every person's row of an item differs only in the person and the key: the
+                # rules are checked once per item, then the person's own (the first arrival).
+                item_errors = _delivery_errors(
+                    actor=actor, delivery=delivery, center=center, first_arrival=None, outcomes={}
+                )
+            errors = {name: list(messages) for name, messages in item_errors.items()}
+            too_early = _before_first_arrival(delivered_on, first_arrivals.get(person.pk))
+            if too_early and "delivered_on" not in errors:
+                errors["delivered_on"] = [too_early]
             _bulk_errors_file(
                 problems, errors, index=index, person=person, out_of_range=out_of_range
             )
@@ -560,7 +568,11 @@ def distribution_record_bulk(
     for row in rows:
         row.distribution = distribution
     created = ServiceDelivery.objects.bulk_create(rows, batch_size=1000)
-    _audit_bulk_create(actor, created)
+    rows_created(
+        ServiceDelivery.objects.filter(distribution=distribution),
+        actor=actor,
+        fields=("person", "service_type", "quantity", "delivered_on", "distribution"),
+    )
     # bulk_create sends no post_save: say which persons changed.
     persons_changed.send(
         sender=ServiceDelivery, person_ids=sorted({row.person_id for row in created})
@@ -643,27 +655,3 @@ def _bulk_errors_file(
             problems.persons.setdefault(str(person.pk), []).extend(
                 m for m in messages if m not in problems.persons.get(str(person.pk), [])
             )
-
-
-def _audit_bulk_create(actor: Actor, deliveries: list[ServiceDelivery]) -> None:
-    """bulk_create sends no signals: write the audit entries ourselves, in bulk, redacted as
-    every entry of a person's data is (the fields recorded, not their values)."""
-    content_type = ContentType.objects.get_for_model(ServiceDelivery)
-    now = timezone.now()
-    entries = [
-        LogEntry(
-            content_type=content_type,
-            object_pk=str(d.pk),
-            object_id=d.pk,
-            action=LogEntry.Action.CREATE,
-            actor=actor,
-            timestamp=now,
-            changes=dict.fromkeys(
-                ("person", "service_type", "quantity", "delivered_on", "distribution")
-            ),
-        )
-        for d in deliveries
-    ]
-    for entry in entries:
-        redact(entry)
-    LogEntry.objects.bulk_create(entries, batch_size=1000)

@@ -257,6 +257,36 @@ def test_a_future_date_answers_400(api_a, center_a, person):
     assert "delivered_on" in response.json()
 
 
+def test_bulk_entries_name_the_tablet_the_request_came_from_as_one_delivery_does(
+    api_a, caseworker, center_a
+):
+    """A handout's entries are written by the database from one entry: each still says who,
+    from where, and which record, like the entry of a delivery recorded alone."""
+    persons = [person_arrived(center_a) for _ in range(2)]
+
+    alone = api_a.post(
+        LIST_URL, delivery_body(persons[0], center_a), format="json", REMOTE_ADDR="10.20.30.40"
+    )
+    handout = api_a.post(
+        BULK_URL,
+        bulk_body(center_a, persons, confirm_repeat=True),
+        format="json",
+        REMOTE_ADDR="10.20.30.40",
+    )
+
+    assert (alone.status_code, handout.status_code) == (201, 201)
+    entries = LogEntry.objects.filter(
+        action=LogEntry.Action.CREATE, content_type__model="servicedelivery"
+    )
+    assert entries.count() == 5
+    rows = {str(row.pk): row.pk for row in ServiceDelivery.objects.all()}
+    for entry in entries:
+        assert entry.remote_addr == "10.20.30.40"
+        assert entry.actor == caseworker
+        assert entry.object_pk in rows and entry.object_id == rows[entry.object_pk]
+        assert entry.object_repr == entry.object_pk  # the person's name is not in the trail
+
+
 @pytest.mark.parametrize(
     ("day", "message"),
     [
