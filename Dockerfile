@@ -35,5 +35,7 @@ RUN pip install --no-deps . \
 USER retorno
 EXPOSE 8000
 
+# --preload: the views, catalogues and templates are loaded once, before the workers fork
+# (config.warmup), not by each worker on its first requests.
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-"]
+     "--preload", "--access-logfile", "-"]

@@ -518,6 +518,8 @@ def _gunicorn_command(application: str, port: int, workers: int) -> list[str]:
         str(workers),
         "--timeout",
         "60",
+        # As in production (Dockerfile): the app loaded once before the workers fork.
+        "--preload",
     ]
 
 

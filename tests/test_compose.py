@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import re
 import shlex
 import subprocess
@@ -86,6 +87,8 @@ def test_web_migrates_then_serves_the_wsgi_application(compose):
     module = importlib.import_module(module_name)
     assert callable(getattr(module, attribute)), f"{target} is not a WSGI callable"
     assert "0.0.0.0:8000" in command
+    # loaded once before the workers fork (config.warmup), not by each on its first requests
+    assert "--preload" in shlex.split(command)
 
     probe = web["healthcheck"]["test"]
     assert probe[:3] == ["CMD", "python", "-c"] and "/login/" in probe[3]
@@ -124,6 +127,9 @@ def test_dockerfile_runs_as_a_user_and_collects_static_files():
     users = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
     assert users and users[-1] not in {"root", "0"}
     assert "collectstatic" in dockerfile
+    cmd = re.search(r"^CMD (\[.*?\])$", dockerfile, re.M | re.S).group(1)
+    command = json.loads(cmd.replace("\\\n", ""))
+    assert command[:2] == ["gunicorn", "config.wsgi:application"] and "--preload" in command
 
 
 def test_docker_compose_accepts_the_file():
