@@ -21,9 +21,10 @@ from django.utils import translation
 def project_templates() -> list[str]:
     """The names of the project's own templates (its template folder and its apps')."""
     root = Path(settings.BASE_DIR).resolve()
-    folders = [Path(folder) for folder in settings.TEMPLATES[0]["DIRS"]]
+    configured: list[str] = settings.TEMPLATES[0]["DIRS"]
+    folders = [Path(folder) for folder in configured]
     folders += [Path(folder) for folder in get_app_template_dirs("templates")]
-    names = set()
+    names: set[str] = set()
     for folder in folders:
         if not folder.resolve().is_relative_to(root) or ".venv" in folder.parts:
             continue  # a library's templates: loaded if a page uses them
