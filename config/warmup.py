@@ -10,6 +10,7 @@ connection, which a fork must not share.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -21,7 +22,7 @@ from django.utils import translation
 def project_templates() -> list[str]:
     """The names of the project's own templates (its template folder and its apps')."""
     root = Path(settings.BASE_DIR).resolve()
-    configured: list[str] = settings.TEMPLATES[0]["DIRS"]
+    configured = cast(list[str], settings.TEMPLATES[0]["DIRS"])
     folders = [Path(folder) for folder in configured]
     folders += [Path(folder) for folder in get_app_template_dirs("templates")]
     names: set[str] = set()
