@@ -31,6 +31,8 @@ LOADTEST_TIME ?= 60
 LOADTEST_USERS ?= 50
 # mixed: every caseworker does the day's mix; flight: 20 of them register a 135-passenger flight.
 LOADTEST_PROFILE ?= mixed
+# The whole run this many times, then the median of each figure (runs move by up to a quarter).
+LOADTEST_REPEAT ?= 1
 # The throttle's shared cache on Redis, as in production (docker-compose.yml): the floor's SQL is
 # captured with it too.
 LOADTEST_CACHE ?= redis://127.0.0.1:6379/13
@@ -168,7 +170,7 @@ loadtest: install
 	@mkdir -p loadtest/.run
 	$(call bench_on_postgres,$(BENCH_SUITE_DB),bench --loadtest-prepare loadtest/.run/targets.json --loadtest-users $(LOADTEST_USERS))
 	DJANGO_DEBUG=false DATABASE_URL="postgres://postgres@127.0.0.1:5432/$(BENCH_SUITE_DB)" \
-		LOADTEST_PROFILE=$(LOADTEST_PROFILE) \
+		LOADTEST_PROFILE=$(LOADTEST_PROFILE) LOADTEST_REPEAT=$(LOADTEST_REPEAT) \
 		LOADTEST_TIME=$(LOADTEST_TIME) LOADTEST_USERS=$(LOADTEST_USERS) $(BIN)/python loadtest/run.py
 
 check-deploy: install

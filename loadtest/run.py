@@ -25,6 +25,9 @@ The servers are stopped at the end in every case. Environment:
   2 × cores + 1), LOADTEST_SERIAL (one-at-a-time requests of each kind, default 100),
   LOADTEST_BROKER (default redis://127.0.0.1:6379/12, a Redis database of its own:
   tests/test_celery_worker.py suggests 15; "eager" runs Celery tasks inside the web request)
+- LOADTEST_REPEAT (default 1): the whole run (Retorno, the floor, the checks) this many times,
+  then the median of each of the issue's figures: on a shared virtual machine the same code
+  moves by up to a quarter from one run to the next
 """
 
 from __future__ import annotations
@@ -250,8 +253,9 @@ def report(rows: list[dict[str, str]], total: dict[str, str], seconds: int, user
     return int(total["Failure Count"])
 
 
-def report_floor(ours: Phase, floor: Phase) -> None:
-    """Retorno beside its floor: each request's p50 and p95, and the rush's CPU per request."""
+def report_floor(ours: Phase, floor: Phase) -> dict[str, float]:
+    """Retorno beside its floor: each request's p50 and p95, and the rush's CPU per request.
+    Returns the run's figures for the median of several runs."""
     floor_rows = {r["Name"]: r for r in floor.rows}
     width = max(len(r["Name"]) for r in ours.rows) + 2
     print("\nRetorno beside the floor (the same requests' SQL, replayed by a bare view):")
@@ -278,11 +282,18 @@ def report_floor(ours: Phase, floor: Phase) -> None:
         f"(web {floor.meter.per(floor_count, 'web'):.1f}, PostgreSQL "
         f"{floor.meter.per(floor_count, 'database'):.1f})"
     )
+    return {
+        "rush p95 ms (Retorno)": float(ours.total["95%"]),
+        "rush p95 ms (floor)": float(floor.total["95%"]),
+        "requests/s served, % of the offered load": 100 * served / max(offered, 0.1),
+        "rush CPU ms per request (Retorno)": ours.meter.per(count),
+        "rush CPU ms per request (floor)": floor.meter.per(floor_count),
+    }
 
 
 def report_serial(
     ours: dict[str, tuple[float, float]], floor: dict[str, tuple[float, float]]
-) -> None:
+) -> dict[str, float]:
     print(f"\none request at a time ({SERIAL} each), CPU per request (web + PostgreSQL):")
     print(
         f"{'page':<22}{'CPU ms':>8}{'floor':>8}{'×':>6}{'wall ms':>9}{'floor':>7}   (target ≤ 2×)"
@@ -295,6 +306,20 @@ def report_serial(
             f"{name:<22}{cpu:>8.1f}{floor_cpu:>8.1f}{ratio:>6.1f}{wall:>9.1f}{floor_wall:>7.1f}"
             f"   {verdict}"
         )
+    return {
+        f"{name} CPU × floor, one at a time": cpu / floor[name][0]
+        for name, (cpu, _wall) in ours.items()
+        if floor.get(name, (0.0, 0.0))[0]
+    }
+
+
+def report_medians(runs: list[dict[str, float]]) -> None:
+    """The median of each figure over the runs, beside every run's value."""
+    print(f"\nmedian of {len(runs)} runs (each run's value after it):")
+    for name in runs[0]:
+        values = [run[name] for run in runs if name in run]
+        listed = ", ".join(f"{value:.1f}" for value in values)
+        print(f"  {name:<44}{statistics.median(values):>8.1f}   ({listed})")
 
 
 @dataclass
@@ -328,14 +353,36 @@ def main() -> int:
         print("loadtest: no airport centre for the flight profile")
         return 2
     env, broker = _environment(targets_path, broker)
+    repeat = max(1, int(os.environ.get("LOADTEST_REPEAT", "1")))
+    runs: list[dict[str, float]] = []
+    ok = True
+    for number in range(1, repeat + 1):
+        if repeat > 1:
+            print(f"\n===== run {number} of {repeat} =====")
+        passed, figures = _run_once(env, broker, workers, users, seconds, targets)
+        ok = ok and passed
+        if figures:
+            runs.append(figures)
+    if len(runs) > 1:
+        report_medians(runs)
+    print("\nload test: " + ("passed (zero errors, zero duplicate rows)" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+def _run_once(
+    env: dict[str, str], broker: str, workers: int, users: int, seconds: int, targets: dict
+) -> tuple[bool, dict[str, float]]:
+    """Retorno, then the floor, their reports and the duplicate check (which clears the run's
+    rows): whether it passed, and its figures."""
     failures, status = 0, 0
+    figures: dict[str, float] = {}
     try:
         ours, ours_serial = _retorno(env, broker, workers, users, seconds, targets)
         failures = ours.failures
         floor, floor_serial = _floor(env, workers, users, seconds, targets)
         failures += floor.failures
-        report_floor(ours, floor)
-        report_serial(ours_serial, floor_serial)
+        figures = report_floor(ours, floor)
+        figures.update(report_serial(ours_serial, floor_serial))
     except (RuntimeError, OSError, StopIteration, urllib.error.URLError) as exc:
         print(f"loadtest: {exc}")
         status = 1
@@ -345,9 +392,7 @@ def main() -> int:
         print(f"\nFAILED: {failures} requests failed")
     if check.returncode != 0:
         print("\nFAILED: duplicate rows (see above)")
-    ok = not failures and check.returncode == 0 and status == 0
-    print("\nload test: " + ("passed (zero errors, zero duplicate rows)" if ok else "FAILED"))
-    return 0 if ok else 1
+    return not failures and check.returncode == 0 and status == 0, figures
 
 
 def _retorno(
