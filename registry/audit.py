@@ -154,6 +154,9 @@ def rows_created(rows: QuerySet[Any], *, actor: User, fields: Iterable[str]) -> 
     and port, the redaction of a person's data): what a receiver took from the record's key is
     taken from each row's key.
     """
+    if rows.model._meta.pk.get_internal_type() not in _INTEGER_KEYS:
+        # A uuid's text in SQL is not str(uuid) everywhere (SQLite keeps 32 hex digits).
+        raise TypeError(f"rows_created needs integer keys, not {rows.model.__name__}'s")
     connection = connections[rows.db]
     entry = LogEntry(
         content_type=ContentType.objects.get_for_model(rows.model),
@@ -168,7 +171,6 @@ def rows_created(rows: QuerySet[Any], *, actor: User, fields: Iterable[str]) -> 
     quote = connection.ops.quote_name
     row_key = f"{quote('rows')}.{quote('row_key')}"
     key_as_text = f"CAST({row_key} AS VARCHAR(255))"
-    integer_key = rows.model._meta.pk.get_internal_type() in _INTEGER_KEYS
     columns, values, params = [], [], []
     for entry_field in LogEntry._meta.concrete_fields:
         if entry_field.primary_key:
@@ -176,7 +178,7 @@ def rows_created(rows: QuerySet[Any], *, actor: User, fields: Iterable[str]) -> 
         value = getattr(entry, entry_field.attname)
         columns.append(quote(entry_field.column))
         if entry_field.name == "object_id":
-            values.append(row_key if integer_key else "NULL")
+            values.append(row_key)
         elif value == _ROW_KEY:
             values.append(key_as_text)
         elif connection.vendor == "postgresql":
