@@ -482,3 +482,12 @@ def test_an_action_that_fails_writes_none_of_its_entries(caseworker, center_a):
     with set_actor(caseworker):  # outside any action, entries are written as they come
         later = PersonFactory(given_names="Later")
     assert_logged(later, CREATE, caseworker)
+
+
+def test_entries_written_by_the_database_need_integer_keys(caseworker):
+    """rows_created copies each row's key as text in SQL: a uuid's text is not str(uuid) on
+    SQLite (32 hex digits), so a person's entries would name no record; it refuses instead."""
+    from registry.audit import rows_created
+
+    with pytest.raises(TypeError, match="integer keys"):
+        rows_created(Person.objects.all(), actor=caseworker, fields=["given_names"])
