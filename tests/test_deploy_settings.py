@@ -96,3 +96,29 @@ def test_every_process_keeps_a_health_checked_database_connection(run_manage):
         "shell", "--verbosity=0", "-c", show, DATABASE_CONN_MAX_AGE="0", DATABASE_URL=None
     )
     assert zero.stdout.split() == ["0", "True"]
+
+
+def test_postgresql_prepares_the_statements_a_connection_repeats(run_manage):
+    """PostgreSQL planned the hot pages' queries at every request: a statement a connection has
+    sent five times is prepared (server-side binding). Off for a pooler that cannot keep them."""
+    show = (
+        "from django.db import connection as c; o = c.settings_dict['OPTIONS']; "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'), "
+        "c.get_connection_params().get('prepare_threshold'))"
+    )
+    production = {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "DATABASE_URL": "postgres://retorno@db.example.org:5432/retorno",
+        **DEPLOY_ENV,
+    }
+
+    on = run_manage("shell", "--verbosity=0", "-c", show, **production)
+    off = run_manage(
+        "shell", "--verbosity=0", "-c", show, DATABASE_PREPARED_STATEMENTS="false", **production
+    )
+    embedded = run_manage("shell", "--verbosity=0", "-c", show, DATABASE_URL=None)
+
+    assert on.returncode == 0, on.stdout + on.stderr
+    assert on.stdout.split() == ["True", "5", "5"]
+    assert off.stdout.split() == ["None", "None", "None"]
+    assert embedded.stdout.split()[:2] == ["None", "None"]  # SQLite: nothing to prepare

@@ -103,6 +103,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # PostgreSQL's JIT compiles large-estimate queries at ~70 ms each: far more than the
     # indexed page queries of this application take (measured on the case list).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Server-side prepared statements: a statement a connection has sent PREPARE_THRESHOLD
+    # times is prepared and its plan kept, so PostgreSQL no longer plans it at each request
+    # (issue 15: planning the hot pages' queries cost more than running them). It needs
+    # server-side binding, and PgBouncer 1.21+ (max_prepared_statements) in transaction mode.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].update(
+            server_side_binding=True,
+            prepare_threshold=env.int("DATABASE_PREPARE_THRESHOLD", default=5),
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits (the API's throttles, the export jobs) are counted per user across every web
