@@ -110,13 +110,12 @@ def persons_viewed(persons: Iterable[Person], *, actor: User) -> None:
     content_type = ContentType.objects.get_for_model(Person)
     cid = get_cid()
     entries = [
-        LogEntry(
+        _entry_by(
+            actor,
             content_type=content_type,
             object_pk=str(pk),
             object_repr=str(person),
             action=LogEntry.Action.ACCESS,
-            actor=actor if actor.is_authenticated else None,
-            actor_email=getattr(actor, "email", None),
             cid=cid,
         )
         for pk, person in shown.items()
@@ -124,18 +123,27 @@ def persons_viewed(persons: Iterable[Person], *, actor: User) -> None:
     _entries_write(entries)
 
 
+def _entry_by(actor: User, **fields: Any) -> LogEntry:
+    """An entry naming `actor` (by row and by email: the email outlives a deleted user)."""
+    return LogEntry(
+        actor=actor if actor.is_authenticated else None,
+        actor_email=getattr(actor, "email", None),
+        **fields,
+    )
+
+
+def _before_write(entry: LogEntry, using: str) -> None:
+    """pre_save for an entry written without save(): the middleware adds the actor, address and
+    port, and a personal record's values are left out (_log_entry_without_personal_values)."""
+    pre_save.send(sender=LogEntry, instance=entry, raw=False, using=using, update_fields=None)
+
+
 def _entries_write(entries: list[LogEntry]) -> None:
     """Write entries in one INSERT. bulk_create sends no pre_save: it is sent here for each
     entry, for the middleware to add the actor, address and port, and for the personal values
     to be left out (_log_entry_without_personal_values)."""
     for entry in entries:
-        pre_save.send(
-            sender=LogEntry,
-            instance=entry,
-            raw=False,
-            using=LogEntry.objects.db,
-            update_fields=None,
-        )
+        _before_write(entry, LogEntry.objects.db)
     LogEntry.objects.bulk_create(entries)
 
 
@@ -158,16 +166,15 @@ def rows_created(rows: QuerySet[Any], *, actor: User, fields: Iterable[str]) -> 
         # A uuid's text in SQL is not str(uuid) everywhere (SQLite keeps 32 hex digits).
         raise TypeError(f"rows_created needs integer keys, not {rows.model.__name__}'s")
     connection = connections[rows.db]
-    entry = LogEntry(
+    entry = _entry_by(
+        actor,
         content_type=ContentType.objects.get_for_model(rows.model),
         object_pk=_ROW_KEY,
         action=LogEntry.Action.CREATE,
-        actor=actor if actor.is_authenticated else None,
-        actor_email=getattr(actor, "email", None),
         cid=get_cid(),
         changes=dict.fromkeys(fields),
     )
-    pre_save.send(sender=LogEntry, instance=entry, raw=False, using=rows.db, update_fields=None)
+    _before_write(entry, rows.db)
     quote = connection.ops.quote_name
     row_key = f"{quote('rows')}.{quote('row_key')}"
     key_as_text = f"CAST({row_key} AS VARCHAR(255))"
