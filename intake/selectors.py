@@ -27,6 +27,28 @@ def arrival_list(*, user: User) -> QuerySet[Arrival]:
     return _arrival_rows(arrivals_for(user))
 
 
+def arrival_day_list(*, user: User) -> QuerySet[Arrival]:
+    """Today's arrivals screen (arrival_list's scope): only what its rows show, the arrival's
+    time, group and flight and the person's names, sex, age and document's last digits."""
+    return (
+        arrivals_for(user)
+        .select_related("person")
+        .only(
+            "arrived_at",
+            "center_id",
+            "travel_group",
+            "transport_reference",
+            "person__given_names",
+            "person__first_surname",
+            "person__second_surname",
+            "person__sex",
+            "person__birth_date",
+            "person__birth_date_estimated",
+            "person__document_key",
+        )
+    )
+
+
 def _arrival_rows(arrivals: QuerySet[Arrival]) -> QuerySet[Arrival]:
     """What an arrival's page and the API show with it: person, centre, country, reasons."""
     return arrivals.select_related(

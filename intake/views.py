@@ -40,8 +40,7 @@ from .forms import (
 )
 from .matching import duplicate_candidates
 from .queries_ui import arrival_exists_for_client_uuid, arrival_get_by_client_uuid
-from .selectors import arrival_get, arrivals_on_local_day, duplicate_queue
-from .selectors import arrival_list as arrival_list_query
+from .selectors import arrival_day_list, arrival_get, arrivals_on_local_day, duplicate_queue
 
 PAGE_SIZE = 25
 STEPS = ("center", "person", "matches", "origin", "arrival", "consents")
@@ -392,7 +391,7 @@ def register_done(request: HttpRequest, client_uuid: uuid.UUID) -> HttpResponse:
 def arrival_list(request: HttpRequest) -> HttpResponse:
     """The arrivals of one day (today, in the centre's time zone) at one of the user's centres."""
     listed = ArrivalListFilter(
-        request.GET or None, queryset=arrival_list_query(user=request.user), request=request
+        request.GET or None, queryset=arrival_day_list(user=request.user), request=request
     )
     center, day = listed.chosen()
     form = listed.form

@@ -101,26 +101,23 @@ def persons_viewed(persons: Iterable[Person], *, actor: User) -> None:
     """Write one access entry per person shown (a record, a page of a list), in one insert.
 
     The selectors call this with the user they scope for: the actor is named even where
-    AuditlogMiddleware ran before DRF authenticated a token. bulk_create sends no pre_save, so
-    it is sent here for each entry, for the middleware to add the request's address and port.
+    AuditlogMiddleware ran before DRF authenticated a token. The entry is built and sent through
+    pre_save once (the request's address and port, the redaction that names the record by its
+    key), then written for each person's key by the database (_entries_insert).
     """
-    shown = {person.pk: person for person in persons}
-    if not shown:
+    keys = list(dict.fromkeys(str(person.pk) for person in persons))
+    if not keys:
         return
-    content_type = ContentType.objects.get_for_model(Person)
-    cid = get_cid()
-    entries = [
-        _entry_by(
-            actor,
-            content_type=content_type,
-            object_pk=str(pk),
-            object_repr=str(person),
-            action=LogEntry.Action.ACCESS,
-            cid=cid,
-        )
-        for pk, person in shown.items()
-    ]
-    _entries_write(entries)
+    # The keys as a table (VALUES names its column column1 on PostgreSQL and SQLite alike).
+    shown = f"SELECT column1 AS row_key FROM (VALUES {', '.join(['(%s)'] * len(keys))}) keys"
+    entry = _entry_by(
+        actor,
+        content_type=ContentType.objects.get_for_model(Person),
+        object_pk=_ROW_KEY,
+        action=LogEntry.Action.ACCESS,
+        cid=get_cid(),
+    )
+    _entries_insert(entry, rows=(shown, keys), using=LogEntry.objects.db)
 
 
 def _entry_by(actor: User, **fields: Any) -> LogEntry:
@@ -157,15 +154,10 @@ def rows_created(rows: QuerySet[Any], *, actor: User, fields: Iterable[str]) -> 
     """Creation entries for rows written by bulk_create, which sends no signals: one per row of
     `rows`, naming `fields`, in one INSERT ... SELECT over their keys. The database writes them:
     no entry is built per row (a handout to a flight records hundreds of rows).
-
-    The entry is built once and sent through pre_save as every other is (the request's address
-    and port, the redaction of a person's data): what a receiver took from the record's key is
-    taken from each row's key.
     """
     if rows.model._meta.pk.get_internal_type() not in _INTEGER_KEYS:
         # A uuid's text in SQL is not str(uuid) everywhere (SQLite keeps 32 hex digits).
         raise TypeError(f"rows_created needs integer keys, not {rows.model.__name__}'s")
-    connection = connections[rows.db]
     entry = _entry_by(
         actor,
         content_type=ContentType.objects.get_for_model(rows.model),
@@ -174,20 +166,32 @@ def rows_created(rows: QuerySet[Any], *, actor: User, fields: Iterable[str]) -> 
         cid=get_cid(),
         changes=dict.fromkeys(fields),
     )
-    _before_write(entry, rows.db)
+    keys = rows.values(row_key=models.F("pk")).query.sql_with_params()
+    _entries_insert(entry, rows=keys, using=rows.db, integer_keys=True)
+
+
+def _entries_insert(
+    entry: LogEntry, *, rows: tuple[str, Any], using: str, integer_keys: bool = False
+) -> None:
+    """Write `entry` once per row of the query `rows` (its column row_key: each record's key),
+    in one INSERT ... SELECT. The entry is sent through pre_save once, as every other is (the
+    request's address and port, the redaction of a person's data): what a receiver took from
+    the record's key (_ROW_KEY) is taken from each row's key; with `integer_keys` the key is
+    also the entry's object_id, as django-auditlog writes it for an integer key."""
+    _before_write(entry, using)
+    connection = connections[using]
     quote = connection.ops.quote_name
     row_key = f"{quote('rows')}.{quote('row_key')}"
-    key_as_text = f"CAST({row_key} AS VARCHAR(255))"
     columns, values, params = [], [], []
     for entry_field in LogEntry._meta.concrete_fields:
         if entry_field.primary_key:
             continue
         value = getattr(entry, entry_field.attname)
         columns.append(quote(entry_field.column))
-        if entry_field.name == "object_id":
+        if entry_field.name == "object_id" and integer_keys:
             values.append(row_key)
         elif value == _ROW_KEY:
-            values.append(key_as_text)
+            values.append(f"CAST({row_key} AS VARCHAR(255))")
         elif connection.vendor == "postgresql":
             # A parameter in a SELECT list has no type of its own there: the column's is given.
             values.append(f"CAST(%s AS {entry_field.db_type(connection)})")
@@ -195,13 +199,13 @@ def rows_created(rows: QuerySet[Any], *, actor: User, fields: Iterable[str]) -> 
         else:
             values.append("%s")
             params.append(entry_field.get_db_prep_save(value, connection))
-    keys_sql, keys_params = rows.values(row_key=models.F("pk")).query.sql_with_params()
+    rows_sql, rows_params = rows
     sql = (
         f"INSERT INTO {quote(LogEntry._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} FROM ({keys_sql}) {quote('rows')}"
+        f"SELECT {', '.join(values)} FROM ({rows_sql}) {quote('rows')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *keys_params])
+        cursor.execute(sql, [*params, *rows_params])
 
 
 # The entries of the action running in this context, held until it returns (audited_together).
