@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from auditlog.context import set_actor
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,9 +20,9 @@ from rest_framework.settings import api_settings
 
 from . import errors
 from .audit import persons_viewed
-from .client_address import client_ip
 from .http import NUL_REFUSED
 from .idempotency import IdempotencyConflict
+from .middleware import audit_actor as request_audit_actor
 from .models import Consent, Person, ReceptionCenter
 from .permissions import centers_for, is_donor_reviewer, persons_for, user_center_ids
 from .reference_cache import reference_get
@@ -216,12 +215,8 @@ def django_errors_as_api() -> Iterator[None]:
 
 @contextmanager
 def audit_actor(request: Request) -> Iterator[None]:
-    """Name the API user in audit entries.
-
-    AuditlogMiddleware runs before DRF authenticates, so a token-authenticated request would
-    otherwise be logged without an actor.
-    """
-    with set_actor(request.user, remote_addr=client_ip(request)):
+    """Name the API user in audit entries (registry.middleware.audit_actor)."""
+    with request_audit_actor(request.user, request._request):
         yield
 
 

@@ -4,8 +4,12 @@ aggregates; the production content security policy header; the audit log's clien
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
 
+from auditlog.cid import set_cid
+from auditlog.context import set_actor, set_extra_data
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
@@ -104,17 +108,54 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-class AuditlogMiddleware(BaseAuditlogMiddleware):
-    """auditlog's middleware, with the client address read by client_ip.
+# The audit context of the request being served (AuditlogMiddleware), for audit_actor.
+_request_audit: ContextVar[dict[str, Any] | None] = ContextVar(
+    "retorno_request_audit", default=None
+)
 
-    Its own takes the left-most X-Forwarded-For entry, which the client writes.
-    """
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """auditlog's middleware, with the client address read by client_ip (its own takes the
+    left-most X-Forwarded-For entry, which the client writes), and its context kept for
+    audit_actor."""
 
     @staticmethod
     def _get_remote_addr(request: HttpRequest) -> str | None:
         if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
             return None
         return client_ip(request)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        set_cid(request)
+        context = self.get_extra_data(request)
+        token = _request_audit.set(context)
+        try:
+            with set_extra_data(context_data=context):
+                return self.get_response(request)
+        finally:
+            _request_audit.reset(token)
+
+
+@contextlib.contextmanager
+def audit_actor(user: Any, request: HttpRequest) -> Iterator[None]:
+    """Name `user` in the audit entries written within: the API's user, whom DRF authenticates
+    after AuditlogMiddleware has run (a token's user would otherwise be logged as no one).
+
+    The request's own audit context is given the actor. A second set_actor inside it would
+    leak: django-auditlog's nested contexts never disconnect the outer one's pre_save receiver
+    (jazzband/django-auditlog#846), one more receiver for every LogEntry saved, per request.
+    """
+    context = _request_audit.get()
+    if context is None:  # no request being served (a test's request factory)
+        with set_actor(user, remote_addr=client_ip(request)):
+            yield
+        return
+    before = context.get("actor")
+    context["actor"] = user
+    try:
+        yield
+    finally:
+        context["actor"] = before
 
 
 def _is_api(request: HttpRequest) -> bool:

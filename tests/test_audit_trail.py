@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -276,6 +277,29 @@ def test_the_api_arrival_detail_logs_one_access_naming_the_token_user(caseworker
     assert entries(arrival.person, ACCESS).get().remote_addr == "127.0.0.1"
 
 
+def test_api_writes_name_the_token_user_and_leave_no_audit_receiver_behind(
+    caseworker, center_a
+):
+    """A token's user is known only once DRF authenticates, inside the request's audit context:
+    naming them there must not nest a second context, which django-auditlog never fully
+    disconnects (jazzband/django-auditlog#846): a pre_save receiver more per request, each
+    called for every entry, for the life of the worker."""
+    from django.db.models.signals import pre_save
+
+    person = PersonFactory(centers=[center_a])
+    api = token_client(caseworker)
+    url = reverse("api-person-consents", args=[person.pk])
+    receivers = len(pre_save.receivers)
+
+    for granted in (False, True, False):
+        body = {"consents": {"follow_up_contact": granted}}
+        assert api.post(url, body, format="json", REMOTE_ADDR="192.0.2.9").status_code == 200
+
+    assert len(pre_save.receivers) == receivers
+    written = entries(Consent.objects.filter(person=person).latest("pk"), CREATE).get()
+    assert (written.actor, written.remote_addr) == (caseworker, "192.0.2.9")
+
+
 def test_the_api_person_detail_logs_one_access_naming_the_token_user(caseworker, center_a):
     person = PersonFactory(centers=[center_a])
 
@@ -372,6 +396,37 @@ def test_an_html_list_logs_one_access_per_person_shown(name, client_a, caseworke
         assert person.full_name in content
         assert access_actors(person) == [caseworker]
     assert access_actors(elsewhere) == []
+
+
+def test_a_lists_access_entries_name_each_person_by_key_never_by_name(client_a, caseworker, listed):
+    """The entries of a list are written by the database from one entry (persons_viewed): each
+    still names its own person by key, the client's address and the actor, and no name."""
+    shown, _elsewhere, day = listed
+
+    client_a.get(reverse("intake:arrival_list"), {"day": day.isoformat()}, REMOTE_ADDR="192.0.2.7")
+
+    logged = LogEntry.objects.filter(action=ACCESS).select_related("content_type")
+    assert sorted(
+        (e.object_pk, e.object_repr, e.object_id, e.remote_addr, e.actor, e.content_type.model)
+        for e in logged
+    ) == sorted((str(p.pk), str(p.pk), None, "192.0.2.7", caseworker, "person") for p in shown)
+    assert not any(p.given_names in str(e.changes) for e in logged for p in shown)
+
+
+def test_hundreds_of_persons_shown_are_logged_in_one_statement(
+    caseworker, django_assert_num_queries
+):
+    """A flight's handout lists hundreds: more than SQLite's 500 terms of a compound SELECT."""
+    from registry.audit import persons_viewed
+
+    shown = [Person(pk=uuid.uuid4()) for _ in range(700)]
+    ContentType.objects.get_for_model(Person)  # cached, as in any request after the first
+
+    with django_assert_num_queries(1):
+        persons_viewed([*shown, shown[0]], actor=caseworker)
+
+    logged = LogEntry.objects.filter(action=ACCESS).values_list("object_pk", flat=True)
+    assert sorted(logged) == sorted(str(p.pk) for p in shown)
 
 
 # --- every other screen that shows a person's names -------------------------------------------
