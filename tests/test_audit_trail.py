@@ -277,9 +277,7 @@ def test_the_api_arrival_detail_logs_one_access_naming_the_token_user(caseworker
     assert entries(arrival.person, ACCESS).get().remote_addr == "127.0.0.1"
 
 
-def test_api_writes_name_the_token_user_and_leave_no_audit_receiver_behind(
-    caseworker, center_a
-):
+def test_api_writes_name_the_token_user_and_leave_no_audit_receiver_behind(caseworker, center_a):
     """A token's user is known only once DRF authenticates, inside the request's audit context:
     naming them there must not nest a second context, which django-auditlog never fully
     disconnects (jazzband/django-auditlog#846): a pre_save receiver more per request, each
